@@ -1,0 +1,30 @@
+/** Reads and validates an admin request's JSON body, answering bad input with problem+json 400/415. */
+import type { Context } from "hono";
+import * as z from "zod/mini";
+import type { AppEnv } from "../context";
+import { Problem } from "../errors";
+
+/** The body parsed by `schema`; an empty body counts as `{}`. */
+export async function jsonBody<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header("Content-Type") ?? "")) {
+      throw new Problem(415, "Unsupported Media Type", { description: "Send the body as application/json." });
+    }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new Problem(400, "Bad Request", { description: "The body is not valid JSON." });
+    }
+  }
+  const result = z.safeParse(schema, value);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    throw new Problem(400, "Bad Request", {
+      description: issues.map((i) => (i.path ? `"${i.path}": ${i.message}` : i.message)).join("; "),
+      extensions: { errors: issues },
+    });
+  }
+  return result.data;
+}

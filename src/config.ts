@@ -1,0 +1,143 @@
+/**
+ * The Worker's env, parsed once per isolate into a typed Config. Secrets and deployment settings
+ * live here; everything an administrator manages at run time lives in the store.
+ */
+import * as z from "zod/mini";
+import { base64url } from "jose";
+
+export type SigningAlg = "ES256" | "RS256";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Config {
+  /** Fedgate's issuer identifier; configured, never derived from the request (SECURITY.md AS-13). */
+  issuer: string;
+  /** 32-byte key that encrypts private material at rest (signing keys, provider secrets). */
+  encryptionKey: Uint8Array;
+  adminBootstrapToken: string;
+  upstash: { url: string; token: string } | undefined;
+  signingAlg: SigningAlg;
+  keyRotationIntervalMs: number;
+  /** Upper bound of any token's lifetime: how long a retired signing key stays published. */
+  tokenMaxLifetimeS: number;
+  logLevel: LogLevel;
+  /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
+  serverTiming: boolean;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Each variable with its schema and a hint that says what a valid value looks like. */
+const variables = {
+  ISSUER: {
+    hint: 'an absolute https URL without query, fragment or trailing slash, e.g. "https://id.example.com" (http only on 127.0.0.1 or localhost)',
+    schema: z.string().check(
+      z.refine((value) => {
+        if (!URL.canParse(value) || value.endsWith("/")) return false;
+        const url = new URL(value);
+        const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+        return secure && !url.search && !url.hash && !url.username && !url.password;
+      }),
+    ),
+  },
+  FEDGATE_ENCRYPTION_KEY: {
+    hint: "a secret of 32 random bytes in base64url (43 characters), e.g. from `openssl rand 32 | basenc --base64url`",
+    schema: z.pipe(
+      z.string().check(z.regex(/^[A-Za-z0-9_-]{43}=?$/)),
+      z.transform((value) => base64url.decode(value.replace(/=$/, ""))),
+    ),
+  },
+  ADMIN_BOOTSTRAP_TOKEN: {
+    hint: "a secret of at least 32 printable characters without spaces",
+    schema: z.string().check(z.regex(/^[\x21-\x7e]{32,512}$/)),
+  },
+  UPSTASH_REDIS_REST_URL: {
+    hint: 'the REST URL of an Upstash Redis database, e.g. "https://eu1-xyz.upstash.io" (set together with UPSTASH_REDIS_REST_TOKEN)',
+    schema: z.optional(z.string().check(z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/))),
+  },
+  UPSTASH_REDIS_REST_TOKEN: {
+    hint: "the REST token of that Upstash database (set together with UPSTASH_REDIS_REST_URL)",
+    schema: z.optional(z.string().check(z.minLength(1))),
+  },
+  SIGNING_ALG: {
+    hint: '"ES256" (default) or "RS256"',
+    schema: z._default(z.enum(["ES256", "RS256"]), "ES256"),
+  },
+  SIGNING_KEY_ROTATION_DAYS: {
+    hint: "a whole number of days from 1 to 365 (default 30)",
+    schema: z._default(z.pipe(z.string().check(z.regex(/^\d{1,3}$/)), z.transform(Number)), 30),
+  },
+  TOKEN_MAX_LIFETIME_SECONDS: {
+    hint: "a whole number of seconds from 60 to 86400 (default 3600)",
+    schema: z._default(z.pipe(z.string().check(z.regex(/^\d{2,5}$/)), z.transform(Number)), 3600),
+  },
+  LOG_LEVEL: {
+    hint: '"debug", "info" (default), "warn" or "error"',
+    schema: z._default(z.enum(["debug", "info", "warn", "error"]), "info"),
+  },
+  SERVER_TIMING: {
+    hint: '"on" or "off" (default)',
+    schema: z._default(z.enum(["on", "off"]), "off"),
+  },
+} as const;
+
+type Variables = typeof variables;
+type Parsed = { [K in keyof Variables]: z.output<Variables[K]["schema"]> };
+
+/** A deployment whose env is missing or malformed; the message names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Fedgate is not configured correctly:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+function inRange(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Parses the env into a Config, or throws ConfigError naming each bad variable. */
+export function parseConfig(env: Record<string, unknown>): Config {
+  const problems: string[] = [];
+  const parsed: Partial<Record<keyof Variables, unknown>> = {};
+  for (const [name, { schema, hint }] of Object.entries(variables) as [keyof Variables, Variables[keyof Variables]][]) {
+    const raw = env[name] === "" ? undefined : env[name];
+    const result = z.safeParse(schema as z.ZodMiniType, raw);
+    if (result.success) parsed[name] = result.data;
+    else problems.push(`${name} is ${raw === undefined ? "missing" : "malformed"}: expected ${hint}`);
+  }
+  const p = parsed as Parsed;
+  if (problems.length === 0) {
+    if ((p.UPSTASH_REDIS_REST_URL === undefined) !== (p.UPSTASH_REDIS_REST_TOKEN === undefined)) {
+      problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together (or neither, for the Durable Object store)");
+    }
+    if (!inRange(p.SIGNING_KEY_ROTATION_DAYS, 1, 365)) problems.push(`SIGNING_KEY_ROTATION_DAYS is malformed: expected ${variables.SIGNING_KEY_ROTATION_DAYS.hint}`);
+    if (!inRange(p.TOKEN_MAX_LIFETIME_SECONDS, 60, 86_400)) problems.push(`TOKEN_MAX_LIFETIME_SECONDS is malformed: expected ${variables.TOKEN_MAX_LIFETIME_SECONDS.hint}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    issuer: p.ISSUER,
+    encryptionKey: p.FEDGATE_ENCRYPTION_KEY,
+    adminBootstrapToken: p.ADMIN_BOOTSTRAP_TOKEN,
+    upstash: p.UPSTASH_REDIS_REST_URL && p.UPSTASH_REDIS_REST_TOKEN
+      ? { url: p.UPSTASH_REDIS_REST_URL, token: p.UPSTASH_REDIS_REST_TOKEN }
+      : undefined,
+    signingAlg: p.SIGNING_ALG,
+    keyRotationIntervalMs: p.SIGNING_KEY_ROTATION_DAYS * 86_400_000,
+    tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
+    logLevel: p.LOG_LEVEL,
+    serverTiming: p.SERVER_TIMING === "on",
+  };
+}
+
+const parsedByEnv = new WeakMap<object, Config>();
+
+/** The Config of this env, parsed on first use and then reused for the isolate's life. */
+export function configOf(env: object): Config {
+  let config = parsedByEnv.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    parsedByEnv.set(env, config);
+  }
+  return config;
+}

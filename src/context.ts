@@ -1,0 +1,86 @@
+/**
+ * The request context every handler sees: typed bindings, and the request-scoped values that the
+ * `requestContext` middleware sets (config, store, signing keys, logger, request id).
+ */
+import type { MiddlewareHandler } from "hono";
+import { configOf, type Config } from "./config";
+import { createLogger, type Logger } from "./log";
+import { Sealer } from "./security/encryption";
+import { metered, type StoreMeter } from "./store/metered";
+import { openStore, type StoreBindings } from "./store/open";
+import type { Store } from "./store/store";
+import { SigningKeys, keyCacheFor, keyPolicy } from "./tokens/keys";
+
+export interface Bindings extends StoreBindings {
+  [variable: string]: unknown;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    requestId: string;
+    log: Logger;
+    config: Config;
+    store: Store;
+    storeMeter: StoreMeter;
+    keys: SigningKeys;
+  }
+}
+
+/** The services a request or a scheduled run works with. */
+export interface Services {
+  config: Config;
+  store: Store;
+  storeMeter: StoreMeter;
+  keys: SigningKeys;
+}
+
+/** Builds the services over the configured store; nothing here does IO. */
+export function services(env: Bindings): Services {
+  const config = configOf(env);
+  const backend = openStore(config, env);
+  const storeMeter: StoreMeter = { roundTrips: 0, ms: 0 };
+  const store = metered(backend, storeMeter);
+  const keys = new SigningKeys(store, keyCacheFor(backend), new Sealer(config.encryptionKey), keyPolicy(config));
+  return { config, store, storeMeter, keys };
+}
+
+/**
+ * Gives each request an id (response header `X-Request-Id`, every log line), its services, and
+ * one access-log line; adds `Server-Timing` for the store when configured.
+ */
+export function requestContext(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const requestId = crypto.randomUUID();
+    c.set("requestId", requestId);
+    // Until the config parses, log at info so a misconfiguration is still reported.
+    c.set("log", createLogger("info", { requestId }));
+    const started = performance.now();
+    try {
+      const { config, store, storeMeter, keys } = services(c.env);
+      c.set("config", config);
+      c.set("store", store);
+      c.set("storeMeter", storeMeter);
+      c.set("keys", keys);
+      c.set("log", createLogger(config.logLevel, { requestId }));
+      await next();
+    } finally {
+      c.header("X-Request-Id", requestId);
+      const meter = c.get("storeMeter");
+      if (meter && c.get("config")?.serverTiming) {
+        c.header("Server-Timing", `store;dur=${meter.ms.toFixed(1)};desc="${meter.roundTrips} round trips"`);
+      }
+      c.get("log").info("request", {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        storeRoundTrips: meter?.roundTrips,
+        ray: c.req.header("cf-ray"),
+      });
+    }
+  };
+}

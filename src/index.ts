@@ -1,0 +1,26 @@
+/**
+ * The Worker entry: HTTP requests go to the Hono app; the cron trigger runs the signing-key
+ * rotation check. The store's Durable Object class is exported for its binding.
+ */
+import { createApp } from "./app";
+import { services, type Bindings } from "./context";
+import { createLogger, describeError } from "./log";
+
+export { StoreObject } from "./store/durable-object";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+
+  async scheduled(controller, env) {
+    const log = createLogger("info", { cron: controller.cron });
+    try {
+      const report = await services(env).keys.rotate("scheduled");
+      log.info("signing key rotation check", { promoted: report.promoted, keys: report.keys.map((k) => `${k.kid}:${k.state}`) });
+    } catch (error) {
+      log.error("signing key rotation check failed", describeError(error));
+      throw error;
+    }
+  },
+} satisfies ExportedHandler<Bindings>;

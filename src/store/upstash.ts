@@ -1,0 +1,208 @@
+/**
+ * The production store: Redis over Upstash's REST protocol (`@upstash/redis`). Each port operation
+ * is a single command or Lua script, so it is one HTTP round trip and atomic in Redis.
+ *
+ * The scripts touch keys derived from the declared ones (a record's index set, the record an index
+ * points at): fine on Upstash and single-node Redis, and hash tags keep them in one slot elsewhere.
+ */
+import { Redis } from "@upstash/redis/cloudflare";
+import {
+  StoreError,
+  assertSamePartition,
+  pageSize,
+  partitionOf,
+  type ListPage,
+  type SetOptions,
+  type Store,
+  type Versioned,
+  type Window,
+  type WriteOptions,
+  type WriteResult,
+} from "./store";
+
+/** Bound on one HTTP round trip to Upstash; one quick retry on network errors. */
+const REQUEST_TIMEOUT_MS = 2_000;
+
+/** The set of index keys a record owns lives beside it (same hash tag). */
+const indexSetOf = (key: string) => `${key}\u001Findexes`;
+
+/**
+ * KEYS: record, its index set, new index keys. ARGV: value, ttl ms or "", condition
+ * ("any" | "absent" | "version"), expected version, "1" when the index set is replaced.
+ * Returns nil on success, else the key (record or index) that stood in the way.
+ */
+const WRITE = `
+local key, indexSet = KEYS[1], KEYS[2]
+local current = redis.call('GET', key)
+if ARGV[3] == 'absent' and current then return key end
+if ARGV[3] == 'version' and current ~= ARGV[4] then return key end
+for i = 3, #KEYS do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= key and redis.call('EXISTS', owner) == 1 then return KEYS[i] end
+end
+local replace = ARGV[5] == '1'
+if replace or not current then
+  for _, old in ipairs(redis.call('SMEMBERS', indexSet)) do
+    if redis.call('GET', old) == key then redis.call('DEL', old) end
+  end
+  redis.call('DEL', indexSet)
+end
+local indexes = {}
+if replace then
+  for i = 3, #KEYS do indexes[#indexes + 1] = KEYS[i] end
+elseif current then
+  indexes = redis.call('SMEMBERS', indexSet)
+end
+local ttl = tonumber(ARGV[2])
+local function put(k, v)
+  if ttl then redis.call('SET', k, v, 'PX', ttl) else redis.call('SET', k, v) end
+end
+put(key, ARGV[1])
+for _, index in ipairs(indexes) do put(index, key) end
+if #indexes > 0 then
+  if replace then redis.call('SADD', indexSet, unpack(indexes)) end
+  if ttl then redis.call('PEXPIRE', indexSet, ttl) else redis.call('PERSIST', indexSet) end
+end
+return nil
+`;
+
+/** KEYS: record, its index set. Deletes both and the index entries; returns the old value. */
+const TAKE = `
+local value = redis.call('GET', KEYS[1])
+for _, index in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if redis.call('GET', index) == KEYS[1] then redis.call('DEL', index) end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return value
+`;
+
+/** KEYS: index key. Returns the value of the record it points at. */
+const GET_BY_INDEX = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then return nil end
+return redis.call('GET', owner)
+`;
+
+/** KEYS: counter. ARGV: window ms. Returns {count, ms until reset}. */
+const INCREMENT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  ttl = tonumber(ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return {count, ttl}
+`;
+
+/** The Store port over Upstash Redis. */
+export class UpstashStore implements Store {
+  private readonly redis: Redis;
+  private readonly scripts;
+
+  constructor(options: { url: string; token: string; retry?: boolean }) {
+    this.redis = new Redis({
+      url: options.url,
+      token: options.token,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      // One port call is one HTTP request: predictable ordering and round-trip counts.
+      enableAutoPipelining: false,
+      // A function, so every request gets a fresh timeout (and aborts are not retried).
+      signal: () => AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      retry: options.retry === false ? false : { retries: 1, backoff: () => 50 },
+    });
+    this.scripts = {
+      write: this.redis.createScript<string | null>(WRITE),
+      take: this.redis.createScript<string | null>(TAKE),
+      getByIndex: this.redis.createScript<string | null, true>(GET_BY_INDEX, { readonly: true }),
+      increment: this.redis.createScript<[number, number]>(INCREMENT),
+    };
+  }
+
+  /** Runs one backend call, turning every failure into a StoreError. */
+  private async run<R>(what: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new StoreError("unavailable", `upstash ${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  async get<T>(key: string): Promise<T | null> {
+    return parse<T>(await this.run("GET", () => this.redis.get<string>(key)));
+  }
+
+  async getMany<T>(keys: readonly string[]): Promise<(T | null)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.run("MGET", () => this.redis.mget<(string | null)[]>(...keys));
+    return values.map((raw) => parse<T>(raw));
+  }
+
+  async getVersioned<T>(key: string): Promise<Versioned<T> | null> {
+    const raw = await this.run("GET", () => this.redis.get<string>(key));
+    return raw === null ? null : { value: JSON.parse(raw) as T, version: raw };
+  }
+
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<WriteResult> {
+    if (options.indexes === undefined && partitionOf(key) === undefined) {
+      // Untagged keys cannot own index entries, so a plain SET (PX, NX) does: no script needed.
+      const json = JSON.stringify(value);
+      const px = options.ttlMs === undefined ? {} : { px: options.ttlMs };
+      const reply = await this.run("SET", () =>
+        options.ifAbsent ? this.redis.set(key, json, { ...px, nx: true }) : this.redis.set(key, json, px),
+      );
+      return reply === "OK" ? { ok: true } : { ok: false, conflict: key };
+    }
+    return this.write(key, value, options, options.ifAbsent ? ["absent", ""] : ["any", ""]);
+  }
+
+  compareAndSet(key: string, expectedVersion: string | null, value: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.write(key, value, options, expectedVersion === null ? ["absent", ""] : ["version", expectedVersion]);
+  }
+
+  private async write(key: string, value: unknown, options: WriteOptions, condition: [string, string]): Promise<WriteResult> {
+    assertSamePartition(key, options.indexes);
+    const args = [JSON.stringify(value), options.ttlMs === undefined ? "" : String(options.ttlMs), ...condition, options.indexes ? "1" : "0"];
+    const conflict = await this.run("write", () => this.scripts.write.exec([key, indexSetOf(key), ...(options.indexes ?? [])], args));
+    return conflict === null ? { ok: true } : { ok: false, conflict };
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.run("take", () => this.scripts.take.exec([key, indexSetOf(key)], []))) !== null;
+  }
+
+  async take<T>(key: string): Promise<T | null> {
+    return parse<T>(await this.run("take", () => this.scripts.take.exec([key, indexSetOf(key)], [])));
+  }
+
+  async getByIndex<T>(indexKey: string): Promise<T | null> {
+    return parse<T>(await this.run("getByIndex", () => this.scripts.getByIndex.exec([indexKey], [])));
+  }
+
+  async increment(key: string, windowMs: number): Promise<Window> {
+    const [count, resetInMs] = await this.run("increment", () => this.scripts.increment.exec([key], [String(windowMs)]));
+    return { count: Number(count), resetInMs: Number(resetInMs) };
+  }
+
+  async append(key: string, value: unknown, options: { maxLength?: number } = {}): Promise<string> {
+    const trim = options.maxLength === undefined ? undefined : { type: "MAXLEN" as const, comparison: "=" as const, threshold: options.maxLength };
+    const id = await this.run("XADD", () => this.redis.xadd(key, "*", { v: JSON.stringify(value) }, trim ? { trim } : undefined));
+    return id;
+  }
+
+  async list<T>(key: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {
+    if (options.cursor !== undefined && !/^\d{1,20}-\d{1,20}$/.test(options.cursor)) {
+      throw new StoreError("bad_cursor", "cursor is not one this list handed out");
+    }
+    const limit = pageSize(options.limit);
+    const end = options.cursor === undefined ? "+" : `(${options.cursor}`;
+    // Without automatic deserialisation XREVRANGE answers [[id, [field, value]], …].
+    const rows = (await this.run("XREVRANGE", () => this.redis.xrevrange(key, end, "-", limit + 1))) as unknown as [string, string[]][];
+    const items = rows.slice(0, limit).map(([id, fields]) => ({ id, value: JSON.parse(fields[1] ?? "null") as T }));
+    return rows.length > limit ? { items, cursor: items.at(-1)!.id } : { items };
+  }
+}
+
+function parse<T>(raw: string | null | undefined): T | null {
+  return raw === null || raw === undefined ? null : (JSON.parse(raw) as T);
+}

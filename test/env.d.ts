@@ -1,0 +1,16 @@
+// Bindings the test pool adds to the Worker's env (vitest.config.ts).
+import type { StoreObject } from "../src/store/durable-object";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      STORE: DurableObjectNamespace<StoreObject>;
+      ISSUER: string;
+      FEDGATE_ENCRYPTION_KEY: string;
+      ADMIN_BOOTSTRAP_TOKEN: string;
+      TEST_UPSTASH_URL: string;
+      TEST_UPSTASH_TOKEN: string;
+    }
+  }
+}
+export {};

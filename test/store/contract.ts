@@ -1,0 +1,278 @@
+/**
+ * The store contract: every adapter of the Store port must pass it against its real backend
+ * (durable-object.test.ts, upstash.test.ts). Keys are unique per test so runs never collide.
+ */
+import { describe, expect, it } from "vitest";
+import { StoreError, type Store } from "../../src/store/store";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let counter = 0;
+/** A fresh partition for one test: `{tag}` keys share it, untagged keys spread over shards. */
+function scope() {
+  const tag = `t${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return { key: (name: string) => `{${tag}}${name}`, untagged: (name: string) => `${tag}:${name}` };
+}
+
+export function storeContract(name: string, open: () => Store, unreachable: () => Store): void {
+  describe(`${name} store contract`, () => {
+    const store = open();
+
+    describe("values", () => {
+      it("round-trips JSON values and answers null for absent keys", async () => {
+        const s = scope();
+        const value = { a: 1, nested: { list: [1, "two", null], unicode: "é✓" } };
+        expect(await store.set(s.key("v"), value)).toEqual({ ok: true });
+        expect(await store.get(s.key("v"))).toEqual(value);
+        expect(await store.get(s.key("absent"))).toBeNull();
+      });
+
+      it("reads many keys at once, across partitions, in order", async () => {
+        const s = scope();
+        await store.set(s.key("a"), "A");
+        await store.set(s.untagged("b"), "B");
+        expect(await store.getMany([s.untagged("b"), s.key("missing"), s.key("a")])).toEqual(["B", null, "A"]);
+        expect(await store.getMany([])).toEqual([]);
+      });
+
+      it("expires a value after its TTL", async () => {
+        const s = scope();
+        await store.set(s.untagged("short"), 1, { ttlMs: 150 });
+        await store.set(s.untagged("long"), 2, { ttlMs: 60_000 });
+        expect(await store.get(s.untagged("short"))).toBe(1);
+        await sleep(400);
+        expect(await store.get(s.untagged("short"))).toBeNull();
+        expect(await store.get(s.untagged("long"))).toBe(2);
+      });
+
+      it("writes if absent only when the key holds nothing (or only an expired value)", async () => {
+        const s = scope();
+        expect(await store.set(s.untagged("k"), "first", { ifAbsent: true })).toEqual({ ok: true });
+        expect(await store.set(s.untagged("k"), "second", { ifAbsent: true })).toEqual({ ok: false, conflict: s.untagged("k") });
+        expect(await store.get(s.untagged("k"))).toBe("first");
+
+        await store.set(s.untagged("e"), "old", { ttlMs: 100 });
+        await sleep(300);
+        expect(await store.set(s.untagged("e"), "new", { ifAbsent: true })).toEqual({ ok: true });
+        expect(await store.get(s.untagged("e"))).toBe("new");
+      });
+
+      it("deletes, saying whether there was a value", async () => {
+        const s = scope();
+        await store.set(s.untagged("d"), 1);
+        expect(await store.delete(s.untagged("d"))).toBe(true);
+        expect(await store.delete(s.untagged("d"))).toBe(false);
+        expect(await store.get(s.untagged("d"))).toBeNull();
+      });
+    });
+
+    describe("take", () => {
+      it("gets and deletes in one step", async () => {
+        const s = scope();
+        await store.set(s.untagged("code"), { client: "c1" }, { ttlMs: 60_000 });
+        expect(await store.take(s.untagged("code"))).toEqual({ client: "c1" });
+        expect(await store.take(s.untagged("code"))).toBeNull();
+        expect(await store.get(s.untagged("code"))).toBeNull();
+      });
+
+      it("gives the value to exactly one of 50 concurrent takes", async () => {
+        const s = scope();
+        await store.set(s.untagged("once"), "secret", { ttlMs: 60_000 });
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.take(s.untagged("once"))));
+        expect(results.filter((r) => r === "secret")).toHaveLength(1);
+        expect(results.filter((r) => r === null)).toHaveLength(49);
+      });
+
+      it("does not hand out an expired value", async () => {
+        const s = scope();
+        await store.set(s.untagged("stale"), "x", { ttlMs: 100 });
+        await sleep(300);
+        expect(await store.take(s.untagged("stale"))).toBeNull();
+      });
+    });
+
+    describe("compare-and-set", () => {
+      it("creates only when absent if the expected version is null", async () => {
+        const s = scope();
+        expect(await store.compareAndSet(s.key("f"), null, { gen: 1 })).toEqual({ ok: true });
+        expect(await store.compareAndSet(s.key("f"), null, { gen: 99 })).toEqual({ ok: false, conflict: s.key("f") });
+        expect(await store.get(s.key("f"))).toEqual({ gen: 1 });
+      });
+
+      it("writes only over the version that was read", async () => {
+        const s = scope();
+        await store.set(s.key("f"), { gen: 1 });
+        const read = await store.getVersioned<{ gen: number }>(s.key("f"));
+        expect(read?.value).toEqual({ gen: 1 });
+        expect(await store.compareAndSet(s.key("f"), read!.version, { gen: 2 })).toEqual({ ok: true });
+        // The same (now stale) version loses.
+        expect(await store.compareAndSet(s.key("f"), read!.version, { gen: 3 })).toEqual({ ok: false, conflict: s.key("f") });
+        expect(await store.get(s.key("f"))).toEqual({ gen: 2 });
+        expect(await store.getVersioned(s.key("absent"))).toBeNull();
+      });
+
+      it("lets exactly one of concurrent writers of one version win", async () => {
+        const s = scope();
+        await store.set(s.key("family"), { current: "rt0" });
+        const read = await store.getVersioned(s.key("family"));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.compareAndSet(s.key("family"), read!.version, { current: `rt${i + 1}` })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+      });
+
+      it("honours a TTL", async () => {
+        const s = scope();
+        expect(await store.compareAndSet(s.key("t"), null, 1, { ttlMs: 100 })).toEqual({ ok: true });
+        await sleep(300);
+        expect(await store.get(s.key("t"))).toBeNull();
+      });
+    });
+
+    describe("windowed counters", () => {
+      it("counts within a window and starts over after it", async () => {
+        const s = scope();
+        const first = await store.increment(s.untagged("rate"), 300);
+        expect(first.count).toBe(1);
+        expect(first.resetInMs).toBeGreaterThan(0);
+        expect(first.resetInMs).toBeLessThanOrEqual(300);
+        expect((await store.increment(s.untagged("rate"), 300)).count).toBe(2);
+        const third = await store.increment(s.untagged("rate"), 300);
+        expect(third.count).toBe(3);
+        expect(third.resetInMs).toBeLessThanOrEqual(first.resetInMs);
+        await sleep(500);
+        expect((await store.increment(s.untagged("rate"), 300)).count).toBe(1);
+      });
+
+      it("counts every one of concurrent increments", async () => {
+        const s = scope();
+        const windows = await Promise.all(Array.from({ length: 30 }, () => store.increment(s.untagged("burst"), 60_000)));
+        expect(windows.map((w) => w.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      });
+    });
+
+    describe("index lookups", () => {
+      it("finds a record by each of its index keys", async () => {
+        const s = scope();
+        const user = { id: "u1", email: "ada@example.com" };
+        await store.set(s.key("user:u1"), user, { indexes: [s.key("email:ada@example.com"), s.key("ext:okta:00u1")] });
+        expect(await store.getByIndex(s.key("email:ada@example.com"))).toEqual(user);
+        expect(await store.getByIndex(s.key("ext:okta:00u1"))).toEqual(user);
+        expect(await store.getByIndex(s.key("email:nobody@example.com"))).toBeNull();
+      });
+
+      it("refuses an index key owned by another record, naming it", async () => {
+        const s = scope();
+        await store.set(s.key("domain:1"), { domain: "example.com" }, { indexes: [s.key("by-domain:example.com")] });
+        const result = await store.set(s.key("domain:2"), { domain: "example.com" }, { indexes: [s.key("by-domain:example.com")] });
+        expect(result).toEqual({ ok: false, conflict: s.key("by-domain:example.com") });
+        expect(await store.get(s.key("domain:2"))).toBeNull();
+        expect(await store.getByIndex(s.key("by-domain:example.com"))).toEqual({ domain: "example.com" });
+      });
+
+      it("replaces a record's index keys when given, keeps them when not", async () => {
+        const s = scope();
+        await store.set(s.key("user:u2"), { v: 1 }, { indexes: [s.key("email:old@example.com")] });
+        await store.set(s.key("user:u2"), { v: 2 }, { indexes: [s.key("email:new@example.com")] });
+        expect(await store.getByIndex(s.key("email:old@example.com"))).toBeNull();
+        expect(await store.getByIndex(s.key("email:new@example.com"))).toEqual({ v: 2 });
+
+        await store.set(s.key("user:u2"), { v: 3 });
+        expect(await store.getByIndex(s.key("email:new@example.com"))).toEqual({ v: 3 });
+        const read = await store.getVersioned(s.key("user:u2"));
+        await store.compareAndSet(s.key("user:u2"), read!.version, { v: 4 });
+        expect(await store.getByIndex(s.key("email:new@example.com"))).toEqual({ v: 4 });
+
+        // The freed index key can be taken by another record.
+        expect(await store.set(s.key("user:u3"), { v: 1 }, { indexes: [s.key("email:old@example.com")] })).toEqual({ ok: true });
+      });
+
+      it("drops index keys with their record, on delete, take and expiry", async () => {
+        const s = scope();
+        await store.set(s.key("r1"), 1, { indexes: [s.key("i1")] });
+        await store.delete(s.key("r1"));
+        expect(await store.getByIndex(s.key("i1"))).toBeNull();
+        expect(await store.set(s.key("r2"), 2, { indexes: [s.key("i1")] })).toEqual({ ok: true });
+
+        await store.take(s.key("r2"));
+        expect(await store.getByIndex(s.key("i1"))).toBeNull();
+
+        await store.set(s.key("r3"), 3, { indexes: [s.key("i3")], ttlMs: 100 });
+        expect(await store.getByIndex(s.key("i3"))).toBe(3);
+        await sleep(300);
+        expect(await store.getByIndex(s.key("i3"))).toBeNull();
+        expect(await store.set(s.key("r4"), 4, { indexes: [s.key("i3")] })).toEqual({ ok: true });
+      });
+
+      it("lets one of two concurrent claims of an index key win", async () => {
+        const s = scope();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.set(s.key(`claim:${i}`), i, { indexes: [s.key("unique")] })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+      });
+
+      it("refuses index keys outside the record's partition", async () => {
+        const s = scope();
+        const other = scope();
+        await expect(store.set(s.key("r"), 1, { indexes: [other.key("i")] })).rejects.toMatchObject({ code: "cross_partition" });
+        await expect(store.set(s.untagged("r"), 1, { indexes: [s.untagged("i")] })).rejects.toBeInstanceOf(StoreError);
+      });
+    });
+
+    describe("append-only lists", () => {
+      it("reads newest first, a page at a time, until the cursor runs out", async () => {
+        const s = scope();
+        for (let i = 1; i <= 7; i++) await store.append(s.key("audit"), { n: i });
+        const first = await store.list<{ n: number }>(s.key("audit"), { limit: 3 });
+        expect(first.items.map((item) => item.value.n)).toEqual([7, 6, 5]);
+        const second = await store.list<{ n: number }>(s.key("audit"), { limit: 3, cursor: first.cursor! });
+        expect(second.items.map((item) => item.value.n)).toEqual([4, 3, 2]);
+        const last = await store.list<{ n: number }>(s.key("audit"), { limit: 3, cursor: second.cursor! });
+        expect(last.items.map((item) => item.value.n)).toEqual([1]);
+        expect(last.cursor).toBeUndefined();
+      });
+
+      it("keeps paging stable while new items are appended", async () => {
+        const s = scope();
+        for (let i = 1; i <= 4; i++) await store.append(s.key("log"), i);
+        const first = await store.list<number>(s.key("log"), { limit: 2 });
+        await store.append(s.key("log"), 5);
+        const second = await store.list<number>(s.key("log"), { limit: 2, cursor: first.cursor! });
+        expect(second.items.map((item) => item.value)).toEqual([2, 1]);
+      });
+
+      it("keeps at most maxLength newest items", async () => {
+        const s = scope();
+        for (let i = 1; i <= 6; i++) await store.append(s.key("capped"), i, { maxLength: 4 });
+        const page = await store.list<number>(s.key("capped"), { limit: 10 });
+        expect(page.items.map((item) => item.value)).toEqual([6, 5, 4, 3]);
+      });
+
+      it("answers an empty list, and refuses a forged cursor", async () => {
+        const s = scope();
+        expect(await store.list(s.key("empty"))).toEqual({ items: [] });
+        await expect(store.list(s.key("empty"), { cursor: "'; DROP TABLE kv" })).rejects.toMatchObject({ code: "bad_cursor" });
+      });
+    });
+
+    describe("an unreachable backend", () => {
+      it("fails every operation with a typed StoreError, code unavailable", async () => {
+        const down = unreachable();
+        const operations: (() => Promise<unknown>)[] = [
+          () => down.get("{x}k"),
+          () => down.set("k", 1),
+          () => down.take("k"),
+          () => down.compareAndSet("{x}k", null, 1),
+          () => down.increment("k", 1000),
+          () => down.getByIndex("{x}i"),
+          () => down.append("{x}l", 1),
+          () => down.list("{x}l"),
+        ];
+        for (const operation of operations) {
+          await expect(operation()).rejects.toMatchObject({ name: "StoreError", code: "unavailable" });
+        }
+      });
+    });
+  });
+}

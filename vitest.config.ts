@@ -1,0 +1,39 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** Test-only settings; the secrets are fixed values that protect nothing outside the tests. */
+export const testVars = {
+  ISSUER: "https://id.fedgate.test",
+  FEDGATE_ENCRYPTION_KEY: "mE7H_sYJYOPmR3ruMHZco8DBQPFlKJr5rviHPmKC6z4",
+  ADMIN_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+  LOG_LEVEL: "warn",
+  SERVER_TIMING: "on",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...testVars,
+                // Where the Upstash contract suite reaches real Redis (test/global-setup.ts).
+                TEST_UPSTASH_URL: inject("upstashUrl"),
+                TEST_UPSTASH_TOKEN: inject("upstashToken"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "broker",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/idp-fixtures/**"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
