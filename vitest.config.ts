@@ -8,6 +8,9 @@ export const testVars = {
   ADMIN_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
   LOG_LEVEL: "warn",
   SERVER_TIMING: "on",
+  // Tests choose their store explicitly, whatever a developer's .dev.vars says.
+  UPSTASH_REDIS_REST_URL: "",
+  UPSTASH_REDIS_REST_TOKEN: "",
 };
 
 export default defineConfig({

@@ -4,6 +4,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { configOf, type Config } from "./config";
+import { errorResponse } from "./error-response";
 import { createLogger, type Logger } from "./log";
 import { Sealer } from "./security/encryption";
 import { metered, type StoreMeter } from "./store/metered";
@@ -44,7 +45,7 @@ export function services(env: Bindings): Services {
   const backend = openStore(config, env);
   const storeMeter: StoreMeter = { roundTrips: 0, ms: 0 };
   const store = metered(backend, storeMeter);
-  const keys = new SigningKeys(store, keyCacheFor(backend), new Sealer(config.encryptionKey), keyPolicy(config));
+  const keys = new SigningKeys({ store, cache: keyCacheFor(backend), sealer: new Sealer(config.encryptionKey), policy: keyPolicy(config) });
   return { config, store, storeMeter, keys };
 }
 
@@ -55,32 +56,35 @@ export function services(env: Bindings): Services {
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const requestId = crypto.randomUUID();
-    c.set("requestId", requestId);
-    // Until the config parses, log at info so a misconfiguration is still reported.
-    c.set("log", createLogger("info", { requestId }));
     const started = performance.now();
+    c.set("requestId", requestId);
+    // Until the config parses, log at info so that a misconfiguration is reported.
+    c.set("log", createLogger("info", { requestId }));
+    let meter: StoreMeter | undefined;
     try {
       const { config, store, storeMeter, keys } = services(c.env);
+      meter = storeMeter;
       c.set("config", config);
       c.set("store", store);
       c.set("storeMeter", storeMeter);
       c.set("keys", keys);
       c.set("log", createLogger(config.logLevel, { requestId }));
-      await next();
-    } finally {
-      c.header("X-Request-Id", requestId);
-      const meter = c.get("storeMeter");
-      if (meter && c.get("config")?.serverTiming) {
-        c.header("Server-Timing", `store;dur=${meter.ms.toFixed(1)};desc="${meter.roundTrips} round trips"`);
-      }
-      c.get("log").info("request", {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
-        storeRoundTrips: meter?.roundTrips,
-        ray: c.req.header("cf-ray"),
-      });
+    } catch (error) {
+      c.res = errorResponse(error, c);
     }
+    if (meter) await next();
+
+    c.header("X-Request-Id", requestId);
+    if (meter && c.var.config.serverTiming) {
+      c.header("Server-Timing", `store;dur=${meter.ms.toFixed(1)};desc="${meter.roundTrips} round trips"`);
+    }
+    c.var.log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      storeRoundTrips: meter?.roundTrips,
+      ray: c.req.header("cf-ray"),
+    });
   };
 }

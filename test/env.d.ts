@@ -11,6 +11,11 @@ declare global {
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
     }
+    /** Types `exports` from "cloudflare:workers": the Worker's own entry points. */
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+      durableNamespaces: "StoreObject";
+    }
   }
 }
 export {};

@@ -145,15 +145,31 @@ export function keyCacheFor(backend: object): KeyCache {
   return cache;
 }
 
+export interface SigningKeysOptions {
+  store: Store;
+  cache: KeyCache;
+  sealer: Sealer;
+  policy: KeyPolicy;
+  /** The clock; tests move it to walk through rotations. */
+  now?: () => number;
+  /** Where the key set lives; one per deployment. */
+  recordKey?: string;
+}
+
 /** Reads, creates, rotates and publishes the signing keys. */
 export class SigningKeys {
-  constructor(
-    private readonly store: Store,
-    private readonly cache: KeyCache,
-    private readonly sealer: Sealer,
-    private readonly policy: KeyPolicy,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly store: Store;
+  private readonly cache: KeyCache;
+  private readonly sealer: Sealer;
+  private readonly policy: KeyPolicy;
+  private readonly now: () => number;
+  private readonly recordKey: string;
+
+  constructor(options: SigningKeysOptions) {
+    ({ store: this.store, cache: this.cache, sealer: this.sealer, policy: this.policy } = options);
+    this.now = options.now ?? Date.now;
+    this.recordKey = options.recordKey ?? signingKeySet();
+  }
 
   /** The key set, from the isolate cache when fresh; creates the first keys on first use. */
   private keySet(): Promise<KeySetRecord> {
@@ -169,7 +185,7 @@ export class SigningKeys {
   }
 
   private async load(): Promise<KeySetRecord> {
-    const stored = await this.store.get<KeySetRecord>(signingKeySet());
+    const stored = await this.store.get<KeySetRecord>(this.recordKey);
     if (stored?.keys.some((key) => key.state === "active")) return stored;
     return (await this.rotate("ensure")).set;
   }
@@ -210,14 +226,14 @@ export class SigningKeys {
   async rotate(mode: "ensure"): Promise<{ set: KeySetRecord }>;
   async rotate(mode: RotationMode): Promise<RotationReport | { set: KeySetRecord }> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const stored = await this.store.getVersioned<KeySetRecord>(signingKeySet());
+      const stored = await this.store.getVersioned<KeySetRecord>(this.recordKey);
       const current = stored?.value ?? { keys: [] };
       if (mode === "ensure" && current.keys.some((key) => key.state === "active")) return { set: current };
       const now = this.now();
       const result = await rotateKeySet(current, now, this.policy, mode, (state) => this.newKey(state, now));
       const unchanged = JSON.stringify(result.set) === JSON.stringify(current);
       if (!unchanged) {
-        const written = await this.store.compareAndSet(signingKeySet(), stored?.version ?? null, result.set);
+        const written = await this.store.compareAndSet(this.recordKey, stored?.version ?? null, result.set);
         if (!written.ok) continue; // another isolate rotated first: start again from its result
         this.cache.entry = { at: now, set: Promise.resolve(result.set) };
       }

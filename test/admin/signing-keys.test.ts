@@ -1,0 +1,87 @@
+import { env } from "cloudflare:workers";
+import { createScheduledController } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { admin, call } from "../helpers/worker";
+
+type KeyView = { kid: string; state: string };
+
+describe("admin: signing keys", () => {
+  it("refuses requests without the bootstrap token, or with a wrong one, as problem+json 401", async () => {
+    for (const headers of [{}, { Authorization: "Bearer wrong-token-wrong-token-wrong-token" }, { Authorization: "Basic dXNlcjpwYXNz" }]) {
+      const response = await call("/admin/v1/signing-keys", { headers });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+      expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer /);
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+    }
+    const rotate = await call("/admin/v1/signing-keys/rotate", { method: "POST" });
+    expect(rotate.status).toBe(401);
+  });
+
+  it("lists the keys without key material", async () => {
+    const response = await admin("/admin/v1/signing-keys");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    const body = await response.text();
+    const { keys } = JSON.parse(body) as { keys: KeyView[] };
+    expect(keys.map((k) => k.state).sort()).toEqual(expect.arrayContaining(["active", "next"]));
+    expect(body).not.toMatch(/sealed|"d"|"x"/);
+  });
+
+  it("refuses an early rotation with 409 and when it may run, then rotates when forced", async () => {
+    const before = ((await (await admin("/admin/v1/signing-keys")).json()) as { keys: KeyView[] }).keys;
+    const early = await admin("/admin/v1/signing-keys/rotate", { method: "POST" });
+    expect(early.status).toBe(409);
+    const problem = (await early.json()) as { title: string; notBefore: string };
+    expect(problem.title).toBe("Next key not yet published long enough");
+    expect(Date.parse(problem.notBefore)).toBeGreaterThan(Date.now());
+
+    const forced = await admin("/admin/v1/signing-keys/rotate", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ force: true }),
+    });
+    expect(forced.status).toBe(200);
+    const report = (await forced.json()) as { promoted: boolean; keys: KeyView[] };
+    expect(report.promoted).toBe(true);
+    const wasActive = before.find((k) => k.state === "active")!;
+    const wasNext = before.find((k) => k.state === "next")!;
+    expect(report.keys.find((k) => k.kid === wasNext.kid)?.state).toBe("active");
+    expect(report.keys.find((k) => k.kid === wasActive.kid)?.state).toBe("retired");
+
+    // The retired key is still published: tokens it signed keep verifying.
+    const jwks = (await (await call("/.well-known/jwks.json")).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([wasActive.kid, wasNext.kid]));
+  });
+
+  it("AD-3: answers malformed bodies with problem+json 4xx", async () => {
+    const cases: [RequestInit, number][] = [
+      [{ body: "{not json", headers: { "Content-Type": "application/json" } }, 400],
+      [{ body: JSON.stringify({ force: "yes" }), headers: { "Content-Type": "application/json" } }, 400],
+      [{ body: JSON.stringify({ force: true, extra: 1 }), headers: { "Content-Type": "application/json" } }, 400],
+      [{ body: JSON.stringify([1, 2]), headers: { "Content-Type": "application/json" } }, 400],
+      [{ body: "force=true", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, 415],
+      [{ body: "x".repeat(70_000), headers: { "Content-Type": "application/json" } }, 413],
+    ];
+    for (const [init, status] of cases) {
+      const response = await admin("/admin/v1/signing-keys/rotate", { method: "POST", ...init });
+      expect(response.status, String(init.body).slice(0, 40)).toBe(status);
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({ status });
+    }
+    const detail = (await (
+      await admin("/admin/v1/signing-keys/rotate", { method: "POST", body: '{"force":"yes"}', headers: { "Content-Type": "application/json" } })
+    ).json()) as { detail: string };
+    expect(detail.detail).toContain('"force"');
+  });
+});
+
+describe("cron trigger", () => {
+  it("runs the rotation check and leaves a published active and next key", async () => {
+    await worker.scheduled(createScheduledController({ cron: "17 * * * *" }), env as never, { waitUntil() {}, passThroughOnException() {}, props: {} } as never);
+    const { keys } = (await (await admin("/admin/v1/signing-keys")).json()) as { keys: KeyView[] };
+    expect(keys.filter((k) => k.state === "active")).toHaveLength(1);
+    expect(keys.filter((k) => k.state === "next")).toHaveLength(1);
+  });
+});
