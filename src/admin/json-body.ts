@@ -6,16 +6,19 @@ import { Problem } from "../errors";
 
 /** The body parsed by `schema`; an empty body counts as `{}`. */
 export async function jsonBody<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
-  const text = await c.req.text();
   let value: unknown = {};
-  if (text.trim() !== "") {
-    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(c.req.header("Content-Type") ?? "")) {
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(c.req.header("Content-Type") ?? "")) {
+    if ((await c.req.arrayBuffer()).byteLength > 0) {
       throw new Problem(415, "Unsupported Media Type", { description: "Send the body as application/json." });
     }
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new Problem(400, "Bad Request", { description: "The body is not valid JSON." });
+  } else {
+    const text = await c.req.text();
+    if (text.trim() !== "") {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new Problem(400, "Bad Request", { description: "The body is not valid JSON." });
+      }
     }
   }
   const result = z.safeParse(schema, value);

@@ -8,7 +8,8 @@ type KeyView = { kid: string; state: string };
 
 describe("admin: signing keys", () => {
   it("refuses requests without the bootstrap token, or with a wrong one, as problem+json 401", async () => {
-    for (const headers of [{}, { Authorization: "Bearer wrong-token-wrong-token-wrong-token" }, { Authorization: "Basic dXNlcjpwYXNz" }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer wrong-token-wrong-token-wrong-token" }, { Authorization: "Basic dXNlcjpwYXNz" }];
+    for (const headers of attempts) {
       const response = await call("/admin/v1/signing-keys", { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("Content-Type")).toBe("application/problem+json");
@@ -79,7 +80,7 @@ describe("admin: signing keys", () => {
 
 describe("cron trigger", () => {
   it("runs the rotation check and leaves a published active and next key", async () => {
-    await worker.scheduled(createScheduledController({ cron: "17 * * * *" }), env as never, { waitUntil() {}, passThroughOnException() {}, props: {} } as never);
+    await worker.scheduled(createScheduledController({ cron: "17 * * * *" }), env as never);
     const { keys } = (await (await admin("/admin/v1/signing-keys")).json()) as { keys: KeyView[] };
     expect(keys.filter((k) => k.state === "active")).toHaveLength(1);
     expect(keys.filter((k) => k.state === "next")).toHaveLength(1);

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import IORedis from "ioredis";
 
 // ioredis is CommonJS: its default export works under both Node and Vite's module loader.
-const { Redis, ReplyError } = IORedis;
+const { Redis, ReplyError } = IORedis as unknown as { Redis: typeof IORedis; ReplyError: new (...args: never[]) => Error };
 
 export interface UpstashBridgeOptions {
   redisUrl?: string; // default redis://127.0.0.1:6379

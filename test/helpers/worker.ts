@@ -7,7 +7,8 @@ export const ADMIN_TOKEN = "test-bootstrap-token-0123456789abcdef";
 /** A request to the Worker, relative to the issuer; `init.env` replaces bindings for this call. */
 export function call(path: string, init: RequestInit & { env?: Record<string, unknown> } = {}): Promise<Response> {
   const { env: overrides, ...requestInit } = init;
-  const request = new Request(new URL(path, ISSUER), requestInit);
+  // Concatenated, not resolved: a path like "//x" must stay a path.
+  const request = new Request(`${ISSUER}${path}`, requestInit);
   if (!overrides) return exports.default.fetch(request);
   // A different env means a different deployment: call the handler directly with it.
   return import("../../src/index").then(({ default: worker }) =>

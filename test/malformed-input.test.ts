@@ -1,0 +1,70 @@
+/**
+ * AB-3: malformed input of any kind gets a 4xx in the endpoint's error format, never a 5xx.
+ * Thousands of generated requests against every route that exists.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, call } from "./helpers/worker";
+
+const paths = [
+  "/healthz",
+  "/.well-known/openid-configuration",
+  "/.well-known/oauth-authorization-server",
+  "/.well-known/jwks.json",
+  "/admin/v1/signing-keys",
+  "/admin/v1/signing-keys/rotate",
+  "/oauth2/token",
+  "/nowhere",
+];
+
+const pathArbitrary = fc.oneof(
+  fc.constantFrom(...paths),
+  fc.tuple(fc.constantFrom(...paths), fc.string({ unit: "binary", maxLength: 30 })).map(([p, tail]) => p + encodeURIComponent(tail)),
+  fc.webPath(),
+);
+
+const bodyArbitrary = fc.oneof(
+  fc.constant(undefined),
+  fc.string({ unit: "binary", maxLength: 300 }),
+  fc.json().map((json) => json),
+  fc.uint8Array({ maxLength: 300 }),
+  fc.constant('{"force":true,"force":false}'),
+  fc.constant("\uD800\uDFFF\uDC00"),
+);
+
+const headersArbitrary = fc.record(
+  {
+    "Content-Type": fc.constantFrom("application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "garbage"),
+    Authorization: fc.oneof(fc.constant(`Bearer ${ADMIN_TOKEN}`), fc.constant("Bearer "), fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, "")}`), fc.constant("Basic !!!")),
+    "If-None-Match": fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, "")),
+    Origin: fc.constantFrom("https://app.example", "null", "*"),
+  },
+  { requiredKeys: [] },
+);
+
+describe("AB-3: malformed input", () => {
+  it("never gets a 5xx, and every error is JSON in its endpoint's format", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"),
+        pathArbitrary,
+        headersArbitrary,
+        bodyArbitrary,
+        async (method, path, headers, body) => {
+          const withBody = method !== "GET" && method !== "HEAD" && body !== undefined;
+          const response = await call(path, { method, headers, ...(withBody ? { body } : {}) });
+          expect(response.status, `${method} ${path}`).toBeLessThan(500);
+          if (response.status >= 400 && method !== "HEAD") {
+            const type = response.headers.get("Content-Type") ?? "";
+            expect(type).toMatch(path.startsWith("/oauth2/") ? /^application\/json/ : /^application\/problem\+json/);
+            expect(response.headers.get("Cache-Control")).toBe("no-store");
+            await response.json();
+          } else {
+            await response.arrayBuffer();
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  }, 120_000);
+});
