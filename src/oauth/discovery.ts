@@ -1,17 +1,39 @@
 /**
  * Discovery: the OpenID Provider / OAuth 2.0 Authorization Server metadata and the JWKS. Both are
  * public, cacheable and CORS-enabled (SECURITY.md AS-14). The metadata lists only what exists.
+ * Each document is serialised and hashed once (per config, per key set), not per request.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
-import { etag } from "hono/etag";
 import type { Config } from "../config";
 import type { AppEnv } from "../context";
 import { JWKS_MAX_AGE_S } from "../tokens/keys";
 
 const METADATA_MAX_AGE_S = 3600;
+
+/** A JSON document ready to serve: its bytes and their strong ETag. */
+export interface StaticDocument {
+  body: string;
+  etag: string;
+}
+
+/** Serialises `value` and computes its ETag (SHA-256, base64url, truncated: collisions are harmless). */
+export async function staticDocument(value: unknown): Promise<StaticDocument> {
+  const body = JSON.stringify(value);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
+  const etag = `"${btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/=+$/, "")}"`;
+  return { body, etag };
+}
+
+/** Serves a document with caching headers, or 304 when the client already has it. */
+function serve(c: Context<AppEnv>, document: StaticDocument, contentType: string, cacheControl: string): Response {
+  const headers = { ETag: document.etag, "Cache-Control": cacheControl };
+  const known = c.req.header("If-None-Match")?.split(/\s*,\s*/);
+  if (known?.includes(document.etag) || known?.includes("*")) return c.body(null, 304, headers);
+  return c.body(document.body, 200, { ...headers, "Content-Type": contentType });
+}
 
 /** The metadata document; later endpoints add their entries here. */
 export function providerMetadata(config: Config): Record<string, unknown> {
@@ -21,21 +43,22 @@ export function providerMetadata(config: Config): Record<string, unknown> {
   };
 }
 
+const metadataByConfig = new WeakMap<Config, Promise<StaticDocument>>();
+
+function metadataDocument(config: Config): Promise<StaticDocument> {
+  let document = metadataByConfig.get(config);
+  if (!document) metadataByConfig.set(config, (document = staticDocument(providerMetadata(config))));
+  return document;
+}
+
+const serveMetadata = async (c: Context<AppEnv>) =>
+  serve(c, await metadataDocument(c.var.config), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);
+
 export const discovery = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["GET", "HEAD"], maxAge: 86_400 }))
-  .use(etag())
-  .get("/openid-configuration", (c) => {
-    c.header("Cache-Control", `public, max-age=${METADATA_MAX_AGE_S}`);
-    return c.json(providerMetadata(c.var.config));
-  })
-  .get("/oauth-authorization-server", (c) => {
-    c.header("Cache-Control", `public, max-age=${METADATA_MAX_AGE_S}`);
-    return c.json(providerMetadata(c.var.config));
-  })
-  .get("/jwks.json", async (c) => {
-    const keys = await c.var.keys.publicKeys();
+  .get("/openid-configuration", serveMetadata)
+  .get("/oauth-authorization-server", serveMetadata)
+  .get("/jwks.json", async (c) =>
     // Next keys are published ahead of use, so a verifier's copy may be this old and still current.
-    c.header("Cache-Control", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`);
-    c.header("Content-Type", "application/jwk-set+json");
-    return c.body(JSON.stringify({ keys }));
-  });
+    serve(c, await c.var.keys.jwksDocument(), "application/jwk-set+json", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`),
+  );

@@ -8,6 +8,7 @@
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Config, SigningAlg } from "../config";
+import { staticDocument, type StaticDocument } from "../oauth/discovery";
 import type { Sealer } from "../security/encryption";
 import { signingKeySet } from "../store/keys";
 import type { Store } from "../store/store";
@@ -134,6 +135,8 @@ function summarise(set: KeySetRecord): RotationReport["keys"] {
 export class KeyCache {
   entry: { at: number; set: Promise<KeySetRecord> } | undefined;
   readonly privateKeys = new Map<string, Promise<CryptoKey>>();
+  /** The served JWKS, built once per key set read (and per minute, as retired keys lapse). */
+  jwks: { set: Promise<KeySetRecord>; builtAt: number; document: Promise<StaticDocument> } | undefined;
 }
 
 const caches = new WeakMap<object, KeyCache>();
@@ -198,6 +201,19 @@ export class SigningKeys {
       .filter((key) => key.state !== "retired" || (key.removeAt ?? 0) > now)
       .sort((a, b) => order[a.state] - order[b.state])
       .map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: "sig" }));
+  }
+
+  /** The JWKS as served: serialised and hashed once per key set. */
+  async jwksDocument(): Promise<StaticDocument> {
+    const set = this.keySet();
+    const cached = this.cache.jwks;
+    if (cached?.set === set && this.now() - cached.builtAt < KEY_CACHE_TTL_MS) return cached.document;
+    const document = this.publicKeys().then((keys) => staticDocument({ keys }));
+    this.cache.jwks = { set, builtAt: this.now(), document };
+    document.catch(() => {
+      if (this.cache.jwks?.document === document) this.cache.jwks = undefined;
+    });
+    return document;
   }
 
   /** The active key, with its private half unsealed and imported (once per isolate). */
