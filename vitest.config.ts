@@ -37,6 +37,8 @@ export default defineConfig({
           globalSetup: ["test/global-setup.ts"],
         },
       },
+      // The IdP emulators' own suite: Node-side clients against emulators running in workerd.
+      "idp-fixtures/vitest.config.ts",
     ],
   },
 });

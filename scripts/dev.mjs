@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run dev`: writes .dev.vars with fresh secrets on first run, then starts the broker with
-// wrangler dev on 127.0.0.1:8787 (embedded Durable Object store, no account, no network).
+// wrangler dev on 127.0.0.1:8787 (embedded Durable Object store, no account, no network) and the
+// IdP emulators on 127.0.0.1:8788 (idp-fixtures/README.md). Two processes, because one
+// `wrangler dev` with several configs serves only the first Worker on a port.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
@@ -31,14 +33,15 @@ const env = {
   WRANGLER_HIDE_BANNER: "true",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
-const children = [
-  spawn("wrangler", ["dev", "-c", "wrangler.toml", "--ip", "127.0.0.1", "--port", "8787", "--show-interactive-dev-session=false"], {
+// Distinct inspector ports: two wrangler dev processes started together otherwise collide.
+const wranglerDev = (config, port, inspectorPort) =>
+  spawn("wrangler", ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"], {
     stdio: "inherit",
     env,
-  }),
-];
+  });
+const children = [wranglerDev("wrangler.toml", 8787, 9229), wranglerDev("idp-fixtures/wrangler.toml", 8788, 9230)];
 
-console.log(`Fedgate: ${ISSUER}/.well-known/openid-configuration`);
+console.log(`Fedgate: ${ISSUER}/.well-known/openid-configuration · IdP emulators: http://127.0.0.1:8788/__control/okta`);
 const stop = () => children.forEach((child) => child.kill("SIGTERM"));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
