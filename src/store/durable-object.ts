@@ -8,6 +8,8 @@ import { DurableObject } from "cloudflare:workers";
 import {
   StoreError,
   assertSamePartition,
+  checkScanCursor,
+  scanPartition,
   pageSize,
   partitionOf,
   type ListPage,
@@ -50,6 +52,7 @@ export class StoreObject extends DurableObject {
         CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
         CREATE TABLE IF NOT EXISTS idx (name TEXT PRIMARY KEY, owner TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS idx_owner ON idx (owner);
+        CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS list (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, value TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS list_key ON list (key, id);
       `);
@@ -119,15 +122,11 @@ export class StoreObject extends DurableObject {
   async increment(key: string, windowMs: number): Promise<Window> {
     const now = Date.now();
     const row = this.sql
-      .exec<{ value: string; expires_at: number }>(
-        "SELECT value, expires_at FROM kv WHERE key = ? AND expires_at > ?",
-        key,
-        now,
-      )
+      .exec<{ count: number; expires_at: number }>("SELECT count, expires_at FROM counter WHERE key = ? AND expires_at > ?", key, now)
       .toArray()[0];
-    const count = row ? Number(row.value) + 1 : 1;
-    const expiresAt = row ? row.expires_at : now + windowMs;
-    this.sql.exec("INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)", key, String(count), expiresAt);
+    const count = (row?.count ?? 0) + 1;
+    const expiresAt = row?.expires_at ?? now + windowMs;
+    this.sql.exec("INSERT OR REPLACE INTO counter (key, count, expires_at) VALUES (?, ?, ?)", key, count, expiresAt);
     if (!row) await this.scheduleSweep(expiresAt);
     return { count, resetInMs: expiresAt - now };
   }
@@ -158,15 +157,32 @@ export class StoreObject extends DurableObject {
       .toArray();
   }
 
+  scan(prefix: string, after: string | null, limit: number): { key: string; value: string }[] {
+    // Keys under the prefix sort between it and the prefix followed by U+FFFF.
+    return this.sql
+      .exec<{ key: string; value: string }>(
+        "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND key > ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?",
+        prefix,
+        `${prefix}\uffff`,
+        after ?? "",
+        Date.now(),
+        limit,
+      )
+      .toArray();
+  }
+
   /** Deletes expired rows and their index entries, then schedules the next sweep. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM idx WHERE owner IN (SELECT key FROM kv WHERE expires_at <= ?)", now);
       this.sql.exec("DELETE FROM kv WHERE expires_at <= ?", now);
+      this.sql.exec("DELETE FROM counter WHERE expires_at <= ?", now);
     });
     this.sweepAt = null;
-    const next = this.sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM kv").one().next;
+    const next = this.sql
+      .exec<{ next: number | null }>("SELECT MIN(at) AS next FROM (SELECT MIN(expires_at) AS at FROM kv UNION ALL SELECT MIN(expires_at) FROM counter)")
+      .one().next;
     if (next !== null) await this.scheduleSweep(next);
   }
 
@@ -278,6 +294,15 @@ export class DurableObjectStore implements Store {
     const limit = pageSize(options.limit);
     const rows = await this.call(key, (stub) => stub.list(key, limit + 1, options.cursor === undefined ? null : Number(options.cursor)));
     const page = rows.slice(0, limit).map((row) => ({ id: String(row.id), value: JSON.parse(row.value) as T }));
+    return rows.length > limit ? { items: page, cursor: page.at(-1)!.id } : { items: page };
+  }
+
+  async scan<T>(prefix: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {
+    scanPartition(prefix);
+    checkScanCursor(prefix, options.cursor);
+    const limit = pageSize(options.limit);
+    const rows = await this.call(prefix, (stub) => stub.scan(prefix, options.cursor ?? null, limit + 1));
+    const page = rows.slice(0, limit).map((row) => ({ id: row.key, value: JSON.parse(row.value) as T }));
     return rows.length > limit ? { items: page, cursor: page.at(-1)!.id } : { items: page };
   }
 }

@@ -67,6 +67,11 @@ export interface Store {
   append(key: string, value: unknown, options?: { maxLength?: number }): Promise<string>;
   /** Reads a list newest first, `limit` items a page. */
   list<T>(key: string, options?: { limit?: number; cursor?: string }): Promise<ListPage<T>>;
+  /**
+   * The records whose keys start with `prefix`, in key order, `limit` a page. The prefix must
+   * name a partition (`{tag}…`): a scan reads one partition. Items' ids are their keys.
+   */
+  scan<T>(prefix: string, options?: { limit?: number; cursor?: string }): Promise<ListPage<T>>;
 }
 
 export type StoreErrorCode =
@@ -102,6 +107,20 @@ export function partitionOf(key: string): string | undefined {
   if (!key.startsWith("{")) return undefined;
   const end = key.indexOf("}");
   return end > 1 ? key.slice(1, end) : undefined;
+}
+
+/** The partition a scan reads; refuses an untagged prefix. */
+export function scanPartition(prefix: string): string {
+  const partition = partitionOf(prefix);
+  if (partition === undefined) throw new StoreError("cross_partition", `scan prefix "${prefix}" names no partition`);
+  return partition;
+}
+
+/** A scan cursor is the last key of the previous page and must lie under the prefix. */
+export function checkScanCursor(prefix: string, cursor: string | undefined): void {
+  if (cursor !== undefined && (!cursor.startsWith(prefix) || cursor.length > 1024)) {
+    throw new StoreError("bad_cursor", "cursor is not one this scan handed out");
+  }
 }
 
 /** A record and its index entries must live in one partition (one object, one Redis hash slot). */

@@ -9,8 +9,10 @@ import { Redis } from "@upstash/redis/cloudflare";
 import {
   StoreError,
   assertSamePartition,
+  checkScanCursor,
   pageSize,
   partitionOf,
+  scanPartition,
   type ListPage,
   type SetOptions,
   type Store,
@@ -25,10 +27,16 @@ const REQUEST_TIMEOUT_MS = 2_000;
 
 /** The set of index keys a record owns lives beside it (same hash tag). */
 const indexSetOf = (key: string) => `${key}\u001Findexes`;
+/** Each partition keeps a sorted set of its record keys, for scans (store.ts `scan`). */
+const keySetOf = (key: string) => {
+  const partition = partitionOf(key);
+  return partition === undefined ? undefined : `{${partition}}\u001Fkeys`;
+};
 
 /**
- * KEYS: record, its index set, new index keys. ARGV: value, ttl ms or "", condition
- * ("any" | "absent" | "version"), expected version, "1" when the index set is replaced.
+ * KEYS: record, its index set, its partition's key set, new index keys. ARGV: value, ttl ms or "",
+ * condition ("any" | "absent" | "version"), expected version, "1" when the index set is replaced,
+ * "1" when the record is in a partition (and so in the key set).
  * Returns nil on success, else the key (record or index) that stood in the way.
  */
 const WRITE = `
@@ -36,7 +44,7 @@ local key, indexSet = KEYS[1], KEYS[2]
 local current = redis.call('GET', key)
 if ARGV[3] == 'absent' and current then return key end
 if ARGV[3] == 'version' and current ~= ARGV[4] then return key end
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local owner = redis.call('GET', KEYS[i])
   if owner and owner ~= key and redis.call('EXISTS', owner) == 1 then return KEYS[i] end
 end
@@ -49,7 +57,7 @@ if replace or not current then
 end
 local indexes = {}
 if replace then
-  for i = 3, #KEYS do indexes[#indexes + 1] = KEYS[i] end
+  for i = 4, #KEYS do indexes[#indexes + 1] = KEYS[i] end
 elseif current then
   indexes = redis.call('SMEMBERS', indexSet)
 end
@@ -58,6 +66,7 @@ local function put(k, v)
   if ttl then redis.call('SET', k, v, 'PX', ttl) else redis.call('SET', k, v) end
 end
 put(key, ARGV[1])
+if ARGV[6] == '1' then redis.call('ZADD', KEYS[3], 0, key) end
 for _, index in ipairs(indexes) do put(index, key) end
 if #indexes > 0 then
   if replace then redis.call('SADD', indexSet, unpack(indexes)) end
@@ -66,14 +75,35 @@ end
 return nil
 `;
 
-/** KEYS: record, its index set. Deletes both and the index entries; returns the old value. */
+/** KEYS: record, its index set, its key set. ARGV: "1" if in a partition. Deletes; returns the old value. */
 const TAKE = `
 local value = redis.call('GET', KEYS[1])
 for _, index in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if redis.call('GET', index) == KEYS[1] then redis.call('DEL', index) end
 end
 redis.call('DEL', KEYS[1], KEYS[2])
+if ARGV[1] == '1' then redis.call('ZREM', KEYS[3], KEYS[1]) end
 return value
+`;
+
+/**
+ * KEYS: a partition's key set. ARGV: lex start ("[prefix" or "(cursor"), prefix, limit.
+ * Returns {key, value, …} for up to `limit` live records; forgets keys whose records expired.
+ */
+const SCAN = `
+local out, start, want = {}, ARGV[1], tonumber(ARGV[3])
+local upper = '(' .. ARGV[2] .. '\\255'
+while #out < want * 2 do
+  local batch = redis.call('ZRANGEBYLEX', KEYS[1], start, upper, 'LIMIT', 0, want)
+  for _, k in ipairs(batch) do
+    local v = redis.call('GET', k)
+    if not v then redis.call('ZREM', KEYS[1], k)
+    elseif #out < want * 2 then out[#out + 1] = k; out[#out + 1] = v end
+  end
+  if #batch < want then break end
+  start = '(' .. batch[#batch]
+end
+return out
 `;
 
 /** KEYS: index key. Returns the value of the record it points at. */
@@ -116,6 +146,7 @@ export class UpstashStore implements Store {
       take: this.redis.createScript<string | null>(TAKE),
       getByIndex: this.redis.createScript<string | null, true>(GET_BY_INDEX, { readonly: true }),
       increment: this.redis.createScript<[number, number]>(INCREMENT),
+      scan: this.redis.createScript<string[]>(SCAN),
     };
   }
 
@@ -162,17 +193,20 @@ export class UpstashStore implements Store {
 
   private async write(key: string, value: unknown, options: WriteOptions, condition: [string, string]): Promise<WriteResult> {
     assertSamePartition(key, options.indexes);
-    const args = [JSON.stringify(value), options.ttlMs === undefined ? "" : String(options.ttlMs), ...condition, options.indexes ? "1" : "0"];
-    const conflict = await this.run("write", () => this.scripts.write.exec([key, indexSetOf(key), ...(options.indexes ?? [])], args));
+    const keySet = keySetOf(key);
+    const args = [JSON.stringify(value), options.ttlMs === undefined ? "" : String(options.ttlMs), ...condition, options.indexes ? "1" : "0", keySet ? "1" : "0"];
+    const keys = [key, indexSetOf(key), keySet ?? indexSetOf(key), ...(options.indexes ?? [])];
+    const conflict = await this.run("write", () => this.scripts.write.exec(keys, args));
     return conflict === null ? { ok: true } : { ok: false, conflict };
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.run("take", () => this.scripts.take.exec([key, indexSetOf(key)], []))) !== null;
+    return (await this.take(key)) !== null;
   }
 
   async take<T>(key: string): Promise<T | null> {
-    return parse<T>(await this.run("take", () => this.scripts.take.exec([key, indexSetOf(key)], [])));
+    const keySet = keySetOf(key);
+    return parse<T>(await this.run("take", () => this.scripts.take.exec([key, indexSetOf(key), keySet ?? indexSetOf(key)], [keySet ? "1" : "0"])));
   }
 
   async getByIndex<T>(indexKey: string): Promise<T | null> {
@@ -199,6 +233,18 @@ export class UpstashStore implements Store {
     // Without automatic deserialisation XREVRANGE answers [[id, [field, value]], …].
     const rows = (await this.run("XREVRANGE", () => this.redis.xrevrange(key, end, "-", limit + 1))) as unknown as [string, string[]][];
     const items = rows.slice(0, limit).map(([id, fields]) => ({ id, value: JSON.parse(fields[1] ?? "null") as T }));
+    return rows.length > limit ? { items, cursor: items.at(-1)!.id } : { items };
+  }
+
+  async scan<T>(prefix: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {
+    scanPartition(prefix);
+    checkScanCursor(prefix, options.cursor);
+    const limit = pageSize(options.limit);
+    const start = options.cursor === undefined ? `[${prefix}` : `(${options.cursor}`;
+    const flat = await this.run("scan", () => this.scripts.scan.exec([keySetOf(prefix)!], [start, prefix, String(limit + 1)]));
+    const rows: { id: string; value: T }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ id: flat[i]!, value: JSON.parse(flat[i + 1]!) as T });
+    const items = rows.slice(0, limit);
     return rows.length > limit ? { items, cursor: items.at(-1)!.id } : { items };
   }
 }

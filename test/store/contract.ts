@@ -256,6 +256,44 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
       });
     });
 
+    describe("scans", () => {
+      it("pages through a partition's records under a prefix, in key order", async () => {
+        const s = scope();
+        for (const id of ["c", "a", "e", "b", "d"]) await store.set(s.key(`client:${id}`), { id });
+        await store.set(s.key("provider:x"), { id: "x" }, { indexes: [s.key("client:zz-index-not-a-record")] });
+        await store.increment(s.key("client:counter-not-a-record"), 60_000);
+        const first = await store.scan<{ id: string }>(s.key("client:"), { limit: 2 });
+        expect(first.items).toEqual([
+          { id: s.key("client:a"), value: { id: "a" } },
+          { id: s.key("client:b"), value: { id: "b" } },
+        ]);
+        const second = await store.scan<{ id: string }>(s.key("client:"), { limit: 2, cursor: first.cursor! });
+        expect(second.items.map((i) => i.value.id)).toEqual(["c", "d"]);
+        const last = await store.scan<{ id: string }>(s.key("client:"), { limit: 2, cursor: second.cursor! });
+        expect(last.items.map((i) => i.value.id)).toEqual(["e"]);
+        expect(last.cursor).toBeUndefined();
+      });
+
+      it("leaves out deleted and expired records, and finds nothing under an unused prefix", async () => {
+        const s = scope();
+        await store.set(s.key("u:1"), 1);
+        await store.set(s.key("u:2"), 2, { ttlMs: 100 });
+        await store.set(s.key("u:3"), 3);
+        await store.set(s.key("u:4"), 4);
+        await store.delete(s.key("u:3"));
+        await store.take(s.key("u:4"));
+        await sleep(300);
+        expect((await store.scan(s.key("u:"))).items.map((i) => i.value)).toEqual([1]);
+        expect(await store.scan(s.key("nothing:"))).toEqual({ items: [] });
+      });
+
+      it("refuses an unpartitioned prefix and a cursor from elsewhere", async () => {
+        const s = scope();
+        await expect(store.scan(s.untagged("x"))).rejects.toMatchObject({ code: "cross_partition" });
+        await expect(store.scan(s.key("a:"), { cursor: s.key("b:1") })).rejects.toMatchObject({ code: "bad_cursor" });
+      });
+    });
+
     describe("an unreachable backend", () => {
       it("fails every operation with a typed StoreError, code unavailable", async () => {
         const down = unreachable();
@@ -268,6 +306,7 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
           () => down.getByIndex("{x}i"),
           () => down.append("{x}l", 1),
           () => down.list("{x}l"),
+          () => down.scan("{x}p"),
         ];
         for (const operation of operations) {
           await expect(operation()).rejects.toMatchObject({ name: "StoreError", code: "unavailable" });
