@@ -26,6 +26,7 @@ export default defineConfig({
                 // Where the Upstash contract suite reaches real Redis (test/global-setup.ts).
                 TEST_UPSTASH_URL: inject("upstashUrl"),
                 TEST_UPSTASH_TOKEN: inject("upstashToken"),
+                TEST_EMULATOR_ORIGIN: inject("emulatorOrigin"),
               },
             },
           })),

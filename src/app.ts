@@ -1,7 +1,7 @@
 /** Builds the Hono app from its parts, with one error handler. */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { signingKeys } from "./admin/signing-keys";
+import { admin, API_BASE } from "./admin";
 import { requestContext, type AppEnv } from "./context";
 import { errorResponse, notFound } from "./error-response";
 import { Problem } from "./errors";
@@ -25,7 +25,7 @@ export function createApp(): Hono<AppEnv> {
   // The runtime's own ceiling in benchmarks: no store, no crypto.
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "Cache-Control": "no-store" }));
   app.route("/.well-known", discovery);
-  app.route("/admin/v1/signing-keys", signingKeys);
+  app.route(API_BASE, admin);
 
   app.notFound(notFound);
   app.onError(errorResponse);

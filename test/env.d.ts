@@ -10,6 +10,7 @@ declare global {
       ADMIN_BOOTSTRAP_TOKEN: string;
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
+      TEST_EMULATOR_ORIGIN: string;
     }
     /** Types `exports` from "cloudflare:workers": the Worker's own entry points. */
     interface GlobalProps {

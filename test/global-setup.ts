@@ -3,12 +3,15 @@
 // via `inject("upstashUrl")` / `inject("upstashToken")`.
 import IORedis from "ioredis";
 import type { TestProject } from "vitest/node";
+import { startEmulators } from "../idp-fixtures/start.mjs";
 import { startUpstashBridge } from "./helpers/upstash-bridge";
 
 declare module "vitest" {
   export interface ProvidedContext {
     upstashUrl: string;
     upstashToken: string;
+    /** The IdP emulators (idp-fixtures/), shared by the broker's test files. */
+    emulatorOrigin: string;
   }
 }
 
@@ -46,7 +49,9 @@ export default async function ({ provide }: TestProject) {
   const bridge = await startUpstashBridge({ redisUrl: REDIS_URL, db: TEST_DB });
   provide("upstashUrl", bridge.url);
   provide("upstashToken", bridge.token);
+  const emulators = await startEmulators();
+  provide("emulatorOrigin", emulators.origin);
   return async () => {
-    await bridge.close();
+    await Promise.all([bridge.close(), emulators.stop()]);
   };
 }

@@ -4,6 +4,9 @@ import * as z from "zod/mini";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 
+// zod/mini ships without messages: load English ones, so problems say what is wrong.
+z.config(z.locales.en());
+
 /** The body parsed by `schema`; an empty body counts as `{}`. */
 export async function jsonBody<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
   let value: unknown = {};
@@ -23,7 +26,11 @@ export async function jsonBody<S extends z.ZodMiniType>(c: Context<AppEnv>, sche
   }
   const result = z.safeParse(schema, value);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const issues = result.error.issues.map((issue) => ({
+      // An unknown field's name is the point of its issue: put it in the path.
+      path: [...issue.path, ...(issue.code === "unrecognized_keys" ? [issue.keys.join(", ")] : [])].join("."),
+      message: issue.message,
+    }));
     throw new Problem(400, "Bad Request", {
       description: issues.map((i) => (i.path ? `"${i.path}": ${i.message}` : i.message)).join("; "),
       extensions: { errors: issues },

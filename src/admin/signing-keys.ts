@@ -6,13 +6,17 @@ import { Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
-import { bootstrapAuth } from "./auth";
+import { requireOperator } from "./auth";
 import { jsonBody } from "./json-body";
 
 const RotateRequest = z.strictObject({ force: z.optional(z.boolean()) });
 
+/** Mounted behind adminAuth(); signing keys are the platform operator's alone. */
 export const signingKeys = new Hono<AppEnv>()
-  .use(bootstrapAuth())
+  .use(async (c, next) => {
+    requireOperator(c);
+    await next();
+  })
   .get("/", async (c) => c.json({ keys: await c.var.keys.describe() }))
   .post("/rotate", async (c) => {
     const { force } = await jsonBody(c, RotateRequest);

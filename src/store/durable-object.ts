@@ -261,10 +261,9 @@ export class DurableObjectStore implements Store {
 
   private async write(key: string, value: unknown, options: WriteOptions, condition: Condition): Promise<WriteResult> {
     assertSamePartition(key, options.indexes);
-    const conflict = await this.call(key, (stub) =>
-      stub.write({ key, value: JSON.stringify(value), ttlMs: options.ttlMs, indexes: options.indexes, condition }),
-    );
-    return conflict === null ? { ok: true } : { ok: false, conflict };
+    const json = JSON.stringify(value);
+    const conflict = await this.call(key, (stub) => stub.write({ key, value: json, ttlMs: options.ttlMs, indexes: options.indexes, condition }));
+    return conflict === null ? { ok: true, version: json } : { ok: false, conflict };
   }
 
   async delete(key: string): Promise<boolean> {

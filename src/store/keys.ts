@@ -7,3 +7,33 @@
 
 /** Fedgate's own signing keys (tokens/keys.ts): one record, rotated with compare-and-set. */
 export const signingKeySet = (): string => "{fedgate}signing-keys";
+
+// Platform-wide records live in the `{fedgate}` partition.
+/** A project: `Project`. */
+export const project = (projectId: string): string => `{fedgate}project:${projectId}`;
+export const projectsPrefix = (): string => "{fedgate}project:";
+/** Which projects map an email domain, and where it is verified: `DomainClaim`. */
+export const domainClaim = (domain: string): string => `{fedgate}domain-claim:${domain}`;
+
+// Everything of one project lives in its own partition, `{p:<projectId>}`.
+const inProject = (projectId: string, rest: string): string => `{p:${projectId}}${rest}`;
+/** A client application: `Client`. */
+export const client = (projectId: string, clientId: string): string => inProject(projectId, `client:${clientId}`);
+export const clientsPrefix = (projectId: string): string => inProject(projectId, "client:");
+/** An upstream identity provider: `Provider` (client secret sealed). */
+export const provider = (projectId: string, providerId: string): string => inProject(projectId, `provider:${providerId}`);
+export const providersPrefix = (projectId: string): string => inProject(projectId, "provider:");
+/** An email domain mapped to a provider: `DomainMapping`. */
+export const domainMapping = (projectId: string, domain: string): string => inProject(projectId, `domain:${domain}`);
+export const domainMappingsPrefix = (projectId: string): string => inProject(projectId, "domain:");
+/** A project-scoped admin API key: `ApiKey` (secret as HMAC). */
+export const apiKey = (projectId: string, keyId: string): string => inProject(projectId, `api-key:${keyId}`);
+export const apiKeysPrefix = (projectId: string): string => inProject(projectId, "api-key:");
+/** A platform user: `User`, indexed by verified email and by external identity. */
+export const user = (projectId: string, userId: string): string => inProject(projectId, `user:${userId}`);
+export const usersPrefix = (projectId: string): string => inProject(projectId, "user:");
+export const userByEmail = (projectId: string, email: string): string => inProject(projectId, `user-email:${email}`);
+export const userByExternalId = (projectId: string, providerId: string, subject: string): string =>
+  inProject(projectId, `user-ext:${providerId}:${encodeURIComponent(subject)}`);
+/** The project's audit log: an append-only list of `AuditEvent`. */
+export const auditLog = (projectId: string): string => inProject(projectId, "audit");

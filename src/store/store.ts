@@ -28,8 +28,11 @@ export interface SetOptions extends WriteOptions {
   ifAbsent?: boolean;
 }
 
-/** Why a conditional write did not happen: the key itself, or the index key owned by another record. */
-export type WriteResult = { ok: true } | { ok: false; conflict: string };
+/**
+ * A write's outcome: the new version (for a later compare-and-set, or an ETag), or why a
+ * conditional write did not happen: the key itself, or the index key owned by another record.
+ */
+export type WriteResult = { ok: true; version: string } | { ok: false; conflict: string };
 
 export interface Window {
   /** The count in the current window, this increment included. */

@@ -182,7 +182,7 @@ export class UpstashStore implements Store {
       const reply = await this.run("SET", () =>
         options.ifAbsent ? this.redis.set(key, json, { ...px, nx: true }) : this.redis.set(key, json, px),
       );
-      return reply === "OK" ? { ok: true } : { ok: false, conflict: key };
+      return reply === "OK" ? { ok: true, version: json } : { ok: false, conflict: key };
     }
     return this.write(key, value, options, options.ifAbsent ? ["absent", ""] : ["any", ""]);
   }
@@ -194,10 +194,11 @@ export class UpstashStore implements Store {
   private async write(key: string, value: unknown, options: WriteOptions, condition: [string, string]): Promise<WriteResult> {
     assertSamePartition(key, options.indexes);
     const keySet = keySetOf(key);
-    const args = [JSON.stringify(value), options.ttlMs === undefined ? "" : String(options.ttlMs), ...condition, options.indexes ? "1" : "0", keySet ? "1" : "0"];
+    const json = JSON.stringify(value);
+    const args = [json, options.ttlMs === undefined ? "" : String(options.ttlMs), ...condition, options.indexes ? "1" : "0", keySet ? "1" : "0"];
     const keys = [key, indexSetOf(key), keySet ?? indexSetOf(key), ...(options.indexes ?? [])];
     const conflict = await this.run("write", () => this.scripts.write.exec(keys, args));
-    return conflict === null ? { ok: true } : { ok: false, conflict };
+    return conflict === null ? { ok: true, version: json } : { ok: false, conflict };
   }
 
   async delete(key: string): Promise<boolean> {

@@ -1,0 +1,49 @@
+/**
+ * The admin API under /admin/v1: every operation declared once (routes/*.ts) and mounted behind
+ * admin authentication; the OpenAPI document is generated from the same declarations.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../context";
+import { adminAuth } from "./auth";
+import { staticDocument, type StaticDocument } from "../oauth/discovery";
+import { API_BASE, mount, openApiDocument, type Operation } from "./openapi";
+import { auditOperations } from "./routes/audit";
+import { clientOperations } from "./routes/clients";
+import { domainOperations } from "./routes/domains";
+import { projectOperations } from "./routes/projects";
+import { providerOperations } from "./routes/providers";
+import { userOperations } from "./routes/users";
+import { signingKeys } from "./signing-keys";
+
+export const operations: readonly Operation[] = [
+  ...projectOperations,
+  ...clientOperations,
+  ...providerOperations,
+  ...domainOperations,
+  ...userOperations,
+  ...auditOperations,
+];
+
+const documents = new Map<string, Promise<StaticDocument>>();
+
+/** The OpenAPI document for this deployment's issuer, built once per isolate. */
+function openApi(issuer: string): Promise<StaticDocument> {
+  let document = documents.get(issuer);
+  if (!document) documents.set(issuer, (document = staticDocument(openApiDocument(operations, { version: "1", serverUrl: issuer }))));
+  return document;
+}
+
+const protectedApi = new Hono<AppEnv>();
+protectedApi.use(adminAuth());
+protectedApi.route("/signing-keys", signingKeys);
+mount(protectedApi, operations);
+
+export const admin = new Hono<AppEnv>()
+  // Public: the API's description is no secret, and the reference page loads it without a token.
+  .get("/openapi.json", async (c) => {
+    const document = await openApi(c.var.config.issuer);
+    return c.body(document.body, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300", ETag: document.etag });
+  })
+  .route("/", protectedApi);
+
+export { API_BASE };

@@ -1,0 +1,35 @@
+/** Reading a project's audit log, newest first. */
+import type { Context } from "hono";
+import * as z from "zod/mini";
+import type { AppEnv } from "../../context";
+import { Problem } from "../../errors";
+import { readAudit } from "../../security/audit";
+import { listResponse, pageOf } from "../http";
+import type { Operation } from "../openapi";
+import { AuditEventView, Page } from "../schemas";
+import { accessibleProject, projectInPath } from "./scope";
+
+async function auditPage(c: Context<AppEnv>, projectId: string): Promise<Response> {
+  const events = await readAudit(c.var.store, projectId, pageOf(c));
+  return c.json(listResponse(events.items.map((item) => ({ id: item.id, ...item.value })), events.cursor));
+}
+
+export const auditOperations: Operation[] = [
+  {
+    method: "get", path: "/projects/{projectId}/audit", tag: "Audit",
+    summary: "Read the project's audit log, newest first",
+    responses: { 200: { description: "A page of events", schema: Page(AuditEventView) } },
+    handler: async (c) => auditPage(c, (await projectInPath(c)).id),
+  },
+  {
+    method: "get", path: "/audit", tag: "Audit",
+    summary: "Read an audit log: the API key's own project, or `project` (operator)",
+    query: z.object({ project: z.optional(z.string()), limit: z.optional(z.string()), cursor: z.optional(z.string()) }),
+    responses: { 200: { description: "A page of events", schema: Page(AuditEventView) } },
+    handler: async (c) => {
+      const projectId = c.req.query("project") ?? c.var.actorProjectId;
+      if (!projectId) throw new Problem(400, "Bad Request", { description: '"project": name the project whose log to read.' });
+      return auditPage(c, (await accessibleProject(c, projectId)).id);
+    },
+  },
+];

@@ -1,0 +1,191 @@
+/**
+ * Request and response schemas of the admin API (zod/mini). Request bodies are strict objects, so a
+ * misspelt field is an error, not a silent no-op. Create schemas carry defaults; patch schemas do
+ * not, so a patch never resets what it does not name.
+ */
+import * as z from "zod/mini";
+import { GRANT_TYPES } from "../registry/clients";
+import { normaliseDomain } from "../registry/domains";
+import { PROVIDER_KINDS } from "../registry/providers";
+import { normaliseCidr } from "../security/ip-rules";
+
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+
+const Cidr = z.string().check(
+  z.refine((value) => normaliseCidr(value) !== undefined, "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48, with host bits zero"),
+);
+export const IpRules = z.object({
+  allow: z._default(z.array(Cidr).check(z.maxLength(100)), []),
+  deny: z._default(z.array(Cidr).check(z.maxLength(100)), []),
+});
+
+/** Why a redirect URI is unacceptable, or undefined (RFC 6749 §3.1.2, RFC 8252, RFC 9700 §2.1). */
+export function redirectUriProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return "must be an absolute URI";
+  const url = new URL(uri);
+  if (uri.includes("#")) return "must not contain a fragment";
+  if (url.username || url.password) return "must not contain credentials";
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:") return LOOPBACK.has(url.hostname) ? undefined : "may use http only on a loopback host (127.0.0.1, [::1], localhost)";
+  // Native apps' private-use schemes are reverse domain names (RFC 8252 §7.1).
+  return /^[a-z][a-z0-9+-]*\.[a-z0-9.+-]+:$/.test(url.protocol) ? undefined : "must use https, loopback http, or a reverse-domain private-use scheme";
+}
+
+const RedirectUri = z.string().check(
+  z.maxLength(2000),
+  z.check((ctx) => {
+    const problem = redirectUriProblem(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  }),
+);
+const RedirectUris = z.array(RedirectUri).check(z.maxLength(20));
+
+const ScopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "must be an RFC 6749 scope token"));
+const Seconds = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
+
+export const TokenLifetimes = z.object({
+  accessTokenSeconds: z._default(Seconds(60, 86_400), 3600),
+  idTokenSeconds: z._default(Seconds(60, 86_400), 3600),
+  refreshTokenSeconds: z._default(Seconds(300, 31_536_000), 2_592_000),
+});
+
+// ---- projects
+export const ProjectCreate = z.strictObject({ name: text(200), ipRules: z._default(IpRules, { allow: [], deny: [] }) });
+export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules) });
+const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
+export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, ...Timestamps });
+
+// ---- admin API keys
+export const ApiKeyCreate = z.strictObject({ name: text(200) });
+export const ApiKeyView = z.object({ id: z.string(), projectId: z.string(), name: z.string(), createdAt: z.string() });
+export const ApiKeyCreated = z.object({
+  id: z.string(), projectId: z.string(), name: z.string(), createdAt: z.string(),
+  token: z.string().check(z.describe("The API key, shown only now: `fgk.<projectId>.<keyId>.<secret>`.")),
+});
+export const ProjectCreated = z.object({ project: ProjectView, apiKey: ApiKeyCreated });
+
+// ---- clients
+const ClientFields = {
+  name: text(200),
+  redirectUris: RedirectUris,
+  postLogoutRedirectUris: RedirectUris,
+  grantTypes: z.array(z.enum(GRANT_TYPES)).check(z.minLength(1), z.maxLength(GRANT_TYPES.length)),
+  scopes: z.array(ScopeToken).check(z.maxLength(100)),
+  tokenLifetimes: TokenLifetimes,
+  providerId: z.nullable(z.string()),
+  ipRules: IpRules,
+};
+export const ClientCreate = z.strictObject({
+  name: ClientFields.name,
+  kind: z.enum(["public", "confidential"]),
+  redirectUris: z._default(ClientFields.redirectUris, []),
+  postLogoutRedirectUris: z._default(ClientFields.postLogoutRedirectUris, []),
+  grantTypes: z._default(ClientFields.grantTypes, ["authorization_code", "refresh_token"]),
+  scopes: z._default(ClientFields.scopes, ["openid", "profile", "email", "offline_access"]),
+  tokenLifetimes: z._default(TokenLifetimes, { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 }),
+  providerId: z._default(ClientFields.providerId, null),
+  ipRules: z._default(IpRules, { allow: [], deny: [] }),
+});
+export const ClientPatch = z.strictObject({
+  name: z.optional(ClientFields.name),
+  redirectUris: z.optional(ClientFields.redirectUris),
+  postLogoutRedirectUris: z.optional(ClientFields.postLogoutRedirectUris),
+  grantTypes: z.optional(ClientFields.grantTypes),
+  scopes: z.optional(ClientFields.scopes),
+  tokenLifetimes: z.optional(TokenLifetimes),
+  providerId: z.optional(ClientFields.providerId),
+  ipRules: z.optional(IpRules),
+});
+export const ClientView = z.object({
+  id: z.string(), projectId: z.string(), name: z.string(), kind: z.enum(["public", "confidential"]),
+  redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), grantTypes: z.array(z.enum(GRANT_TYPES)),
+  scopes: z.array(z.string()), tokenLifetimes: TokenLifetimes, providerId: z.nullable(z.string()), ipRules: IpRules,
+  hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()), ...Timestamps,
+});
+export const ClientWithSecret = z.object({
+  client: ClientView,
+  clientSecret: z.optional(z.string().check(z.describe("The client secret, shown only now."))),
+});
+
+// ---- identity providers
+const IssuerUrl = z.string().check(
+  z.refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname))) && !url.search && !url.hash;
+  }, "must be an https URL (http only on loopback) without query or fragment"),
+);
+const Exchange = z.object({
+  audiences: z._default(z.array(text(500)).check(z.maxLength(50)), []),
+  clientIds: z._default(z.array(text(500)).check(z.maxLength(50)), []),
+  acceptOpaqueTokens: z._default(z.boolean(), false),
+});
+export const ProviderCreate = z.strictObject({
+  name: text(200),
+  kind: z.enum(PROVIDER_KINDS),
+  issuer: IssuerUrl,
+  clientId: text(500),
+  clientSecret: z.optional(text(2000)),
+  scopes: z._default(z.array(ScopeToken).check(z.minLength(1), z.maxLength(50)), ["openid", "email", "profile"]),
+  linkBy: z._default(z.enum(["email", "subject"]), "email"),
+  createUsers: z._default(z.boolean(), true),
+  exchange: z._default(Exchange, { audiences: [], clientIds: [], acceptOpaqueTokens: false }),
+});
+export const ProviderPatch = z.strictObject({
+  name: z.optional(text(200)),
+  clientId: z.optional(text(500)),
+  clientSecret: z.optional(z.nullable(text(2000))),
+  scopes: z.optional(z.array(ScopeToken).check(z.minLength(1), z.maxLength(50))),
+  linkBy: z.optional(z.enum(["email", "subject"])),
+  createUsers: z.optional(z.boolean()),
+  exchange: z.optional(Exchange),
+});
+export const ProviderView = z.object({
+  id: z.string(), projectId: z.string(), name: z.string(), kind: z.enum(PROVIDER_KINDS), issuer: z.string(), clientId: z.string(),
+  hasClientSecret: z.boolean(), scopes: z.array(z.string()), linkBy: z.enum(["email", "subject"]), createUsers: z.boolean(),
+  exchange: Exchange, callbackUrl: z.string(), ...Timestamps,
+});
+
+// ---- domain mappings
+export const Domain = z.string().check(
+  z.maxLength(253),
+  z.refine((value) => normaliseDomain(value) !== undefined, "must be a DNS domain name such as example.com"),
+);
+export const DomainCreate = z.strictObject({ domain: Domain, providerId: text(100) });
+export const DomainPatch = z.strictObject({ providerId: text(100) });
+export const DomainView = z.object({ domain: z.string(), projectId: z.string(), providerId: z.string(), verified: z.boolean(), ...Timestamps });
+
+// ---- users
+const Email = z.string().check(z.maxLength(320), z.email());
+const ExternalIdSchema = z.strictObject({ providerId: text(100), subject: text(500) });
+export const UserCreate = z.strictObject({
+  email: z._default(z.nullable(Email), null),
+  emailVerified: z._default(z.boolean(), false),
+  name: z._default(z.nullable(text(200)), null),
+  externalIds: z._default(z.array(ExternalIdSchema).check(z.maxLength(20)), []),
+});
+export const UserPatch = z.strictObject({
+  email: z.optional(z.nullable(Email)),
+  emailVerified: z.optional(z.boolean()),
+  name: z.optional(z.nullable(text(200))),
+  disabled: z.optional(z.boolean()),
+});
+export const ExternalIdInput = ExternalIdSchema;
+export const UserView = z.object({
+  id: z.string(), projectId: z.string(), email: z.nullable(z.string()), emailVerified: z.boolean(), name: z.nullable(z.string()),
+  externalIds: z.array(z.object({ providerId: z.string(), subject: z.string() })), disabled: z.boolean(), ...Timestamps,
+});
+
+// ---- audit
+export const AuditEventView = z.object({
+  id: z.string(), at: z.string(), projectId: z.string(),
+  actor: z.object({ kind: z.enum(["operator", "api-key"]), keyId: z.optional(z.string()) }),
+  action: z.string(), target: z.object({ type: z.string(), id: z.string() }), outcome: z.enum(["success", "failure"]),
+  before: z.optional(z.unknown()), after: z.optional(z.unknown()), reason: z.optional(z.string()),
+  ip: z.nullable(z.string()), requestId: z.string(),
+});
+
+/** A page of `item`. */
+export const Page = <T extends z.ZodMiniType>(item: T) => z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });

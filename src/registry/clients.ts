@@ -1,0 +1,58 @@
+/**
+ * Client applications. `findClient` is the hot-path lookup: the project is read off the client id,
+ * so it is one store read, then an isolate-cache hit for CLIENT_CACHE_TTL_MS.
+ */
+import { IsolateCache } from "../cache";
+import { projectOfClient } from "../ids";
+import type { IpRules } from "../security/ip-rules";
+import * as keys from "../store/keys";
+import type { Store } from "../store/store";
+
+export const GRANT_TYPES = [
+  "authorization_code",
+  "refresh_token",
+  "client_credentials",
+  "urn:ietf:params:oauth:grant-type:token-exchange",
+] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export interface TokenLifetimes {
+  accessTokenSeconds: number;
+  idTokenSeconds: number;
+  refreshTokenSeconds: number;
+}
+
+export interface Client {
+  id: string;
+  projectId: string;
+  name: string;
+  kind: "public" | "confidential";
+  /** HMAC of the current secret (security/secrets.ts); confidential clients only. */
+  secretHash?: string;
+  secretRotatedAt?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: GrantType[];
+  scopes: string[];
+  tokenLifetimes: TokenLifetimes;
+  /** Set: the application-level identity provider, used without home realm discovery. */
+  providerId: string | null;
+  ipRules: IpRules;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const CLIENT_CACHE_TTL_MS = 30_000;
+const cache = new IsolateCache<Client | null>(CLIENT_CACHE_TTL_MS);
+
+/** The client with this id, from the isolate cache when fresh; null for unknown or malformed ids. */
+export function findClient(store: Store, clientId: string): Promise<Client | null> {
+  const projectId = projectOfClient(clientId);
+  if (!projectId) return Promise.resolve(null);
+  return cache.get(clientId, () => store.get<Client>(keys.client(projectId, clientId)));
+}
+
+/** Forgets a changed client in this isolate (others follow within the TTL). */
+export function forgetClient(clientId: string): void {
+  cache.delete(clientId);
+}

@@ -1,0 +1,54 @@
+/**
+ * The audit log (SECURITY.md AD-4): every security-relevant event, per project, append-only,
+ * newest first. Events carry who, what, before/after (never secrets), when, from where, outcome.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
+import { auditLog } from "../store/keys";
+import type { ListPage, Store } from "../store/store";
+
+/** Who acted: the platform operator (bootstrap token), a project's admin API key, or a person/client later. */
+export type Actor = { kind: "operator" } | { kind: "api-key"; keyId: string };
+
+export interface AuditEvent {
+  at: string;
+  projectId: string;
+  actor: Actor;
+  /** `<resource>.<verb>`, e.g. `client.create`, `client.secret.rotate`. */
+  action: string;
+  target: { type: string; id: string };
+  outcome: "success" | "failure";
+  before?: unknown;
+  after?: unknown;
+  reason?: string;
+  ip: string | null;
+  requestId: string;
+}
+
+/** Newest events kept per project. */
+const RETAINED_EVENTS = 100_000;
+
+/** Appends an event for the current request (actor, IP and request id from its context). */
+export async function audit(
+  c: Context<AppEnv>,
+  event: Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "before" | "after" | "outcome" | "reason">>,
+): Promise<void> {
+  const entry: AuditEvent = {
+    at: new Date().toISOString(),
+    actor: c.var.actor ?? { kind: "operator" },
+    outcome: "success",
+    ip: c.req.header("CF-Connecting-IP") ?? null,
+    requestId: c.var.requestId,
+    ...event,
+  };
+  try {
+    await c.var.store.append(auditLog(event.projectId), entry, { maxLength: RETAINED_EVENTS });
+  } catch (error) {
+    // The change itself is done and answering 503 would say it was not; losing its record must be loud.
+    c.var.log.error("audit append failed", { event: entry, error: String(error) });
+  }
+}
+
+export function readAudit(store: Store, projectId: string, options: { limit?: number; cursor?: string }): Promise<ListPage<AuditEvent>> {
+  return store.list<AuditEvent>(auditLog(projectId), options);
+}

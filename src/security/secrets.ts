@@ -1,0 +1,54 @@
+/**
+ * Secrets Fedgate generates (client secrets, admin API keys): 256 random bits, shown once, stored
+ * only as HMAC-SHA256 under a key derived from FEDGATE_ENCRYPTION_KEY, and checked in constant
+ * time (SECURITY.md AS-7). A stolen store alone cannot even test guesses offline.
+ */
+import { base64url } from "jose";
+
+/** 32 random bytes, base64url (43 characters). */
+export function generateSecret(): string {
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+const hashers = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function hmacKey(encryptionKey: Uint8Array): Promise<CryptoKey> {
+  let key = hashers.get(encryptionKey);
+  if (!key) {
+    key = crypto.subtle
+      .importKey("raw", encryptionKey as BufferSource, "HKDF", false, ["deriveKey"])
+      .then((master) =>
+        crypto.subtle.deriveKey(
+          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("fedgate secret hashing v1") },
+          master,
+          { name: "HMAC", hash: "SHA-256", length: 256 },
+          false,
+          ["sign"],
+        ),
+      );
+    hashers.set(encryptionKey, key);
+  }
+  return key;
+}
+
+async function mac(encryptionKey: Uint8Array, secret: string): Promise<ArrayBuffer> {
+  return crypto.subtle.sign("HMAC", await hmacKey(encryptionKey), new TextEncoder().encode(secret));
+}
+
+/** The stored form of a secret. */
+export async function hashSecret(encryptionKey: Uint8Array, secret: string): Promise<string> {
+  return `hmac-sha256:${base64url.encode(new Uint8Array(await mac(encryptionKey, secret)))}`;
+}
+
+/** True if `secret` is the one `stored` was made from; constant time. */
+export async function verifySecret(encryptionKey: Uint8Array, secret: string, stored: string): Promise<boolean> {
+  if (!stored.startsWith("hmac-sha256:")) return false;
+  let expected: Uint8Array;
+  try {
+    expected = base64url.decode(stored.slice("hmac-sha256:".length));
+  } catch {
+    return false;
+  }
+  const given = new Uint8Array(await mac(encryptionKey, secret));
+  return expected.length === given.length && crypto.subtle.timingSafeEqual(given, expected);
+}
