@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
+import { ensureAssets } from "./copy-assets.mjs";
 
 const DEV_VARS = ".dev.vars";
 const ISSUER = "http://127.0.0.1:8787";
@@ -27,6 +28,8 @@ if (!existsSync(DEV_VARS)) {
   console.log(`Wrote ${DEV_VARS} with fresh secrets (the admin token is ADMIN_BOOTSTRAP_TOKEN in it).`);
 }
 
+ensureAssets(); // .assets/ (wrangler.toml [assets]) normally comes from postinstall
+
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -41,7 +44,23 @@ const wranglerDev = (config, port, inspectorPort) =>
   });
 const children = [wranglerDev("wrangler.toml", 8787, 9229), wranglerDev("idp-fixtures/wrangler.toml", 8788, 9230)];
 
-console.log(`Fedgate: ${ISSUER}/.well-known/openid-configuration · IdP emulators: http://127.0.0.1:8788/__control/okta`);
+/** Resolves once `url` answers (any status), or rejects after `seconds`. */
+async function answering(url, seconds) {
+  for (let i = 0; i < seconds * 4; i++) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`${url} did not answer within ${seconds} s`);
+}
+
+Promise.all([answering(`${ISSUER}/healthz`, 60), answering("http://127.0.0.1:8788/okta/oauth2/default/.well-known/openid-configuration", 60)])
+  .then(() => new Promise((resolve, reject) => spawn("node", ["scripts/seed.mjs"], { stdio: "inherit" }).on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`seed exited ${code}`))))))
+  .then(() => console.log(`\nFedgate is ready: ${ISSUER}/.well-known/openid-configuration · admin API reference ${ISSUER}/admin/v1/docs · IdP emulators http://127.0.0.1:8788`))
+  .catch((error) => console.error(`Seeding failed: ${error.message}`));
 const stop = () => children.forEach((child) => child.kill("SIGTERM"));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -123,6 +123,12 @@ const Exchange = z.object({
   acceptOpaqueTokens: z._default(z.boolean(), false),
 });
 export const ProviderCreate = z.strictObject({
+  id: z.optional(
+    z.string().check(
+      z.regex(/^[a-z][a-z0-9-]{1,39}$/, "must be 2-40 lower-case letters, digits or dashes, starting with a letter"),
+      z.describe("Chosen id (unique in the project); it names the callback URL. Generated when absent."),
+    ),
+  ),
   name: text(200),
   kind: z.enum(PROVIDER_KINDS),
   issuer: IssuerUrl,

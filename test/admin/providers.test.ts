@@ -76,6 +76,14 @@ describe("admin: identity providers", () => {
     expect((await create({ kind: "okta", issuer: issuers.okta })).status).toBe(422);
   });
 
+  it("takes a chosen id, unique in the project, which names the callback URL", async () => {
+    const created = await create({ id: "corp-okta", kind: "okta", issuer: issuers.okta });
+    expect(created.status).toBe(201);
+    expect(created.body.callbackUrl).toBe("https://id.fedgate.test/auth/callback/corp-okta");
+    expect((await create({ id: "corp-okta", kind: "okta", issuer: issuers.okta })).status).toBe(409);
+    expect((await create({ id: "Bad Id", kind: "okta", issuer: issuers.okta })).status).toBe(400);
+  });
+
   it("refuses a non-https issuer outside loopback and unknown kinds", async () => {
     expect((await create({ kind: "oidc", issuer: "http://idp.example.com" })).status).toBe(400);
     expect((await create({ kind: "saml", issuer: issuers.okta })).status).toBe(400);

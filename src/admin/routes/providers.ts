@@ -70,15 +70,15 @@ export const providerOperations: Operation[] = [
       const input = await jsonBody(c, ProviderCreate);
       await requireReachableIssuer(input.issuer);
       const at = now();
-      const id = newProviderId();
-      const { clientSecret, ...settings } = input;
+      const { clientSecret, id: chosenId, ...settings } = input;
+      const id = chosenId ?? newProviderId();
       const provider: Provider = {
         id, projectId: project.id, ...settings,
         clientSecretSealed: clientSecret === undefined ? null : await seal(c, id, clientSecret),
         createdAt: at, updatedAt: at,
       };
       const written = await c.var.store.set(keys.provider(project.id, id), provider, { ifAbsent: true });
-      if (!written.ok) throw new Problem(409, "Conflict", { description: "Provider id collision; try again." });
+      if (!written.ok) throw new Problem(409, "Conflict", { description: `The project already has an identity provider "${id}".` });
       await audit(c, { projectId: project.id, action: "provider.create", target: { type: "provider", id }, after: providerView(c, provider) });
       c.header("Location", `/admin/v1/projects/${project.id}/providers/${id}`);
       return withEtag(c, providerView(c, provider), written.version, 201);

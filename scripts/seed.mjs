@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Seeds the local broker with a demo project (idempotently): one identity provider per IdP
+// emulator, their email domains, and a demo client. Run by `npm run dev` once both servers answer;
+// by hand: `node scripts/seed.mjs`. Remembers what it made in .dev-seed.json (git-ignored).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const BROKER = process.env.FEDGATE_URL ?? "http://127.0.0.1:8787";
+const EMULATORS = process.env.EMULATOR_ORIGIN ?? "http://127.0.0.1:8788";
+const SEED_FILE = ".dev-seed.json";
+
+// The emulators' demo clients (idp-fixtures/clients.json); their redirect URIs name these ids.
+const clients = JSON.parse(readFileSync(new URL("../idp-fixtures/clients.json", import.meta.url), "utf8"));
+const PROVIDERS = [
+  { id: "auth0", kind: "auth0", issuer: `${EMULATORS}/auth0/`, domains: ["auth0.example"] },
+  { id: "okta", kind: "okta", issuer: `${EMULATORS}/okta/oauth2/default`, domains: ["okta.example"] },
+  { id: "google", kind: "google", issuer: `${EMULATORS}/google`, domains: ["workspace.example"] },
+  { id: "cognito", kind: "cognito", issuer: `${EMULATORS}/cognito/us-east-1_fedgate`, domains: ["cognito.example"] },
+];
+const DEMO_REDIRECT = "http://127.0.0.1:8789/callback";
+
+const token = readFileSync(".dev.vars", "utf8").match(/^ADMIN_BOOTSTRAP_TOKEN=(.+)$/m)?.[1];
+if (!token) throw new Error("ADMIN_BOOTSTRAP_TOKEN is missing from .dev.vars");
+
+async function admin(method, path, body) {
+  const response = await fetch(`${BROKER}/admin/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function ensure(what, read, create) {
+  if ((await read()).status === 200) return false;
+  const created = await create();
+  if (created.status >= 300) throw new Error(`seeding ${what} failed: ${created.status} ${JSON.stringify(created.body)}`);
+  return created;
+}
+
+const seed = existsSync(SEED_FILE) ? JSON.parse(readFileSync(SEED_FILE, "utf8")) : {};
+const made = [];
+
+if (!seed.projectId || (await admin("GET", `/projects/${seed.projectId}`)).status !== 200) {
+  const created = await admin("POST", "/projects", { name: "Fedgate demo" });
+  if (created.status !== 201) throw new Error(`seeding the project failed: ${created.status} ${JSON.stringify(created.body)}`);
+  Object.assign(seed, { projectId: created.body.project.id, apiKey: created.body.apiKey.token, clientId: undefined });
+  made.push("project");
+}
+const project = `/projects/${seed.projectId}`;
+
+for (const { id, kind, issuer, domains } of PROVIDERS) {
+  const upstream = clients[kind === "okta" ? "okta" : kind][0];
+  const provider = { id, name: `${kind} (emulated)`, kind, issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret };
+  if (await ensure(`provider ${id}`, () => admin("GET", `${project}/providers/${id}`), () => admin("POST", `${project}/providers`, provider))) made.push(`provider ${id}`);
+  for (const domain of domains) {
+    if (await ensure(`domain ${domain}`, () => admin("GET", `${project}/domains/${domain}`), () => admin("POST", `${project}/domains`, { domain, providerId: id }))) made.push(`domain ${domain}`);
+  }
+}
+
+const demoClient = { name: "Demo app", kind: "public", redirectUris: [DEMO_REDIRECT], postLogoutRedirectUris: ["http://127.0.0.1:8789/"] };
+const client = await ensure("demo client", () => (seed.clientId ? admin("GET", `${project}/clients/${seed.clientId}`) : { status: 404 }), () => admin("POST", `${project}/clients`, demoClient));
+if (client) {
+  seed.clientId = client.body.client.id;
+  made.push("demo client");
+}
+
+writeFileSync(SEED_FILE, `${JSON.stringify(seed, null, 2)}\n`, { mode: 0o600 });
+console.log(`Seed: ${made.length ? `created ${made.join(", ")}` : "already in place"}. Project ${seed.projectId}, demo client ${seed.clientId}; API key in ${SEED_FILE}.`);
