@@ -47,9 +47,14 @@ export function normaliseDomain(input: string): string | undefined {
 const DOMAIN_CACHE_TTL_MS = 30_000;
 const cache = new IsolateCache<DomainMapping | null>(DOMAIN_CACHE_TTL_MS, 50_000);
 
+/** The mapping of a (normalised) domain in a project, read from the store: one round trip. */
+export function readDomainMapping(store: Store, projectId: string, domain: string): Promise<DomainMapping | null> {
+  return store.get<DomainMapping>(keys.domainMapping(projectId, domain));
+}
+
 /** The mapping of a (normalised) domain in a project: one store read, then isolate-cache hits. */
 export function resolveDomain(store: Store, projectId: string, domain: string): Promise<DomainMapping | null> {
-  return cache.get(`${projectId} ${domain}`, () => store.get<DomainMapping>(keys.domainMapping(projectId, domain)));
+  return cache.get(`${projectId} ${domain}`, () => readDomainMapping(store, projectId, domain));
 }
 
 export function forgetDomain(projectId: string, domain: string): void {
