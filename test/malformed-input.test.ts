@@ -3,8 +3,28 @@
  * Thousands of generated requests against every route that exists.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { newProject } from "./helpers/admin";
 import { ADMIN_TOKEN, call } from "./helpers/worker";
+
+let project: { id: string; token: string };
+beforeAll(async () => {
+  project = await newProject("fuzzed");
+});
+
+const adminPaths = (id: string) => [
+  "/admin/v1/projects",
+  `/admin/v1/projects/${id}`,
+  `/admin/v1/projects/${id}/clients`,
+  `/admin/v1/projects/${id}/clients/${id}.aaaaaaaaaaaaaaaaaaaa`,
+  `/admin/v1/projects/${id}/providers`,
+  `/admin/v1/projects/${id}/domains`,
+  `/admin/v1/projects/${id}/domains/%E0%A4%A`,
+  `/admin/v1/projects/${id}/users`,
+  `/admin/v1/projects/${id}/api-keys`,
+  `/admin/v1/audit?project=${id}&cursor=%FF`,
+  "/admin/v1/openapi.json",
+];
 
 const paths = [
   "/healthz",
@@ -19,6 +39,7 @@ const paths = [
 
 const pathArbitrary = fc.oneof(
   fc.constantFrom(...paths),
+  fc.constant("admin").chain(() => fc.constantFrom(...adminPaths(project.id))),
   fc.tuple(fc.constantFrom(...paths), fc.string({ unit: "binary", maxLength: 30 })).map(([p, tail]) => p + encodeURIComponent(tail)),
   fc.webPath(),
 );
@@ -35,7 +56,7 @@ const bodyArbitrary = fc.oneof(
 const headersArbitrary = fc.record(
   {
     "Content-Type": fc.constantFrom("application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "garbage"),
-    Authorization: fc.oneof(fc.constant(`Bearer ${ADMIN_TOKEN}`), fc.constant("Bearer "), fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, "")}`), fc.constant("Basic !!!")),
+    Authorization: fc.oneof(fc.constant(`Bearer ${ADMIN_TOKEN}`), fc.constant("project-key").map(() => `Bearer ${project.token}`), fc.constant("Bearer "), fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, "")}`), fc.constant("Basic !!!")),
     "If-None-Match": fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n]/g, "")),
     Origin: fc.constantFrom("https://app.example", "null", "*"),
   },

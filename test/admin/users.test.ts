@@ -54,6 +54,15 @@ describe("admin: users", () => {
     expect((await api(project.token, "DELETE", `${users()}/${first.id}/identities/${google}/1234567890`)).status).toBe(404);
   });
 
+  it("detaches a subject with reserved characters, decoding its path segment once (regression)", async () => {
+    const user = (await create({ name: "Odd subject" })).body;
+    const subject = "auth0|a/b%2Fc";
+    await api(project.token, "POST", `${users()}/${user.id}/identities`, { providerId: okta, subject });
+    const detached = await api(project.token, "DELETE", `${users()}/${user.id}/identities/${okta}/${encodeURIComponent(subject)}`);
+    expect(detached.status).toBe(200);
+    expect(detached.body.externalIds).toEqual([]);
+  });
+
   it("disables and re-enables a user with If-Match", async () => {
     const user = (await create({ email: "off@example.com" })).body;
     const path = `${users()}/${user.id}`;

@@ -20,7 +20,7 @@ import { changedMeanwhile } from "./projects";
 import { projectInPath } from "./scope";
 
 function domainInPath(c: Context<AppEnv>): string {
-  const raw = decodeURIComponent(c.req.param("domain")!);
+  const raw = c.req.param("domain")!; // hono has decoded it
   const domain = normaliseDomain(raw);
   if (!domain) throw new Problem(400, "Bad Request", { description: `"${raw}" is not a DNS domain name.` });
   return domain;

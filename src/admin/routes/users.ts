@@ -134,7 +134,7 @@ export const userOperations: Operation[] = [
     handler: async (c) => {
       const stored = await storedUser(c);
       const providerId = c.req.param("providerId")!;
-      const subject = decodeURIComponent(c.req.param("subject")!);
+      const subject = c.req.param("subject")!; // hono has decoded it
       const remaining = stored.value.externalIds.filter((id) => !(id.providerId === providerId && id.subject === subject));
       if (remaining.length === stored.value.externalIds.length) throw notFound("external identity", `${providerId}/${subject}`);
       return update(c, stored, { ...stored.value, externalIds: remaining, updatedAt: now() }, "user.identity.detach");
