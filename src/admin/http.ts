@@ -59,5 +59,11 @@ export function listResponse<T>(items: T[], cursor: string | undefined): { items
   return cursor === undefined ? { items } : { items, nextCursor: base64url.encode(cursor) };
 }
 
+/** Answers a page of the records under `prefix` (store `scan`), each shown through `view`. */
+export async function scanPage<T>(c: Context<AppEnv>, prefix: string, view: (record: T) => unknown = (record) => record): Promise<Response> {
+  const page = await c.var.store.scan<T>(prefix, pageOf(c));
+  return c.json(listResponse(page.items.map((item) => view(item.value)), page.cursor));
+}
+
 /** The current time as the API writes it. */
 export const now = (): string => new Date().toISOString();

@@ -13,7 +13,7 @@ import { audit } from "../../security/audit";
 import { generateSecret, hashSecret } from "../../security/secrets";
 import * as keys from "../../store/keys";
 import { notFound } from "../auth";
-import { listResponse, now, pageOf, requireIfMatch, withEtag } from "../http";
+import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
 import { ClientCreate, ClientPatch, ClientView, ClientWithSecret, Page } from "../schemas";
@@ -87,8 +87,7 @@ export const clientOperations: Operation[] = [
     responses: { 200: { description: "A page of clients", schema: Page(ClientView) } },
     handler: async (c) => {
       const project = await projectInPath(c);
-      const page = await c.var.store.scan<Client>(keys.clientsPrefix(project.id), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => clientView(i.value)), page.cursor));
+      return scanPage<Client>(c, keys.clientsPrefix(project.id), clientView);
     },
   },
   {

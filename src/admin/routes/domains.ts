@@ -12,7 +12,7 @@ import { getProvider } from "../../registry/providers";
 import { audit } from "../../security/audit";
 import * as keys from "../../store/keys";
 import { notFound, requireOperator } from "../auth";
-import { listResponse, now, pageOf, requireIfMatch, withEtag } from "../http";
+import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
 import { DomainCreate, DomainPatch, DomainView, Page } from "../schemas";
@@ -68,8 +68,7 @@ export const domainOperations: Operation[] = [
     responses: { 200: { description: "A page of mappings (without verification state)", schema: Page(DomainView) } },
     handler: async (c) => {
       const project = await projectInPath(c);
-      const page = await c.var.store.scan<DomainMapping>(keys.domainMappingsPrefix(project.id), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => i.value), page.cursor));
+      return scanPage<DomainMapping>(c, keys.domainMappingsPrefix(project.id));
     },
   },
   {

@@ -10,7 +10,7 @@ import { normaliseCidr, type IpRules } from "../../security/ip-rules";
 import { generateSecret, hashSecret } from "../../security/secrets";
 import * as keys from "../../store/keys";
 import { notFound, requireOperator } from "../auth";
-import { listResponse, now, pageOf, requireIfMatch, withEtag } from "../http";
+import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyView, Page, ProjectCreate, ProjectCreated, ProjectPatch, ProjectView } from "../schemas";
@@ -56,8 +56,7 @@ export const projectOperations: Operation[] = [
     responses: { 200: { description: "A page of projects", schema: Page(ProjectView) } },
     handler: async (c) => {
       requireOperator(c);
-      const page = await c.var.store.scan<Project>(keys.projectsPrefix(), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => i.value), page.cursor));
+      return scanPage<Project>(c, keys.projectsPrefix());
     },
   },
   {
@@ -126,8 +125,7 @@ export const projectOperations: Operation[] = [
     responses: { 200: { description: "A page of keys", schema: Page(ApiKeyView) } },
     handler: async (c) => {
       const project = await projectInPath(c);
-      const page = await c.var.store.scan<ApiKey>(keys.apiKeysPrefix(project.id), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => keyView(i.value)), page.cursor));
+      return scanPage<ApiKey>(c, keys.apiKeysPrefix(project.id), keyView);
     },
   },
   {

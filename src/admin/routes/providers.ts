@@ -15,7 +15,7 @@ import { audit } from "../../security/audit";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
 import { notFound } from "../auth";
-import { listResponse, now, pageOf, requireIfMatch, withEtag } from "../http";
+import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
 import { Page, ProviderCreate, ProviderPatch, ProviderView } from "../schemas";
@@ -90,8 +90,7 @@ export const providerOperations: Operation[] = [
     responses: { 200: { description: "A page of providers", schema: Page(ProviderView) } },
     handler: async (c) => {
       const project = await projectInPath(c);
-      const page = await c.var.store.scan<Provider>(keys.providersPrefix(project.id), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => providerView(c, i.value)), page.cursor));
+      return scanPage<Provider>(c, keys.providersPrefix(project.id), (record) => providerView(c, record));
     },
   },
   {

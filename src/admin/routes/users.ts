@@ -12,7 +12,7 @@ import { audit } from "../../security/audit";
 import * as keys from "../../store/keys";
 import type { Versioned, WriteResult } from "../../store/store";
 import { notFound } from "../auth";
-import { listResponse, now, pageOf, requireIfMatch, withEtag } from "../http";
+import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
 import { ExternalIdInput, Page, UserCreate, UserPatch, UserView } from "../schemas";
@@ -80,8 +80,7 @@ export const userOperations: Operation[] = [
     responses: { 200: { description: "A page of users", schema: Page(UserView) } },
     handler: async (c) => {
       const project = await projectInPath(c);
-      const page = await c.var.store.scan<User>(keys.usersPrefix(project.id), pageOf(c));
-      return c.json(listResponse(page.items.map((i) => i.value), page.cursor));
+      return scanPage<User>(c, keys.usersPrefix(project.id));
     },
   },
   {
