@@ -34,12 +34,14 @@ export default defineConfig({
         test: {
           name: "broker",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/idp-fixtures/**"],
+          exclude: ["test/idp-fixtures/**", "test/e2e/**"],
           globalSetup: ["test/global-setup.ts"],
         },
       },
       // The IdP emulators' own suite: Node-side clients against emulators running in workerd.
       "idp-fixtures/vitest.config.ts",
+      // End to end: Node-side clients over real HTTP, and real Chromium, against the broker and emulators in workerd.
+      "test/e2e/vitest.config.ts",
     ],
   },
 });

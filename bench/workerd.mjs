@@ -2,9 +2,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import workerdPkg from "workerd";
+import { ensureAssets } from "../scripts/copy-assets.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 export const OUT = join(ROOT, ".bench");
@@ -17,15 +18,19 @@ const NODE = existsSync(join(ROOT, "node_modules/.bin/node")) ? join(ROOT, "node
 export function bundle(configPath) {
   const dist = join(OUT, "dist");
   rmSync(dist, { recursive: true, force: true }); // no stale modules from an earlier bundle
+  ensureAssets(); // wrangler refuses a missing [assets] directory; workerd serve below ignores assets
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
   const r = spawnSync(NODE, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dist, "-c", configPath],
     { cwd: ROOT, env, encoding: "utf8" });
   const out = `${r.stdout}\n${r.stderr}`;
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}):\n${out}`);
-  const code = readFileSync(join(dist, "index.js"));
   const toml = readFileSync(configPath, "utf8");
+  // wrangler names the bundle after `main`: index.js for src/index.ts, domain-resolution.js for bench/workers/….
+  const mainModule = `${basename(toml.match(/^main\s*=\s*"([^"]+)"/m)?.[1] ?? "index.ts").replace(/\.[cm]?[jt]sx?$/, "")}.js`;
+  const code = readFileSync(join(dist, mainModule));
   return {
     dist,
+    mainModule,
     rawBytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
     wrangler: out.match(/Total Upload: [^\n]*/)?.[0] ?? null,
@@ -41,10 +46,10 @@ export function freePort() {
 }
 
 /** Writes .bench/config.capnp for the bundle in `dist` and starts workerd on 127.0.0.1:port. */
-export function serve({ dist, compatibilityDate, compatibilityFlags }, port, vars) {
+export function serve({ dist, mainModule = "index.js", compatibilityDate, compatibilityFlags }, port, vars) {
   const doDir = mkdtempSync(join(OUT, "do-"));
-  // index.js must be the first (main) module; wrangler may emit more (chunks, wasm).
-  const files = readdirSync(dist).filter((f) => /\.(m?js|wasm)$/.test(f)).sort((a, b) => (b === "index.js") - (a === "index.js"));
+  // The main module must come first; wrangler may emit more (chunks, wasm).
+  const files = readdirSync(dist).filter((f) => /\.(m?js|wasm)$/.test(f)).sort((a, b) => (b === mainModule) - (a === mainModule));
   const modules = files.map((f) => `(name = ${JSON.stringify(f)}, ${f.endsWith(".wasm") ? "wasm" : "esModule"} = embed ${JSON.stringify(`dist/${f}`)})`);
   const texts = Object.entries(vars).map(([k, v]) => `(name = ${JSON.stringify(k)}, text = ${JSON.stringify(v)})`);
   const capnp = `using Workerd = import "/workerd/workerd.capnp";

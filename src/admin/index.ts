@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { adminAuth } from "./auth";
+import { docs } from "./docs";
 import { staticDocument, type StaticDocument } from "../oauth/discovery";
 import { API_BASE, mount, openApiDocument, type Operation } from "./openapi";
 import { auditOperations } from "./routes/audit";
@@ -44,6 +45,7 @@ export const admin = new Hono<AppEnv>()
     const document = await openApi(c.var.config.issuer);
     return c.body(document.body, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300", ETag: document.etag });
   })
+  .route("/docs", docs)
   .route("/", protectedApi);
 
 export { API_BASE };
