@@ -10,29 +10,32 @@ export function generateSecret(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-const hashers = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+const derived = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
 
-function hmacKey(encryptionKey: Uint8Array): Promise<CryptoKey> {
-  let key = hashers.get(encryptionKey);
+/** An HMAC-SHA256 key derived (HKDF) from FEDGATE_ENCRYPTION_KEY for one purpose, once per isolate. */
+export function derivedHmacKey(encryptionKey: Uint8Array, purpose: string): Promise<CryptoKey> {
+  let byPurpose = derived.get(encryptionKey);
+  if (!byPurpose) derived.set(encryptionKey, (byPurpose = new Map()));
+  let key = byPurpose.get(purpose);
   if (!key) {
     key = crypto.subtle
       .importKey("raw", encryptionKey as BufferSource, "HKDF", false, ["deriveKey"])
       .then((master) =>
         crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("fedgate secret hashing v1") },
+          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(purpose) },
           master,
           { name: "HMAC", hash: "SHA-256", length: 256 },
           false,
           ["sign"],
         ),
       );
-    hashers.set(encryptionKey, key);
+    byPurpose.set(purpose, key);
   }
   return key;
 }
 
 async function mac(encryptionKey: Uint8Array, secret: string): Promise<ArrayBuffer> {
-  return crypto.subtle.sign("HMAC", await hmacKey(encryptionKey), new TextEncoder().encode(secret));
+  return crypto.subtle.sign("HMAC", await derivedHmacKey(encryptionKey, "fedgate secret hashing v1"), new TextEncoder().encode(secret));
 }
 
 /** The stored form of a secret. */

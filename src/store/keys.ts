@@ -37,3 +37,7 @@ export const userByExternalId = (projectId: string, providerId: string, subject:
   inProject(projectId, `user-ext:${providerId}:${encodeURIComponent(subject)}`);
 /** The project's audit log: an append-only list of `AuditEvent`. */
 export const auditLog = (projectId: string): string => inProject(projectId, "audit");
+
+// Short-lived grant state, spread over shards by key (no partition).
+/** A refresh-token family: `RefreshFamily`, until its absolute expiry. */
+export const refreshFamily = (familyId: string): string => `refresh-family:${familyId}`;

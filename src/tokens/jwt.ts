@@ -1,0 +1,100 @@
+/**
+ * Fedgate's own tokens: JWT access tokens (RFC 9068 profile, SECURITY.md AS-9) and OpenID Connect
+ * ID tokens, each signed once with the active signing key (ES256 by default, AS-8).
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+ */
+import { SignJWT, base64url } from "jose";
+import { randomId } from "../ids";
+import type { Signer } from "./keys";
+
+export interface AccessTokenClaims {
+  issuer: string;
+  /** The user's id, or the client's for client-credentials tokens. */
+  subject: string;
+  audience: string | string[];
+  clientId: string;
+  scope: string[];
+  lifetimeS: number;
+  /** Fedgate's additions: the project, and for people their email and upstream provider. */
+  projectId: string;
+  email?: string | null;
+  idp?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface MintedToken {
+  token: string;
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A signed access token carrying iss, sub, aud, exp, iat, jti, client_id and scope (AS-9). */
+export async function mintAccessToken(signer: Signer, claims: AccessTokenClaims, now = nowSeconds()): Promise<MintedToken> {
+  const jti = randomId(26);
+  const expiresAt = now + claims.lifetimeS;
+  const token = await new SignJWT({
+    client_id: claims.clientId,
+    scope: claims.scope.join(" "),
+    project: claims.projectId,
+    ...(claims.email ? { email: claims.email } : {}),
+    ...(claims.idp ? { idp: claims.idp } : {}),
+    ...claims.extra,
+  })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "at+jwt" })
+    .setIssuer(claims.issuer)
+    .setSubject(claims.subject)
+    .setAudience(claims.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(expiresAt)
+    .setJti(jti)
+    .sign(signer.privateKey);
+  return { token, jti, issuedAt: now, expiresAt };
+}
+
+export interface IdTokenClaims {
+  issuer: string;
+  subject: string;
+  clientId: string;
+  lifetimeS: number;
+  nonce?: string;
+  authTime: number;
+  amr: string[];
+  /** The access token issued with it, for `at_hash`. */
+  accessToken?: string;
+  /** Profile and email claims the granted scopes allow. */
+  profile?: Record<string, unknown>;
+}
+
+/** `at_hash`: the left half of the hash of the access token, for the signing alg's hash size. */
+export async function accessTokenHash(accessToken: string, alg: string): Promise<string> {
+  const bits = alg.endsWith("512") ? 512 : alg.endsWith("384") ? 384 : 256;
+  const digest = new Uint8Array(await crypto.subtle.digest(`SHA-${bits}`, new TextEncoder().encode(accessToken)));
+  return base64url.encode(digest.subarray(0, digest.length / 2));
+}
+
+/** A signed ID token with the downstream nonce, auth_time, amr and at_hash. */
+export async function mintIdToken(signer: Signer, claims: IdTokenClaims, now = nowSeconds()): Promise<MintedToken> {
+  const jti = randomId(26);
+  const expiresAt = now + claims.lifetimeS;
+  const token = await new SignJWT({
+    ...claims.profile,
+    ...(claims.nonce === undefined ? {} : { nonce: claims.nonce }),
+    auth_time: claims.authTime,
+    amr: claims.amr,
+    azp: claims.clientId,
+    ...(claims.accessToken ? { at_hash: await accessTokenHash(claims.accessToken, signer.alg) } : {}),
+  })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" })
+    .setIssuer(claims.issuer)
+    .setSubject(claims.subject)
+    .setAudience(claims.clientId)
+    .setIssuedAt(now)
+    .setExpirationTime(expiresAt)
+    .setJti(jti)
+    .sign(signer.privateKey);
+  return { token, jti, issuedAt: now, expiresAt };
+}
