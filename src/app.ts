@@ -6,6 +6,7 @@ import { requestContext, type AppEnv } from "./context";
 import { errorResponse, notFound } from "./error-response";
 import { Problem } from "./errors";
 import { discovery } from "./oauth/discovery";
+import { token } from "./oauth/token";
 
 /** Larger bodies are refused before they are read: nothing Fedgate accepts comes near it. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -25,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
   // The runtime's own ceiling in benchmarks: no store, no crypto.
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "Cache-Control": "no-store" }));
   app.route("/.well-known", discovery);
+  app.route("/oauth2/token", token);
   app.route(API_BASE, admin);
 
   app.notFound(notFound);

@@ -187,7 +187,7 @@ export const UserView = z.object({
 // ---- audit
 export const AuditEventView = z.object({
   id: z.string(), at: z.string(), projectId: z.string(),
-  actor: z.object({ kind: z.enum(["operator", "api-key"]), keyId: z.optional(z.string()) }),
+  actor: z.object({ kind: z.enum(["operator", "api-key", "client"]), keyId: z.optional(z.string()), clientId: z.optional(z.string()) }),
   action: z.string(), target: z.object({ type: z.string(), id: z.string() }), outcome: z.enum(["success", "failure"]),
   before: z.optional(z.unknown()), after: z.optional(z.unknown()), reason: z.optional(z.string()),
   ip: z.nullable(z.string()), requestId: z.string(),

@@ -48,3 +48,7 @@ export function findUserByEmail(store: Store, projectId: string, email: string):
 export function findUserByExternalId(store: Store, projectId: string, id: ExternalId): Promise<User | null> {
   return store.getByIndex<User>(keys.userByExternalId(projectId, id.providerId, id.subject));
 }
+
+export function getUser(store: Store, projectId: string, userId: string): Promise<User | null> {
+  return store.get<User>(keys.user(projectId, userId));
+}

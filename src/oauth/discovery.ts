@@ -10,6 +10,7 @@ import { cors } from "hono/cors";
 import type { Config } from "../config";
 import type { AppEnv } from "../context";
 import { JWKS_MAX_AGE_S } from "../tokens/keys";
+import { supportedGrantTypes } from "./token";
 
 const METADATA_MAX_AGE_S = 3600;
 
@@ -40,6 +41,10 @@ export function providerMetadata(config: Config): Record<string, unknown> {
   return {
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,
+    token_endpoint: `${config.issuer}/oauth2/token`,
+    grant_types_supported: supportedGrantTypes(),
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    id_token_signing_alg_values_supported: [config.signingAlg],
   };
 }
 

@@ -7,8 +7,8 @@ import type { AppEnv } from "../context";
 import { auditLog } from "../store/keys";
 import type { ListPage, Store } from "../store/store";
 
-/** Who acted: the platform operator (bootstrap token), a project's admin API key, or a person/client later. */
-export type Actor = { kind: "operator" } | { kind: "api-key"; keyId: string };
+/** Who acted: the platform operator (bootstrap token), a project's admin API key, or a client application. */
+export type Actor = { kind: "operator" } | { kind: "api-key"; keyId: string } | { kind: "client"; clientId: string };
 
 export interface AuditEvent {
   at: string;
@@ -31,11 +31,13 @@ const RETAINED_EVENTS = 100_000;
 /** Appends an event for the current request (actor, IP and request id from its context). */
 export async function audit(
   c: Context<AppEnv>,
-  event: Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "before" | "after" | "outcome" | "reason">>,
+  event: Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "actor" | "before" | "after" | "outcome" | "reason">>,
 ): Promise<void> {
+  const actor = event.actor ?? c.var.actor;
+  if (!actor) throw new Error(`audit event ${event.action} has no actor`);
   const entry: AuditEvent = {
     at: new Date().toISOString(),
-    actor: c.var.actor ?? { kind: "operator" },
+    actor,
     outcome: "success",
     ip: c.req.header("CF-Connecting-IP") ?? null,
     requestId: c.var.requestId,

@@ -41,3 +41,7 @@ export const auditLog = (projectId: string): string => inProject(projectId, "aud
 // Short-lived grant state, spread over shards by key (no partition).
 /** A refresh-token family: `RefreshFamily`, until its absolute expiry. */
 export const refreshFamily = (familyId: string): string => `refresh-family:${familyId}`;
+/** An authorization code, by the SHA-256 of the code: `AuthorizationCode`, 60 s, taken once. */
+export const authorizationCode = (codeHash: string): string => `code:${codeHash}`;
+/** A redeemed code, remembered so a replay can revoke what it issued: `RedeemedCode`, 10 min. */
+export const redeemedCode = (codeHash: string): string => `code-used:${codeHash}`;

@@ -54,6 +54,9 @@ const MARGIN_MS = 60_000;
  */
 const CONCURRENCY_GRACE_MS = 5_000;
 
+/** A family id, chosen before the family exists when something must point at it first. */
+export const newFamilyId = (): string => randomId(26);
+
 export class RefreshTokens {
   constructor(
     private readonly store: Store,
@@ -86,16 +89,24 @@ export class RefreshTokens {
   }
 
   /** Starts a family for a grant and returns its first token. */
-  async issue(grant: Omit<RefreshFamily, "id" | "generation" | "rotatedAt" | "createdAt" | "expiresAt" | "revoked">, lifetimeS: number): Promise<{ token: string; family: RefreshFamily }> {
+  async issue(
+    grant: Omit<RefreshFamily, "id" | "generation" | "rotatedAt" | "createdAt" | "expiresAt" | "revoked">,
+    lifetimeS: number,
+    familyId: string = newFamilyId(),
+  ): Promise<{ token: string; family: RefreshFamily }> {
     const now = this.now();
-    const family: RefreshFamily = { ...grant, id: randomId(26), generation: 0, rotatedAt: now, createdAt: now, expiresAt: now + lifetimeS * 1000 };
+    const family: RefreshFamily = { ...grant, id: familyId, generation: 0, rotatedAt: now, createdAt: now, expiresAt: now + lifetimeS * 1000 };
     const written = await this.store.set(keys.refreshFamily(family.id), family, { ttlMs: this.ttl(family), ifAbsent: true });
     if (!written.ok) throw new Error("refresh family id collision");
     return { token: await this.tokenFor(family), family };
   }
 
-  /** Exchanges a refresh token for the next one (refresh_token grant). */
-  async rotate(token: string, clientId: string): Promise<Rotation> {
+  /**
+   * Exchanges a refresh token for the next one (refresh_token grant). `beforeRotate` runs on the
+   * live family before anything changes and may throw to refuse (scope, disabled user), so a
+   * refused request leaves the client's token as it was.
+   */
+  async rotate(token: string, clientId: string, beforeRotate?: (family: RefreshFamily) => Promise<void>): Promise<Rotation> {
     const named = await this.parse(token);
     if (!named) return { ok: false, reason: "invalid" };
     const stored = await this.store.getVersioned<RefreshFamily>(keys.refreshFamily(named.familyId));
@@ -111,6 +122,7 @@ export class RefreshTokens {
       return { ok: false, reason: "reused", family };
     }
     if (named.generation > family.generation) return { ok: false, reason: "invalid" };
+    await beforeRotate?.(family);
     const next: RefreshFamily = { ...family, generation: family.generation + 1, rotatedAt: this.now() };
     const written = await this.store.compareAndSet(keys.refreshFamily(family.id), stored.version, next, { ttlMs: this.ttl(next) });
     if (!written.ok) return { ok: false, reason: "concurrent", family };

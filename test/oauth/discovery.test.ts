@@ -8,7 +8,14 @@ describe("discovery", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(response.headers.get("Cache-Control")).toBe("public, max-age=3600");
-    expect(await response.json()).toEqual({ issuer: ISSUER, jwks_uri: `${ISSUER}/.well-known/jwks.json` });
+    expect(await response.json()).toEqual({
+      issuer: ISSUER,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      token_endpoint: `${ISSUER}/oauth2/token`,
+      grant_types_supported: ["authorization_code", "refresh_token"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      id_token_signing_alg_values_supported: ["ES256"],
+    });
   });
 
   it("serves the same document as RFC 8414 authorization server metadata", async () => {

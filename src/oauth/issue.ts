@@ -1,0 +1,64 @@
+/**
+ * The token response (RFC 6749 §5.1) for a person: a JWT access token, an ID token when `openid` was
+ * granted, and a refresh token when `offline_access` was granted to a client allowed to refresh.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
+import type { User } from "../identity/users";
+import type { Client } from "../registry/clients";
+import { mintAccessToken, mintIdToken } from "../tokens/jwt";
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+export interface SignIn {
+  user: User;
+  scope: string[];
+  nonce?: string;
+  authTime: number;
+  amr: string[];
+  idp: string;
+}
+
+/** Whether this grant should carry a refresh token. */
+export const wantsRefresh = (client: Client, scope: string[]): boolean =>
+  scope.includes("offline_access") && client.grantTypes.includes("refresh_token");
+
+/** The claims the granted scopes release about the user (OIDC Core §5.4). */
+export function profileClaims(user: User, scope: string[]): Record<string, unknown> {
+  return {
+    ...(scope.includes("email") && user.email ? { email: user.email, email_verified: user.emailVerified } : {}),
+    ...(scope.includes("profile") && user.name ? { name: user.name } : {}),
+  };
+}
+
+/** Mints the access token (and ID token) for a sign-in; signs with the cached active key. */
+export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: SignIn, refreshToken?: string): Promise<TokenResponse> {
+  const signer = await c.var.keys.signer();
+  const { issuer } = c.var.config;
+  const access = await mintAccessToken(signer, {
+    issuer, subject: signIn.user.id, audience: client.id, clientId: client.id, scope: signIn.scope,
+    lifetimeS: client.tokenLifetimes.accessTokenSeconds, projectId: client.projectId, email: signIn.user.email, idp: signIn.idp,
+  });
+  const id = signIn.scope.includes("openid")
+    ? await mintIdToken(signer, {
+        issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
+        ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
+        authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, signIn.scope),
+      })
+    : undefined;
+  return {
+    access_token: access.token,
+    token_type: "Bearer",
+    expires_in: client.tokenLifetimes.accessTokenSeconds,
+    scope: signIn.scope.join(" "),
+    ...(id ? { id_token: id.token } : {}),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+}

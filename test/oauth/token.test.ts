@@ -1,0 +1,205 @@
+/**
+ * The token endpoint with the authorization_code and refresh_token grants. Codes are issued here
+ * the way the sign-in callback issues them (src/oauth/codes.ts), then redeemed over HTTP.
+ */
+import { env } from "cloudflare:workers";
+import { createLocalJWKSet, jwtVerify, base64url } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { issueCode } from "../../src/oauth/codes";
+import { accessTokenHash } from "../../src/tokens/jwt";
+import { DurableObjectStore } from "../../src/store/durable-object";
+import { api, newProject } from "../helpers/admin";
+import { call, ISSUER } from "../helpers/worker";
+
+const store = new DurableObjectStore(env.STORE);
+const REDIRECT = "https://app.example/callback";
+let project: { id: string; token: string };
+let web: { id: string; secret: string };
+let spa: string;
+let noRefresh: { id: string; secret: string };
+let userId: string;
+
+beforeAll(async () => {
+  project = await newProject("token endpoint");
+  const client = (body: Record<string, unknown>) => api(project.token, "POST", `/projects/${project.id}/clients`, { redirectUris: [REDIRECT], ...body });
+  const w = await client({ name: "web", kind: "confidential" });
+  web = { id: w.body.client.id, secret: w.body.clientSecret };
+  spa = (await client({ name: "spa", kind: "public" })).body.client.id;
+  const n = await client({ name: "no refresh", kind: "confidential", grantTypes: ["authorization_code"] });
+  noRefresh = { id: n.body.client.id, secret: n.body.clientSecret };
+  userId = (await api(project.token, "POST", `/projects/${project.id}/users`, { email: "ada@example.com", emailVerified: true, name: "Ada" })).body.id;
+});
+
+const verifier = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+const challengeOf = async (v: string) => base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v))));
+
+async function code(clientId: string, options: { scope?: string[]; nonce?: string; user?: string } = {}) {
+  const v = verifier();
+  const issued = await issueCode(store, {
+    projectId: project.id, clientId, redirectUri: REDIRECT, codeChallenge: await challengeOf(v),
+    scope: options.scope ?? ["openid", "email", "profile", "offline_access"], ...(options.nonce ? { nonce: options.nonce } : {}),
+    userId: options.user ?? userId, authTime: 1_700_000_000, amr: ["pwd"], idp: "okta",
+  });
+  return { code: issued, verifier: v };
+}
+
+const basic = (id: string, secret: string) => `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+async function tokenRequest(params: Record<string, string>, auth?: { id: string; secret: string }, extraHeaders: Record<string, string> = {}) {
+  const response = await call("/oauth2/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(auth ? { Authorization: basic(auth.id, auth.secret) } : {}), ...extraHeaders },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+}
+const redeem = (c: { code: string; verifier: string }, auth = web, extra: Record<string, string> = {}) =>
+  tokenRequest({ grant_type: "authorization_code", code: c.code, redirect_uri: REDIRECT, code_verifier: c.verifier, ...extra }, auth);
+const refresh = (token: string, auth = web, extra: Record<string, string> = {}) => tokenRequest({ grant_type: "refresh_token", refresh_token: token, ...extra }, auth);
+
+async function jwks() {
+  return createLocalJWKSet((await (await call("/.well-known/jwks.json")).json()) as { keys: [] });
+}
+
+describe("token endpoint: authorization_code", () => {
+  it("AS-9: redeems a code for an access token, an ID token and a refresh token, verifiable with the JWKS", async () => {
+    const c = await code(web.id, { nonce: "n-123" });
+    const response = await redeem(c);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(response.headers.get("Pragma")).toBe("no-cache");
+    expect(response.body).toMatchObject({ token_type: "Bearer", expires_in: 3600, scope: "openid email profile offline_access" });
+    const { payload: access } = await jwtVerify(response.body.access_token, await jwks(), { issuer: ISSUER, audience: web.id, typ: "at+jwt" });
+    expect(access).toMatchObject({ sub: userId, client_id: web.id, scope: "openid email profile offline_access", project: project.id, email: "ada@example.com", idp: "okta" });
+    for (const claim of ["exp", "iat", "jti"]) expect(access).toHaveProperty(claim);
+    const { payload: id } = await jwtVerify(response.body.id_token, await jwks(), { issuer: ISSUER, audience: web.id });
+    expect(id).toMatchObject({ sub: userId, nonce: "n-123", auth_time: 1_700_000_000, amr: ["pwd"], email: "ada@example.com", email_verified: true, name: "Ada" });
+    expect(id.at_hash).toBe(await accessTokenHash(response.body.access_token, "ES256"));
+    expect(response.body.refresh_token).toMatch(/^[a-z2-7]{26}\.0\.[\w-]{43}$/);
+  });
+
+  it("AS-1: requires the PKCE verifier and refuses a wrong one", async () => {
+    const c = await code(web.id);
+    expect((await tokenRequest({ grant_type: "authorization_code", code: c.code, redirect_uri: REDIRECT }, web)).body.error).toBe("invalid_request");
+    const wrong = await redeem({ code: (await code(web.id)).code, verifier: verifier() });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toEqual({ error: "invalid_grant", error_description: '"code_verifier" does not match the code challenge.' });
+  });
+
+  it("AS-3: binds the code to its client and redirect URI", async () => {
+    const other = await code(noRefresh.id);
+    expect((await redeem(other, web)).body.error).toBe("invalid_grant");
+    const c = await code(web.id);
+    expect((await redeem(c, web, { redirect_uri: "https://app.example/callback/" })).body.error).toBe("invalid_grant");
+  });
+
+  it("AS-3: a code is single use and a proven replay revokes the tokens it issued", async () => {
+    const c = await code(web.id);
+    const first = await redeem(c);
+    expect(first.status).toBe(200);
+    const replay = await redeem(c);
+    expect(replay.body).toEqual({ error: "invalid_grant", error_description: "The code was already used." });
+    expect((await refresh(first.body.refresh_token)).body.error).toBe("invalid_grant");
+    const log = await api(project.token, "GET", `/projects/${project.id}/audit?limit=20`);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toContain("code.replay");
+  });
+
+  it("AS-3: an unproven replay (wrong verifier) is refused without revoking anything", async () => {
+    const c = await code(web.id);
+    const first = await redeem(c);
+    expect((await redeem({ code: c.code, verifier: verifier() })).body.error).toBe("invalid_grant");
+    expect((await refresh(first.body.refresh_token)).status).toBe(200);
+  });
+
+  it("lets a public client redeem with PKCE alone; no refresh token without offline_access or the grant", async () => {
+    const c = await code(spa, { scope: ["openid"] });
+    const response = await tokenRequest({ grant_type: "authorization_code", code: c.code, redirect_uri: REDIRECT, code_verifier: c.verifier, client_id: spa });
+    expect(response.status).toBe(200);
+    expect(response.body.refresh_token).toBeUndefined();
+    const n = await redeem(await code(noRefresh.id), noRefresh);
+    expect(n.status).toBe(200);
+    expect(n.body.refresh_token).toBeUndefined();
+  });
+
+  it("refuses a disabled user's code", async () => {
+    const user = await api(project.token, "POST", `/projects/${project.id}/users`, { name: "Soon disabled" });
+    const c = await code(web.id, { user: user.body.id });
+    await api(project.token, "PATCH", `/projects/${project.id}/users/${user.body.id}`, { disabled: true }, { "If-Match": user.headers.get("ETag")! });
+    expect((await redeem(c)).body).toMatchObject({ error: "invalid_grant", error_description: "The user may not sign in." });
+  });
+});
+
+describe("token endpoint: refresh_token", () => {
+  it("AS-4: rotates on every use; reusing a rotated token revokes the family and is audited", async () => {
+    const first = (await redeem(await code(web.id))).body.refresh_token;
+    const second = await refresh(first);
+    expect(second.status).toBe(200);
+    expect(second.body.refresh_token).not.toBe(first);
+    await jwtVerify(second.body.id_token, await jwks(), { issuer: ISSUER, audience: web.id });
+    const third = await refresh(second.body.refresh_token);
+    expect(third.status).toBe(200);
+    // `first` was rotated away two generations ago: a replay.
+    expect((await refresh(first)).body.error).toBe("invalid_grant");
+    expect((await refresh(third.body.refresh_token)).body.error).toBe("invalid_grant");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const log = await api(project.token, "GET", `/projects/${project.id}/audit?limit=50`);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toContain("refresh.reuse");
+  });
+
+  it("AS-4: concurrent use of one refresh token yields exactly one success", async () => {
+    const token = (await redeem(await code(web.id))).body.refresh_token;
+    const results = await Promise.all(Array.from({ length: 10 }, () => refresh(token)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it("AS-12: may narrow the scope but never widen it", async () => {
+    const token = (await redeem(await code(web.id, { scope: ["openid", "offline_access"] }))).body.refresh_token;
+    expect((await refresh(token, web, { scope: "openid email" })).body.error).toBe("invalid_scope");
+    const narrowed = await refresh(token, web, { scope: "openid" });
+    expect(narrowed.body.scope).toBe("openid");
+  });
+
+  it("stops refreshing for a user who was disabled, and revokes the family", async () => {
+    const user = await api(project.token, "POST", `/projects/${project.id}/users`, { name: "Leaver" });
+    const token = (await redeem(await code(web.id, { user: user.body.id }))).body.refresh_token;
+    await api(project.token, "PATCH", `/projects/${project.id}/users/${user.body.id}`, { disabled: true }, { "If-Match": user.headers.get("ETag")! });
+    expect((await refresh(token)).body).toMatchObject({ error: "invalid_grant", error_description: "The user may not sign in." });
+    const enabled = await api(project.token, "GET", `/projects/${project.id}/users/${user.body.id}`);
+    await api(project.token, "PATCH", `/projects/${project.id}/users/${user.body.id}`, { disabled: false }, { "If-Match": enabled.headers.get("ETag")! });
+    expect((await refresh(token)).body.error).toBe("invalid_grant");
+  });
+
+  it("binds the refresh token to its client", async () => {
+    const token = (await redeem(await code(web.id))).body.refresh_token;
+    expect((await refresh(token, noRefresh)).body.error).toBe("unauthorized_client");
+  });
+});
+
+describe("token endpoint: request hygiene", () => {
+  it("AS-6 and AS-11: unsupported grants and malformed requests get RFC 6749 errors with no-store", async () => {
+    const cases: [Record<string, string>, string, number][] = [
+      [{ grant_type: "password", username: "a", password: "b" }, "unsupported_grant_type", 400],
+      [{ grant_type: "implicit" }, "unsupported_grant_type", 400],
+      [{}, "invalid_request", 400],
+      [{ grant_type: "authorization_code", code: "x", code_verifier: "y" }, "invalid_client", 401],
+    ];
+    for (const [params, error, status] of cases) {
+      const response = await tokenRequest(params);
+      expect(response.status, JSON.stringify(params)).toBe(status);
+      expect(response.body.error).toBe(error);
+      expect(response.headers.get("Cache-Control")).toBe("no-store");
+    }
+    const repeated = await call("/oauth2/token", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "grant_type=refresh_token&grant_type=authorization_code" });
+    expect(await repeated.json()).toEqual({ error: "invalid_request", error_description: '"grant_type" is repeated.' });
+    const json = await call("/oauth2/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect(((await json.json()) as { error: string }).error).toBe("invalid_request");
+    const wrongSecret = await tokenRequest({ grant_type: "refresh_token", refresh_token: "x" }, { id: web.id, secret: "nope" });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.headers.get("WWW-Authenticate")).toMatch(/^Basic/);
+  });
+
+  it("allows cross-origin token requests (AS-14)", async () => {
+    const preflight = await call("/oauth2/token", { method: "OPTIONS", headers: { Origin: "https://spa.example", "Access-Control-Request-Method": "POST" } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
+  });
+});
