@@ -1,10 +1,13 @@
 /**
- * A small per-isolate cache for hot configuration (clients, domain mappings): TTL, bounded size,
- * one load in flight per key, and failed loads not remembered. Writes in this isolate invalidate;
- * other isolates see a change within the TTL.
+ * A small per-isolate cache for hot configuration (clients, domain mappings, upstream discovery):
+ * TTL and bounded size. Writes in this isolate invalidate; other isolates see a change within the TTL.
+ *
+ * Only settled values are shared. A pending promise must never be handed from one request to
+ * another in Workers: the waiting request would resume in the loading request's I/O context and
+ * fail ("Cannot perform I/O on behalf of a different request"). Concurrent misses each load.
  */
 export class IsolateCache<V> {
-  private readonly entries = new Map<string, { at: number; value: Promise<V> }>();
+  private readonly entries = new Map<string, { at: number; value: V }>();
 
   constructor(
     private readonly ttlMs: number,
@@ -12,19 +15,27 @@ export class IsolateCache<V> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string, load: () => Promise<V>): Promise<V> {
+  async get(key: string, load: () => Promise<V>): Promise<V> {
     const entry = this.entries.get(key);
     if (entry && this.now() - entry.at < this.ttlMs) return entry.value;
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const value = load();
+    const value = await load();
+    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { at: this.now(), value });
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
-    });
     return value;
   }
 
   delete(key: string): void {
     this.entries.delete(key);
   }
+}
+
+/** A value computed once per isolate from a key object, cached only once settled (see IsolateCache). */
+export function memoSettled<K extends object, V>(compute: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const settled = new WeakMap<K, V>();
+  return async (key) => {
+    if (settled.has(key)) return settled.get(key)!;
+    const value = await compute(key);
+    settled.set(key, value);
+    return value;
+  };
 }

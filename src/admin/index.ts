@@ -6,7 +6,9 @@ import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { adminAuth } from "./auth";
 import { docs } from "./docs";
-import { staticDocument, type StaticDocument } from "../oauth/discovery";
+import { memoSettled } from "../cache";
+import type { Config } from "../config";
+import { staticDocument } from "../oauth/discovery";
 import { API_BASE, mount, openApiDocument, type Operation } from "./openapi";
 import { auditOperations } from "./routes/audit";
 import { clientOperations } from "./routes/clients";
@@ -25,14 +27,8 @@ export const operations: readonly Operation[] = [
   ...auditOperations,
 ];
 
-const documents = new Map<string, Promise<StaticDocument>>();
-
-/** The OpenAPI document for this deployment's issuer, built once per isolate. */
-function openApi(issuer: string): Promise<StaticDocument> {
-  let document = documents.get(issuer);
-  if (!document) documents.set(issuer, (document = staticDocument(openApiDocument(operations, { version: "1", serverUrl: issuer }))));
-  return document;
-}
+/** The OpenAPI document for this deployment's config (its issuer), built once per isolate. */
+const openApi = memoSettled((config: Config) => staticDocument(openApiDocument(operations, { version: "1", serverUrl: config.issuer })));
 
 const protectedApi = new Hono<AppEnv>();
 protectedApi.use(adminAuth());
@@ -42,7 +38,7 @@ mount(protectedApi, operations);
 export const admin = new Hono<AppEnv>()
   // Public: the API's description is no secret, and the reference page loads it without a token.
   .get("/openapi.json", async (c) => {
-    const document = await openApi(c.var.config.issuer);
+    const document = await openApi(c.var.config);
     return c.body(document.body, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300", ETag: document.etag });
   })
   .route("/docs", docs)

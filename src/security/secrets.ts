@@ -10,27 +10,23 @@ export function generateSecret(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-const derived = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
+const derived = new WeakMap<Uint8Array, Map<string, CryptoKey>>();
 
-/** An HMAC-SHA256 key derived (HKDF) from FEDGATE_ENCRYPTION_KEY for one purpose, once per isolate. */
-export function derivedHmacKey(encryptionKey: Uint8Array, purpose: string): Promise<CryptoKey> {
+/** An HMAC-SHA256 key derived (HKDF) from FEDGATE_ENCRYPTION_KEY for one purpose; kept once derived. */
+export async function derivedHmacKey(encryptionKey: Uint8Array, purpose: string): Promise<CryptoKey> {
   let byPurpose = derived.get(encryptionKey);
   if (!byPurpose) derived.set(encryptionKey, (byPurpose = new Map()));
-  let key = byPurpose.get(purpose);
-  if (!key) {
-    key = crypto.subtle
-      .importKey("raw", encryptionKey as BufferSource, "HKDF", false, ["deriveKey"])
-      .then((master) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(purpose) },
-          master,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign"],
-        ),
-      );
-    byPurpose.set(purpose, key);
-  }
+  const known = byPurpose.get(purpose);
+  if (known) return known;
+  const master = await crypto.subtle.importKey("raw", encryptionKey as BufferSource, "HKDF", false, ["deriveKey"]);
+  const key = await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode(purpose) },
+    master,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign"],
+  );
+  byPurpose.set(purpose, key);
   return key;
 }
 

@@ -131,12 +131,15 @@ function summarise(set: KeySetRecord): RotationReport["keys"] {
   }));
 }
 
-/** What an isolate remembers of the key set between requests. */
+/**
+ * What an isolate remembers of the key set between requests: settled values only, never pending
+ * promises (src/cache.ts says why).
+ */
 export class KeyCache {
-  entry: { at: number; set: Promise<KeySetRecord> } | undefined;
-  readonly privateKeys = new Map<string, Promise<CryptoKey>>();
+  entry: { at: number; set: KeySetRecord } | undefined;
+  readonly privateKeys = new Map<string, CryptoKey>();
   /** The served JWKS, built once per key set read (and per minute, as retired keys lapse). */
-  jwks: { set: Promise<KeySetRecord>; builtAt: number; document: Promise<StaticDocument> } | undefined;
+  jwks: { set: KeySetRecord; builtAt: number; document: StaticDocument } | undefined;
 }
 
 const caches = new WeakMap<object, KeyCache>();
@@ -175,15 +178,11 @@ export class SigningKeys {
   }
 
   /** The key set, from the isolate cache when fresh; creates the first keys on first use. */
-  private keySet(): Promise<KeySetRecord> {
+  private async keySet(): Promise<KeySetRecord> {
     const entry = this.cache.entry;
     if (entry && this.now() - entry.at < KEY_CACHE_TTL_MS) return entry.set;
-    const set = this.load();
+    const set = await this.load();
     this.cache.entry = { at: this.now(), set };
-    // A failed read must not stick: the next request tries again.
-    set.catch(() => {
-      if (this.cache.entry?.set === set) this.cache.entry = undefined;
-    });
     return set;
   }
 
@@ -205,14 +204,11 @@ export class SigningKeys {
 
   /** The JWKS as served: serialised and hashed once per key set. */
   async jwksDocument(): Promise<StaticDocument> {
-    const set = this.keySet();
+    const set = await this.keySet();
     const cached = this.cache.jwks;
     if (cached?.set === set && this.now() - cached.builtAt < KEY_CACHE_TTL_MS) return cached.document;
-    const document = this.publicKeys().then((keys) => staticDocument({ keys }));
+    const document = await staticDocument({ keys: await this.publicKeys() });
     this.cache.jwks = { set, builtAt: this.now(), document };
-    document.catch(() => {
-      if (this.cache.jwks?.document === document) this.cache.jwks = undefined;
-    });
     return document;
   }
 
@@ -222,13 +218,11 @@ export class SigningKeys {
     if (!active) throw new Error("key set has no active key");
     let privateKey = this.cache.privateKeys.get(active.kid);
     if (!privateKey) {
-      privateKey = this.sealer
-        .open(active.sealedPrivateJwk, `signing-key:${active.kid}`)
-        .then((jwk) => importJWK(JSON.parse(jwk) as JWK, active.alg) as Promise<CryptoKey>);
+      const jwk = await this.sealer.open(active.sealedPrivateJwk, `signing-key:${active.kid}`);
+      privateKey = (await importJWK(JSON.parse(jwk) as JWK, active.alg)) as CryptoKey;
       this.cache.privateKeys.set(active.kid, privateKey);
-      privateKey.catch(() => this.cache.privateKeys.delete(active.kid));
     }
-    return { kid: active.kid, alg: active.alg, privateKey: await privateKey };
+    return { kid: active.kid, alg: active.alg, privateKey };
   }
 
   /** The current keys without their key material, read from the store (not the isolate cache). */
@@ -251,7 +245,7 @@ export class SigningKeys {
       if (!unchanged) {
         const written = await this.store.compareAndSet(this.recordKey, stored?.version ?? null, result.set);
         if (!written.ok) continue; // another isolate rotated first: start again from its result
-        this.cache.entry = { at: now, set: Promise.resolve(result.set) };
+        this.cache.entry = { at: now, set: result.set };
       }
       if (mode === "ensure") return { set: result.set };
       return {
