@@ -1,0 +1,240 @@
+/**
+ * Relying-party verification of upstream tokens (SECURITY.md RP-2, RP-3, RP-4, RP-5 and the shared
+ * core of RP-6). Every check runs here, once, for every provider (DESIGN.md style rule 2): provider
+ * files add rules through `reject`, never replace these. Every failure is an UpstreamTokenError
+ * whose `code` callers switch on (style rule 3); no jose error escapes unmapped. Programming
+ * errors (an allow-list holding `none` or HS*, an access-token check with no audience rule) are TypeErrors.
+ */
+import { base64url, compactVerify, decodeProtectedHeader, errors, type CompactJWSHeaderParameters, type JWTPayload } from "jose";
+import { upstreamJwks, type JwksCache, type KeyResolver } from "./jwks";
+import { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
+
+export { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
+
+const fail = (code: UpstreamTokenErrorCode, detail: string, cause?: unknown) => new UpstreamTokenError(code, detail, { cause });
+/** Upstream values quoted in details, bounded. */
+const quote = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? "undefined";
+
+/** Signing algorithms Fedgate accepts from upstreams unless a provider narrows them. */
+export const DEFAULT_ALGORITHMS: readonly string[] = ["RS256", "ES256", "PS256"];
+/** The only algorithms an allow-list may hold: asymmetric, so never `none` and never HS*. */
+const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]);
+
+interface CoreExpectations {
+  /** The provider's issuer, compared as an exact string; a list only where the provider documents several forms (Google). */
+  issuer: string | readonly string[];
+  /** The provider's `jwks_uri` (from its discovery document). */
+  jwksUri: string;
+  /** Allowed `alg` values (default {@link DEFAULT_ALGORITHMS}); a TypeError if one is symmetric or `none`. */
+  algorithms?: readonly string[];
+  /** Tolerance for `exp`, `iat`, `nbf` (default 60 s). */
+  clockSkewS?: number;
+  /** Refuse (`expired`) a token whose `iat` is older than this (RP-9 maximum token age). */
+  maxAgeS?: number;
+  /** The time to judge by (default: now). */
+  now?: Date;
+  /** The key cache (default: the isolate's {@link upstreamJwks}). */
+  jwks?: JwksCache;
+}
+
+export interface IdTokenExpectations extends CoreExpectations {
+  /** Our client id at the provider: must be in `aud`, and equal `azp` when present. */
+  clientId: string;
+  /** The nonce we sent; the token must carry exactly it. */
+  nonce?: string;
+  /** The access token from the same response: checked against `at_hash` when the token has one. */
+  accessToken?: string;
+}
+
+export interface AccessTokenExpectations extends CoreExpectations {
+  /** Accept the token only if its `aud` holds one of these. */
+  audiences?: readonly string[];
+  /** Provider rules (RP-6): returns why the claims are unacceptable (→ `policy`), or undefined. */
+  reject?: (claims: VerifiedClaims) => string | undefined;
+}
+
+/** Claims every verified token has. */
+export interface VerifiedClaims extends JWTPayload {
+  iss: string;
+  exp: number;
+  iat: number;
+}
+export interface IdTokenClaims extends VerifiedClaims {
+  sub: string;
+  aud: string | string[];
+}
+export interface VerifiedToken<C extends VerifiedClaims> {
+  header: CompactJWSHeaderParameters;
+  claims: C;
+}
+
+/**
+ * Verifies an upstream ID token: signature by a key of the provider's JWKS, `alg` on the
+ * allow-list, `iss`, `aud`, `azp`, `exp`, `iat`, `nbf`, `sub`, `nonce` and `at_hash` (RP-2, RP-3, RP-4).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export async function verifyIdToken(idToken: string, expected: IdTokenExpectations): Promise<VerifiedToken<IdTokenClaims>> {
+  const { header, claims } = await verifyCore(idToken, expected);
+  const aud = audienceOf(claims);
+  if (!aud.includes(expected.clientId)) throw fail("audience", `aud ${quote(claims.aud)} lacks our client id`);
+  if (claims.azp !== undefined && claims.azp !== expected.clientId) throw fail("azp", `azp ${quote(claims.azp)} is not our client id`);
+  if (aud.length > 1 && claims.azp === undefined) throw fail("azp", `several audiences ${quote(claims.aud)} and no azp`);
+  requiredString(claims, "sub");
+  if (expected.nonce !== undefined && claims["nonce"] !== expected.nonce) {
+    throw fail("nonce", claims["nonce"] === undefined ? "the token has no nonce but we sent one" : "the nonce differs from ours");
+  }
+  const atHash = claims["at_hash"];
+  if (expected.accessToken !== undefined && atHash !== undefined && atHash !== (await accessTokenHash(expected.accessToken, header.alg))) {
+    throw fail("at_hash", `at_hash ${quote(atHash)} does not match the access token`);
+  }
+  return { header, claims: claims as IdTokenClaims };
+}
+
+/**
+ * Verifies an upstream JWT access token (token exchange, RP-6): the same signature, `alg`, `iss`,
+ * `exp`, `iat` checks as ID tokens, then the caller's `audiences` and `reject` rules (one is required).
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ */
+export async function verifyAccessTokenJwt(token: string, expected: AccessTokenExpectations): Promise<VerifiedToken<VerifiedClaims>> {
+  const audiences = expected.audiences ?? [];
+  if (audiences.length === 0 && !expected.reject) throw new TypeError("verifyAccessTokenJwt needs audiences or a reject rule");
+  const verified = await verifyCore(token, expected);
+  if (audiences.length > 0 && !audienceOf(verified.claims).some((a) => audiences.includes(a))) {
+    throw fail("audience", `aud ${quote(verified.claims.aud)} holds none of the accepted audiences`);
+  }
+  const reason = expected.reject?.(verified.claims);
+  if (reason !== undefined) throw fail("policy", reason);
+  return verified;
+}
+
+/**
+ * RP-5: the userinfo answer must be about the ID token's subject. Returns it as an object.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
+ */
+export function checkUserinfoSub(idTokenSub: string, userinfo: unknown): Record<string, unknown> {
+  if (typeof userinfo !== "object" || userinfo === null || Array.isArray(userinfo)) {
+    throw fail("userinfo_sub", "userinfo is not a JSON object");
+  }
+  const sub = (userinfo as Record<string, unknown>)["sub"];
+  if (typeof sub !== "string" || sub !== idTokenSub) {
+    throw fail("userinfo_sub", `userinfo sub ${quote(sub)} is not the ID token's ${quote(idTokenSub)}`);
+  }
+  return userinfo as Record<string, unknown>;
+}
+
+function allowList(algorithms: readonly string[] = DEFAULT_ALGORITHMS): Set<string> {
+  if (algorithms.length === 0) throw new TypeError("the algorithm allow-list is empty");
+  for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`"${alg}" may not be on an upstream algorithm allow-list`);
+  return new Set(algorithms);
+}
+
+/** Signature, algorithm, issuer and times: what every upstream JWT must pass. */
+async function verifyCore(token: string, expected: CoreExpectations): Promise<VerifiedToken<VerifiedClaims>> {
+  const allowed = allowList(expected.algorithms);
+  if (typeof token !== "string" || token.split(".").length !== 3) throw fail("malformed", "not a compact JWS");
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch (error) {
+    throw fail("malformed", "unreadable JOSE header", error);
+  }
+  // Before any key lookup: `none`, HS256 "keyed" with our public key and ES256 where only RS256 is allowed cost no JWKS fetch.
+  if (typeof alg !== "string" || !allowed.has(alg)) throw fail("algorithm", `alg ${quote(alg)} is not one of ${[...allowed].join(", ")}`);
+  let verified;
+  try {
+    verified = await compactVerify(token, keyResolver(expected.jwks ?? upstreamJwks, expected.jwksUri), { algorithms: [...allowed] });
+  } catch (error) {
+    throw verificationError(error);
+  }
+  const claims = parseClaims(verified.payload);
+  const iss = requiredString(claims, "iss");
+  const issuers: readonly string[] = typeof expected.issuer === "string" ? [expected.issuer] : expected.issuer;
+  if (!issuers.includes(iss)) throw fail("issuer", `iss ${quote(iss)} is not ${quote(expected.issuer)}`);
+  const now = Math.floor((expected.now?.getTime() ?? Date.now()) / 1000);
+  if (!Number.isFinite(now)) throw new TypeError("now is an invalid Date"); // NaN would pass every time check
+  const skew = expected.clockSkewS ?? 60;
+  const exp = numericDate(claims, "exp");
+  if (now - skew >= exp) throw fail("expired", `exp ${exp} is past (now ${now}, skew ${skew} s)`);
+  const iat = numericDate(claims, "iat");
+  if (iat > now + skew) throw fail("issued_in_future", `iat ${iat} is in the future (now ${now}, skew ${skew} s)`);
+  if (claims.nbf !== undefined && numericDate(claims, "nbf") > now + skew) {
+    throw fail("issued_in_future", `nbf ${claims.nbf} is in the future`);
+  }
+  if (expected.maxAgeS !== undefined && now - iat > expected.maxAgeS + skew) {
+    throw fail("expired", `iat ${iat} is older than ${expected.maxAgeS} s`);
+  }
+  return { header: verified.protectedHeader, claims: claims as VerifiedClaims };
+}
+
+/** The cache's resolver for `jwksUri`, its failures mapped: RP-3 and RP-4 to `kid`, anything else to `jwks_unavailable`. */
+function keyResolver(jwks: JwksCache, jwksUri: string): KeyResolver {
+  let resolve: KeyResolver;
+  try {
+    resolve = jwks.resolver(jwksUri);
+  } catch (error) {
+    throw fail("jwks_unavailable", `unusable jwks_uri ${quote(jwksUri)}`, error);
+  }
+  return async (header, token) => {
+    try {
+      return await resolve(header, token);
+    } catch (error: unknown) {
+      if (error instanceof errors.JWKSMultipleMatchingKeys) {
+        throw fail("kid", "no kid, and the JWKS holds several suitable keys (RP-3)", error);
+      }
+      if (error instanceof errors.JWKSNoMatchingKey) {
+        throw fail("kid", `no key in the JWKS for kid ${quote(header.kid)} and alg ${quote(header.alg)}`, error);
+      }
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : quote(error);
+      throw fail("jwks_unavailable", `${jwksUri}: ${why}`, error);
+    }
+  };
+}
+
+function verificationError(error: unknown): UpstreamTokenError {
+  if (error instanceof UpstreamTokenError) return error;
+  if (error instanceof errors.JWSSignatureVerificationFailed) return fail("signature", "the signature does not verify", error);
+  if (error instanceof errors.JOSEAlgNotAllowed) return fail("algorithm", error.message, error);
+  // A key that cannot check this signature (e.g. an RSA key under 2048 bits) is a signature failure, not ours.
+  if (error instanceof TypeError) return fail("signature", error.message, error);
+  return fail("malformed", error instanceof Error ? `${error.name}: ${error.message}` : quote(error), error);
+}
+
+function parseClaims(payload: Uint8Array): JWTPayload {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(payload));
+  } catch (error) {
+    throw fail("malformed", "the payload is not JSON", error);
+  }
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw fail("malformed", "the payload is not a JSON object");
+  return claims as JWTPayload;
+}
+
+function requiredString(claims: JWTPayload, name: string): string {
+  const value = claims[name];
+  if (value === undefined || value === "") throw fail("missing_claim", `${name} is absent`);
+  if (typeof value !== "string") throw fail("malformed", `${name} is not a string`);
+  return value;
+}
+
+function numericDate(claims: JWTPayload, name: "exp" | "iat" | "nbf"): number {
+  const value = claims[name];
+  if (value === undefined) throw fail("missing_claim", `${name} is absent`);
+  if (typeof value !== "number" || !Number.isFinite(value)) throw fail("malformed", `${name} is not a NumericDate`);
+  return value;
+}
+
+function audienceOf(claims: JWTPayload): string[] {
+  const aud = claims.aud;
+  if (aud === undefined) throw fail("missing_claim", "aud is absent");
+  const list: unknown[] = Array.isArray(aud) ? aud : [aud];
+  if (list.length === 0 || !list.every((a) => typeof a === "string")) throw fail("malformed", "aud is not a string or a list of strings");
+  return list as string[];
+}
+
+/** OIDC Core §3.1.3.6: base64url of the left half of the SHA-2 hash that matches the ID token's `alg`. */
+async function accessTokenHash(accessToken: string, alg: string): Promise<string> {
+  const bits = alg.slice(2); // RS256 → 256, ES384 → 384, PS512 → 512 (the allow-list holds nothing else)
+  const digest = new Uint8Array(await crypto.subtle.digest(`SHA-${bits}`, new TextEncoder().encode(accessToken)));
+  return base64url.encode(digest.subarray(0, digest.length / 2));
+}
