@@ -1,0 +1,47 @@
+/**
+ * Okta: a custom authorization server (issuer `…/oauth2/{authServerId}`) issues JWT access tokens
+ * for third parties (`aud` the server's audience, `cid` the client, `uid` the user id that is the ID
+ * token's `sub`, while the access token's own `sub` is the login); the org authorization server
+ * (issuer the bare org URL) signs its access tokens with a key outside its JWKS, for Okta's own APIs:
+ * they are never verified locally, only introspected. `groups` when a groups claim is configured.
+ * @see https://developer.okta.com/docs/guides/validate-access-tokens/main/
+ */
+import {
+  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, type AccessTokenRules, type ClaimResult, type Claims, type ProviderKind,
+  type ProviderSettings,
+} from "./provider";
+
+/** A custom authorization server's issuer ends in `/oauth2/{authServerId}`; the org's does not. */
+export function isCustomAuthorizationServer(issuer: string): boolean {
+  const path = URL.canParse(issuer) ? new URL(issuer).pathname : "";
+  return /\/oauth2\/[^/]+\/?$/.test(path) && !/\/oauth2\/v1\/?$/.test(path);
+}
+
+function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
+  const audiences = audiencesOf(claims);
+  if (!audiences.some((aud) => provider.exchange.audiences.includes(aud))) {
+    return reject("audience_not_allowed", `aud ${JSON.stringify(audiences)} is not an audience configured for exchange`);
+  }
+  if (!allowed(provider.exchange.clientIds, claims["cid"])) {
+    return reject("client_not_allowed", `cid ${JSON.stringify(claims["cid"])} is not a client configured for exchange`);
+  }
+  // Client-credentials tokens carry no uid: their sub is the client id.
+  const uid = claims["uid"];
+  if (typeof uid !== "string" || uid === "") return reject("not_a_user_token", "the access token has no uid");
+  return { ok: true, value: { subject: uid } };
+}
+
+export const okta: ProviderKind = {
+  kind: "okta",
+  idTokenAlgorithms: ["RS256"],
+  acceptedIssuers: (provider) => [provider.issuer],
+  checkIdToken: () => null,
+  needsUserinfo: lacksEmailClaims,
+  normalise: (idClaims, userinfo, provider) =>
+    standardIdentity(idClaims, userinfo, provider, { groups: "groups", username: ["preferred_username"] }),
+  emailAuthority: () => null,
+  accessTokenRules: (provider): AccessTokenRules =>
+    isCustomAuthorizationServer(provider.issuer)
+      ? { jwt: { algorithms: ["RS256"], check: checkAccessToken }, remote: "introspection" }
+      : { remote: "introspection" },
+};

@@ -1,0 +1,208 @@
+/**
+ * The one interface every upstream provider kind implements, and the claim helpers they share.
+ *
+ * A kind knows its quirks only: which algorithms it signs with, which issuer strings it uses, how
+ * its claims map onto one `UpstreamIdentity`, for which email domains its own word is authoritative,
+ * and which claims make one of its access tokens acceptable. Everything generic (signature, `iss`,
+ * `aud`, `azp`, `exp`, `iat`, `nonce`, RP-5's userinfo `sub`) is checked once by the broker
+ * (federation/verify.ts) before any of these functions sees a claim (DESIGN.md style rule 2).
+ * Every function here is pure: no IO, no clock.
+ */
+import type { DomainMapping } from "../../registry/domains";
+import type { Provider } from "../../registry/providers";
+
+export type ProviderKindName = Provider["kind"];
+export type Claims = Record<string, unknown>;
+
+/**
+ * A provider record as the kinds read it. `groupsClaim` is not yet a field of `Provider` (see the
+ * README's open questions): when present it names the claim that carries groups, overriding the
+ * kind's default (Auth0 has none: its custom claims live under a namespace URL the tenant chooses).
+ */
+export type ProviderSettings = Provider & { groupsClaim?: string | null };
+
+/** Who the upstream says the person is, in one shape for every kind. */
+export interface UpstreamIdentity {
+  /** The provider's configured issuer (canonical, even when the token used an accepted alias). */
+  issuer: string;
+  /** The provider's stable id for the person (`sub`); with the provider id, the external identity. */
+  subject: string;
+  /** Lower-cased and trimmed; null when absent or not an address. */
+  email: string | null;
+  /** True only for boolean `true` or the string "true" (any case); anything else is false. */
+  emailVerified: boolean;
+  /** Google's signed `hd` (Workspace domain), lower case; null elsewhere. */
+  hostedDomain: string | null;
+  name: string | null;
+  /** `preferred_username`, `cognito:username` or Auth0's `nickname`; informational only. */
+  username: string | null;
+  /** Group or role names; only ever from an array of strings. */
+  groups: string[];
+  /** The claims these were read from: userinfo overlaid by the (signed) ID token. */
+  raw: Claims;
+}
+
+/** Why a kind refuses claims; string literals so `switch (reason)` narrows (style rule 3). */
+export type ClaimRejectionReason =
+  | "missing_subject"
+  | "userinfo_subject_mismatch"
+  | "wrong_token_use"
+  | "audience_not_allowed"
+  | "unexpected_audience"
+  | "client_not_allowed"
+  | "not_a_user_token";
+
+export interface ClaimRejection {
+  ok: false;
+  reason: ClaimRejectionReason;
+  /** Internal detail for logs and audit; may quote claim values, never tokens. */
+  detail: string;
+}
+
+export type ClaimResult<T> = { ok: true; value: T } | ClaimRejection;
+
+export const reject = (reason: ClaimRejectionReason, detail: string): ClaimRejection => ({ ok: false, reason, detail });
+
+/**
+ * How a kind's access tokens are judged in token exchange (SECURITY.md RP-6, issue 6).
+ * `jwt`: a JWT access token is first verified by the broker exactly like an ID token (JWKS
+ * signature, `algorithms`, `iss`, `exp`, `iat`, maximum age) except for `aud`, then `check` applies
+ * the kind's claim rules and names the subject that matches the ID token's `sub`. Absent: the kind's
+ * access tokens must never be verified locally. `remote`: where a token not judged locally (opaque,
+ * or a JWT not meant for third parties) is checked; absent: such tokens are refused.
+ */
+export interface AccessTokenRules {
+  jwt?: {
+    algorithms: readonly string[];
+    check(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }>;
+  };
+  remote?: "userinfo" | "introspection";
+}
+
+export interface ProviderKind {
+  readonly kind: ProviderKindName;
+  /** The ID-token signing algorithms this kind uses: the verifier's allow-list (RP-2; never `none` or HS*). */
+  readonly idTokenAlgorithms: readonly string[];
+  /** `iss` values accepted for this provider, compared exactly; the configured issuer first. */
+  acceptedIssuers(provider: ProviderSettings): string[];
+  /** The kind's own rules on a verified ID token's claims, after the broker's (Cognito: `token_use`). */
+  checkIdToken(claims: Claims, provider: ProviderSettings): ClaimRejection | null;
+  /** Whether the ID token lacks what identity resolution needs, so userinfo must be fetched. */
+  needsUserinfo(idClaims: Claims): boolean;
+  /** Verified ID-token claims (and userinfo, already checked for the same `sub`) as one identity. */
+  normalise(idClaims: Claims, userinfo: Claims | undefined, provider: ProviderSettings): ClaimResult<UpstreamIdentity>;
+  /**
+   * The kind's own word on whether it is authoritative for `identity.email`'s domain, regardless of
+   * domain mappings: true or false when it has a rule (Google: gmail.com, or a signed `hd` equal to
+   * the domain), null when it has none. Read only through `isAuthoritativeFor`.
+   */
+  emailAuthority(identity: UpstreamIdentity, emailDomain: string): boolean | null;
+  accessTokenRules(provider: ProviderSettings): AccessTokenRules;
+}
+
+/**
+ * Whether `provider` may vouch for an email in `emailDomain` (SECURITY.md RP-7). A domain mapped
+ * to another provider is never its to claim. A kind with its own rule (Google) must satisfy it even
+ * where the domain is mapped to it; a kind without one is authoritative only where the project maps
+ * the domain to it.
+ * @see https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
+ */
+export function isAuthoritativeFor(
+  kind: ProviderKind,
+  identity: UpstreamIdentity,
+  emailDomain: string,
+  mapping: DomainMapping | null,
+  provider: ProviderSettings,
+): boolean {
+  if (mapping && (mapping.projectId !== provider.projectId || mapping.providerId !== provider.id)) return false;
+  const own = kind.emailAuthority(identity, emailDomain);
+  return own ?? mapping !== null;
+}
+
+// ---- claim helpers every kind uses (one normalisation, one place)
+
+/** `email_verified`: boolean true, or the exact string "true" in any case (Cognito userinfo, Google tokeninfo). */
+export function emailVerifiedOf(value: unknown): boolean {
+  return value === true || (typeof value === "string" && value.toLowerCase() === "true");
+}
+
+/** An email claim, trimmed and lower-cased; null when absent, not a string, or not `local@domain`. */
+export function emailOf(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const email = value.trim().toLowerCase();
+  const at = email.lastIndexOf("@");
+  return at > 0 && at < email.length - 1 && !/\s/.test(email) ? email : null;
+}
+
+/** A non-empty string claim, trimmed, or null. */
+export function stringOf(value: unknown): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+/** Groups only from an array made entirely of strings; anything else is no groups. */
+export function groupsOf(value: unknown): string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? [...new Set(value as string[])] : [];
+}
+
+/** `aud` as a list, whether a string or an array (RFC 7519 §4.1.3). */
+export function audiencesOf(claims: Claims): string[] {
+  const aud = claims["aud"];
+  if (typeof aud === "string") return [aud];
+  return Array.isArray(aud) ? aud.filter((item): item is string => typeof item === "string") : [];
+}
+
+/** The domain part of a normalised email. */
+export const domainOfEmail = (email: string): string => email.slice(email.lastIndexOf("@") + 1);
+
+/** The generic test for userinfo: the ID token lacks the email pair identity resolution needs. */
+export const lacksEmailClaims = (idClaims: Claims): boolean => !("email" in idClaims) || !("email_verified" in idClaims);
+
+export interface ClaimNames {
+  /** The claim holding groups, or null for none. */
+  groups: string | null;
+  /** Claims tried in order for `username`. */
+  username: readonly string[];
+}
+
+/**
+ * The standard mapping from claims to an identity. The email is the ID token's, else userinfo's;
+ * its `email_verified` is the ID token's when the token has both, else userinfo's only if userinfo
+ * names the same address: a verification flag is never combined with an address it was not issued
+ * for. Other claims: ID token first, userinfo filling gaps.
+ */
+export function standardIdentity(
+  idClaims: Claims,
+  userinfo: Claims | undefined,
+  provider: ProviderSettings,
+  names: ClaimNames,
+): ClaimResult<UpstreamIdentity> {
+  const subject = idClaims["sub"];
+  if (typeof subject !== "string" || subject === "") return reject("missing_subject", "the ID token has no sub");
+  if (userinfo && userinfo["sub"] !== subject) return reject("userinfo_subject_mismatch", "userinfo sub differs from the ID token's");
+  const merged: Claims = { ...userinfo, ...idClaims };
+  const idEmail = emailOf(idClaims["email"]);
+  const email = idEmail ?? emailOf(userinfo?.["email"]);
+  const emailVerified =
+    email !== null &&
+    (idEmail !== null && "email_verified" in idClaims
+      ? emailVerifiedOf(idClaims["email_verified"])
+      : userinfo !== undefined && emailOf(userinfo["email"]) === email && emailVerifiedOf(userinfo["email_verified"]));
+  const groupsClaim = provider.groupsClaim === undefined ? names.groups : provider.groupsClaim;
+  return {
+    ok: true,
+    value: {
+      issuer: provider.issuer,
+      subject,
+      email,
+      emailVerified,
+      hostedDomain: null,
+      name: stringOf(merged["name"]),
+      username: names.username.map((claim) => stringOf(merged[claim])).find((value) => value !== null) ?? null,
+      groups: groupsClaim === null ? [] : groupsOf(merged[groupsClaim]),
+      raw: merged,
+    },
+  };
+}
+
+/** Whether a claim value is on a configured allow-list (an empty list allows nothing). */
+export const allowed = (list: readonly string[], value: unknown): value is string => typeof value === "string" && list.includes(value);

@@ -1,0 +1,129 @@
+/**
+ * Who a verified upstream identity is on the platform (SECURITY.md RP-7, issue 5 item 3).
+ *
+ * 1. By external identity (provider id + `sub`): always, whatever the provider's `linkBy`.
+ * 2. Only for `linkBy: "email"`, by email, if the email is *linkable*: `emailVerified === true` and
+ *    the provider is authoritative for its domain (`isAuthoritativeFor`: the project's mapping of
+ *    the domain names this provider, and a kind with its own rule, Google, satisfies it; a domain
+ *    mapped to another provider is never this one's). The identity is attached to that user with
+ *    compare-and-set, unless the user already holds another subject of this provider (a recreated
+ *    account on a lapsed domain, say): then `identity_conflict`.
+ * 3. Otherwise a new user if the provider `createUsers`, else `not_provisioned`. The new user keeps
+ *    the email; it is stored verified (and so indexed, claimable by later email links) only if it
+ *    was linkable, else unverified and unindexed, so an address nobody proved cannot claim or block
+ *    its real owner. A `linkBy: "subject"` provider's emails are therefore always stored unverified.
+ * A disabled user is refused however found. Concurrent first sign-ins of one person create one
+ * user: the store's unique indexes refuse the losers' writes, which then resolve again and find
+ * the winner.
+ */
+import { providerKind } from "../federation/providers";
+import { domainOfEmail, isAuthoritativeFor, type UpstreamIdentity } from "../federation/providers/provider";
+import { newUserId } from "../ids";
+import { normaliseDomain, readDomainMapping } from "../registry/domains";
+import type { Provider } from "../registry/providers";
+import * as keys from "../store/keys";
+import type { Store } from "../store/store";
+import { findUserByEmail, findUserByExternalId, saveUser, type ExternalId, type User } from "./users";
+
+export type LinkRefusalReason =
+  /** The person's platform account is disabled. */
+  | "user_disabled"
+  /** No user matches, and the provider does not create users on first sign-in. */
+  | "not_provisioned"
+  /** The email's user already holds a different subject of this provider. */
+  | "identity_conflict"
+  /** The user records kept changing under us; the sign-in may be retried. */
+  | "contention";
+
+export type Resolution =
+  | { ok: true; outcome: "linked" | "created"; via: "subject" | "email" | "new"; user: User }
+  | { ok: false; reason: LinkRefusalReason; message: string };
+
+/** Messages safe to show on the error page: they name no account, address or provider detail. */
+export const REFUSAL_MESSAGES: Record<LinkRefusalReason, string> = {
+  user_disabled: "Your account has been disabled. Contact your administrator.",
+  not_provisioned: "You do not have an account here yet. Ask your administrator to give you access.",
+  identity_conflict: "This sign-in cannot be matched to your account. Contact your administrator.",
+  contention: "We could not complete your sign-in. Please try again.",
+};
+
+export interface ResolveInput {
+  projectId: string;
+  provider: Provider;
+  identity: UpstreamIdentity;
+  /** ISO 8601 timestamp for the records written. */
+  now: string;
+}
+
+const MAX_ATTEMPTS = 5;
+
+const refuse = (reason: LinkRefusalReason): Resolution => ({ ok: false, reason, message: REFUSAL_MESSAGES[reason] });
+
+/** A found user is returned unless disabled. */
+const found = (user: User, via: "subject" | "email", outcome: "linked" | "created" = "linked"): Resolution =>
+  user.disabled ? refuse("user_disabled") : { ok: true, outcome, via, user };
+
+/**
+ * Whether `identity`'s email may link or be stored verified: verified, and the provider authoritative
+ * for its domain (RP-7). Reads the domain mapping from the store, uncached: a remapped domain takes
+ * effect at once, and the read happens only on a first sign-in.
+ */
+export async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity): Promise<boolean> {
+  if (provider.linkBy !== "email" || identity.emailVerified !== true || identity.email === null) return false;
+  const domain = normaliseDomain(domainOfEmail(identity.email));
+  if (domain === undefined) return false;
+  const mapping = await readDomainMapping(store, provider.projectId, domain);
+  return isAuthoritativeFor(providerKind(provider.kind), identity, domain, mapping, provider);
+}
+
+/**
+ * Finds or creates the platform user for a verified upstream identity, per the module's rules.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
+ */
+export async function resolveUser(store: Store, input: ResolveInput): Promise<Resolution> {
+  const { projectId, provider, identity } = input;
+  if (provider.projectId !== projectId) throw new Error(`provider ${provider.id} is not in project ${projectId}`);
+  const externalId: ExternalId = { providerId: provider.id, subject: identity.subject };
+  let linkable: boolean | undefined;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const bySubject = await findUserByExternalId(store, projectId, externalId);
+    if (bySubject) return found(bySubject, "subject");
+
+    linkable ??= await isLinkableEmail(store, provider, identity);
+    if (linkable) {
+      const byEmail = await findUserByEmail(store, projectId, identity.email!);
+      if (byEmail) {
+        if (byEmail.disabled) return refuse("user_disabled");
+        const attached = await attach(store, byEmail, externalId, input.now);
+        if (attached === "retry") continue;
+        return attached;
+      }
+    }
+
+    if (!provider.createUsers) return refuse("not_provisioned");
+    const user: User = {
+      id: newUserId(), projectId,
+      email: identity.email, emailVerified: linkable, name: identity.name,
+      externalIds: [externalId], disabled: false, createdAt: input.now, updatedAt: input.now,
+    };
+    // A taken index (this identity, or this verified email) means someone won a race: resolve again.
+    const written = await saveUser(store, user, null);
+    if (written.ok) return { ok: true, outcome: "created", via: "new", user };
+  }
+  return refuse("contention");
+}
+
+/** Adds the external identity to the user found by email, over the version read (compare-and-set). */
+async function attach(store: Store, candidate: User, externalId: ExternalId, now: string): Promise<Resolution | "retry"> {
+  const stored = await store.getVersioned<User>(keys.user(candidate.projectId, candidate.id));
+  // Gone, disabled, or no longer holding the email since the index read: decide again from scratch.
+  if (!stored || stored.value.disabled || stored.value.email !== candidate.email || !stored.value.emailVerified) return "retry";
+  const user = stored.value;
+  if (user.externalIds.some((id) => id.providerId === externalId.providerId && id.subject === externalId.subject)) return found(user, "email");
+  if (user.externalIds.some((id) => id.providerId === externalId.providerId)) return refuse("identity_conflict");
+  const next: User = { ...user, externalIds: [...user.externalIds, externalId], updatedAt: now };
+  const written = await saveUser(store, next, stored.version);
+  // Lost to a concurrent change of this user, or another user took the identity: resolve again.
+  return written.ok ? { ok: true, outcome: "linked", via: "email", user: next } : "retry";
+}
