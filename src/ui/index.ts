@@ -1,0 +1,8 @@
+/**
+ * Fedgate's pages: render functions that return a complete `Response` with security headers (pure
+ * `render…`, and `…Page(c, …)` for route handlers), and the route serving their stylesheet and icon
+ * (`app.route(ASSETS_BASE, uiAssets)`).
+ */
+export { ASSETS_BASE, uiAssets } from "./assets";
+export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage, SIGNIN_PATH } from "./pages";
+export type { ErrorPageOptions, ProviderChoice, SignedOutPageOptions, SignInPageOptions } from "./pages";
