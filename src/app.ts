@@ -6,7 +6,14 @@ import { requestContext, type AppEnv } from "./context";
 import { errorResponse, notFound } from "./error-response";
 import { Problem } from "./errors";
 import { discovery } from "./oauth/discovery";
+import { logoutEndpoint } from "./oauth/logout";
+import { revoke } from "./oauth/revoke";
 import { token } from "./oauth/token";
+import { userinfoEndpoint } from "./oauth/userinfo";
+import { authorize } from "./oauth/authorize";
+import { callback } from "./federation/callback";
+import { signIn } from "./federation/routing";
+import { ASSETS_BASE, uiAssets } from "./ui";
 
 /** Larger bodies are refused before they are read: nothing Fedgate accepts comes near it. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -27,6 +34,13 @@ export function createApp(): Hono<AppEnv> {
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, { "Cache-Control": "no-store" }));
   app.route("/.well-known", discovery);
   app.route("/oauth2/token", token);
+  app.route("/oauth2/userinfo", userinfoEndpoint);
+  app.route("/oauth2/revoke", revoke);
+  app.route("/oauth2/logout", logoutEndpoint);
+  app.route("/oauth2/authorize", authorize);
+  app.route(ASSETS_BASE, uiAssets);
+  app.route("/auth", signIn);
+  app.route("/auth", callback);
   app.route(API_BASE, admin);
 
   app.notFound(notFound);

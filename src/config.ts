@@ -22,9 +22,35 @@ export interface Config {
   logLevel: LogLevel;
   /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
   serverTiming: boolean;
+  /** Per-IP request limits (security/rate-limit.ts); null: off. */
+  rateLimits: { token: RateLimit | null; signIn: RateLimit | null };
+}
+
+/** At most `limit` requests per `windowS` seconds. */
+export interface RateLimit {
+  limit: number;
+  windowS: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** `"<count>/<seconds>s"` or `"off"` (null). */
+function rateLimitSchema() {
+  return z.pipe(
+    z.string().check(
+      z.refine((value) => {
+        if (value === "off") return true;
+        const match = /^(\d{1,7})\/(\d{1,5})s$/.exec(value);
+        return match !== null && inRange(Number(match[1]), 1, 1_000_000) && inRange(Number(match[2]), 1, 86_400);
+      }),
+    ),
+    z.transform((value): RateLimit | null => {
+      if (value === "off") return null;
+      const [limit, windowS] = value.slice(0, -1).split("/").map(Number) as [number, number];
+      return { limit, windowS };
+    }),
+  );
+}
 
 /** Each variable with its schema and a hint that says what a valid value looks like. */
 const variables = {
@@ -78,6 +104,14 @@ const variables = {
     hint: '"on" or "off" (default)',
     schema: z._default(z.enum(["on", "off"]), "off"),
   },
+  RATE_LIMIT_TOKEN: {
+    hint: 'requests per window per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400, e.g. "300/60s" (default), or "off"',
+    schema: z._default(rateLimitSchema(), { limit: 300, windowS: 60 }),
+  },
+  RATE_LIMIT_SIGN_IN: {
+    hint: 'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", e.g. "60/60s" (default), or "off"',
+    schema: z._default(rateLimitSchema(), { limit: 60, windowS: 60 }),
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -127,6 +161,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
     logLevel: p.LOG_LEVEL,
     serverTiming: p.SERVER_TIMING === "on",
+    rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN },
   };
 }
 

@@ -38,8 +38,13 @@ function classify(error: unknown): { known: OAuthError | Problem; fault: boolean
   return { known: new Problem(500, "Internal Server Error"), fault: true };
 }
 
+/**
+ * RFC 6749 has no code for "too many requests": 429 says `temporarily_unavailable` (registered, and
+ * client libraries treat it as retry-later), not `slow_down` (RFC 8628 device polling: "add 5 s to
+ * the interval") nor `invalid_request` (says the request itself is wrong).
+ */
 const oauthCodeFor = (status: number): OAuthErrorCode =>
-  status === 503 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request";
+  status === 503 || status === 429 ? "temporarily_unavailable" : status >= 500 ? "server_error" : "invalid_request";
 
 /** The response for `error`, in the format of the endpoint that failed. */
 export function errorResponse(error: unknown, c: Context<AppEnv>): Response {

@@ -15,6 +15,7 @@ export type OAuthErrorCode =
   | "invalid_scope"
   | "invalid_target"
   | "invalid_token"
+  | "insufficient_scope"
   | "access_denied"
   | "login_required"
   | "server_error"

@@ -52,10 +52,17 @@ export const TokenLifetimes = z.object({
 });
 
 // ---- projects
-export const ProjectCreate = z.strictObject({ name: text(200), ipRules: z._default(IpRules, { allow: [], deny: [] }) });
-export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules) });
+const SignInOptions = z.object({
+  listProviders: z._default(z.boolean().check(z.describe("Offer the project's providers on the sign-in page when an email's domain is unmapped.")), false),
+});
+export const ProjectCreate = z.strictObject({
+  name: text(200),
+  ipRules: z._default(IpRules, { allow: [], deny: [] }),
+  signIn: z._default(SignInOptions, { listProviders: false }),
+});
+export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions) });
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
-export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, ...Timestamps });
+export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), ...Timestamps });
 
 // ---- admin API keys
 export const ApiKeyCreate = z.strictObject({ name: text(200) });
@@ -187,7 +194,10 @@ export const UserView = z.object({
 // ---- audit
 export const AuditEventView = z.object({
   id: z.string(), at: z.string(), projectId: z.string(),
-  actor: z.object({ kind: z.enum(["operator", "api-key", "client"]), keyId: z.optional(z.string()), clientId: z.optional(z.string()) }),
+  actor: z.object({
+    kind: z.enum(["operator", "api-key", "client", "user", "anonymous"]),
+    keyId: z.optional(z.string()), clientId: z.optional(z.string()), userId: z.optional(z.string()),
+  }),
   action: z.string(), target: z.object({ type: z.string(), id: z.string() }), outcome: z.enum(["success", "failure"]),
   before: z.optional(z.unknown()), after: z.optional(z.unknown()), reason: z.optional(z.string()),
   ip: z.nullable(z.string()), requestId: z.string(),

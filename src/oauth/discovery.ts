@@ -8,6 +8,7 @@
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "../config";
+import { memoSettled } from "../cache";
 import type { AppEnv } from "../context";
 import { JWKS_MAX_AGE_S } from "../tokens/keys";
 import { supportedGrantTypes } from "./token";
@@ -41,20 +42,26 @@ export function providerMetadata(config: Config): Record<string, unknown> {
   return {
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,
+    authorization_endpoint: `${config.issuer}/oauth2/authorize`,
     token_endpoint: `${config.issuer}/oauth2/token`,
+    userinfo_endpoint: `${config.issuer}/oauth2/userinfo`,
+    revocation_endpoint: `${config.issuer}/oauth2/revoke`,
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    end_session_endpoint: `${config.issuer}/oauth2/logout`,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    subject_types_supported: ["public"],
+    code_challenge_methods_supported: ["S256"],
+    authorization_response_iss_parameter_supported: true,
     grant_types_supported: supportedGrantTypes(),
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     id_token_signing_alg_values_supported: [config.signingAlg],
+    scopes_supported: ["openid", "profile", "email", "offline_access"],
+    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],
   };
 }
 
-const metadataByConfig = new WeakMap<Config, Promise<StaticDocument>>();
-
-function metadataDocument(config: Config): Promise<StaticDocument> {
-  let document = metadataByConfig.get(config);
-  if (!document) metadataByConfig.set(config, (document = staticDocument(providerMetadata(config))));
-  return document;
-}
+const metadataDocument = memoSettled((config: Config) => staticDocument(providerMetadata(config)));
 
 const serveMetadata = async (c: Context<AppEnv>) =>
   serve(c, await metadataDocument(c.var.config), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);

@@ -24,6 +24,8 @@ export interface SignIn {
   authTime: number;
   amr: string[];
   idp: string;
+  /** The refresh family, when one is issued: the ID token's `sid`, what logout revokes. */
+  sessionId?: string;
 }
 
 /** Whether this grant should carry a refresh token. */
@@ -51,6 +53,7 @@ export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: Sign
         issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
         ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
         authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, signIn.scope),
+        ...(signIn.sessionId ? { sessionId: signIn.sessionId } : {}),
       })
     : undefined;
   return {

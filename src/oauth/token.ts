@@ -1,14 +1,20 @@
 /**
  * The token endpoint (RFC 6749 §3.2): a form-encoded POST, each parameter at most once, the client
  * authenticated, the grant on the client's list, dispatched from a map; only the grant's own
- * parameters reach it. Responses and errors carry `Cache-Control: no-store` (AS-11).
+ * parameters reach it. Responses and errors carry `Cache-Control: no-store` (AS-11). Requests are
+ * rate limited per IP before anything is read (AB-1); the project's and the client's IP rules apply
+ * once the client is authenticated (AB-2).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
+import { audit } from "../security/audit";
+import { ipRefusal } from "../security/ip-access";
+import { rateLimit } from "../security/rate-limit";
 import { authenticateClient, presentedClient } from "./client-auth";
+import { formParameters } from "./form";
 import { authorizationCodeGrant } from "./grants/authorization-code";
 import type { Grant } from "./grants/grant";
 import { refreshTokenGrant } from "./grants/refresh-token";
@@ -20,23 +26,9 @@ export const supportedGrantTypes = (): string[] => [...grants.keys()];
 
 const CLIENT_AUTH_PARAMETERS = ["client_id", "client_secret"];
 
-/** The form body as a map; a repeated parameter is an error (RFC 6749 §3.2). */
-async function formParameters(request: Request): Promise<URLSearchParams> {
-  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers.get("Content-Type") ?? "")) {
-    throw new OAuthError("invalid_request", "Send the request as application/x-www-form-urlencoded.");
-  }
-  const params = new URLSearchParams(await request.text());
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (seen.has(name)) throw new OAuthError("invalid_request", `"${name}" is repeated.`);
-    seen.add(name);
-  }
-  return params;
-}
-
 export const token = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
-  .post("/", async (c) => {
+  .post("/", rateLimit({ name: "token", limits: (config) => config.rateLimits.token }), async (c) => {
     const params = await formParameters(c.req.raw);
     const grantType = params.get("grant_type");
     if (!grantType) throw new OAuthError("invalid_request", '"grant_type" is required.');
@@ -44,6 +36,15 @@ export const token = new Hono<AppEnv>()
     if (!grant) throw new OAuthError("unsupported_grant_type", `Grant type "${grantType}" is not supported.`);
 
     const client = await authenticateClient(c.var.store, c.var.config, presentedClient(c.req.header("Authorization"), params));
+    const refusedBy = await ipRefusal(c, client);
+    if (refusedBy) {
+      c.executionCtx.waitUntil(
+        audit(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` }),
+      );
+      // `access_denied` (denied by policy), not `invalid_client` (its credentials are fine) nor
+      // `unauthorized_client` (about grant types): what a client's operator should go and check.
+      throw new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, { detail: `${refusedBy} IP rules` });
+    }
     if (!client.grantTypes.includes(grant.grantType)) {
       throw new OAuthError("unauthorized_client", `This client may not use the ${grant.grantType} grant.`);
     }

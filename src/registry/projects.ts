@@ -1,4 +1,5 @@
 /** Projects: the tenants. Records live in the platform partition; everything else in the project's. */
+import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
 import type { IpRules } from "../security/ip-rules";
 import type { Store } from "../store/store";
@@ -7,12 +8,27 @@ export interface Project {
   id: string;
   name: string;
   ipRules: IpRules;
+  /** Sign-in page options; `listProviders`: offer the project's providers when the email's domain is unmapped. */
+  signIn?: { listProviders: boolean };
   createdAt: string;
   updatedAt: string;
 }
 
 export function getProject(store: Store, projectId: string): Promise<Project | null> {
   return store.get<Project>(keys.project(projectId));
+}
+
+const PROJECT_CACHE_TTL_MS = 30_000;
+const cache = new IsolateCache<Project | null>(PROJECT_CACHE_TTL_MS);
+
+/** The hot-path read (IP rules at the token endpoint): from the isolate cache when fresh. */
+export function findProject(store: Store, projectId: string): Promise<Project | null> {
+  return cache.get(projectId, () => getProject(store, projectId));
+}
+
+/** Forgets a changed project in this isolate (others follow within the TTL). */
+export function forgetProject(projectId: string): void {
+  cache.delete(projectId);
 }
 
 /** Whether anything but API keys and the audit log still lives in the project's partition. */

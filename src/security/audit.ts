@@ -7,8 +7,16 @@ import type { AppEnv } from "../context";
 import { auditLog } from "../store/keys";
 import type { ListPage, Store } from "../store/store";
 
-/** Who acted: the platform operator (bootstrap token), a project's admin API key, or a client application. */
-export type Actor = { kind: "operator" } | { kind: "api-key"; keyId: string } | { kind: "client"; clientId: string };
+/**
+ * Who acted: the platform operator (bootstrap token), a project's admin API key, a client
+ * application, a signed-in user, or someone not (yet) known (a failed sign-in).
+ */
+export type Actor =
+  | { kind: "operator" }
+  | { kind: "api-key"; keyId: string }
+  | { kind: "client"; clientId: string }
+  | { kind: "user"; userId: string }
+  | { kind: "anonymous" };
 
 export interface AuditEvent {
   at: string;

@@ -45,3 +45,14 @@ export const refreshFamily = (familyId: string): string => `refresh-family:${fam
 export const authorizationCode = (codeHash: string): string => `code:${codeHash}`;
 /** A redeemed code, remembered so a replay can revoke what it issued: `RedeemedCode`, 10 min. */
 export const redeemedCode = (codeHash: string): string => `code-used:${codeHash}`;
+/** A validated downstream authorization request waiting for sign-in: `PendingAuthorization`, 10 min. */
+export const pendingAuthorization = (requestId: string): string => `authorization-request:${requestId}`;
+/** An upstream login in flight, by its `state`: `UpstreamTransaction`, 10 min, taken once (RP-1). */
+export const upstreamTransaction = (state: string): string => `upstream-tx:${state}`;
+/**
+ * A revoked access token, by its `jti`: `{ clientId, at }`, until the token's `exp`. The jti is stored
+ * as is: unlike a code it is no credential (it names a token, it cannot stand in for one).
+ */
+export const revokedAccessToken = (jti: string): string => `at-revoked:${jti}`;
+/** A rate-limit window (security/rate-limit.ts): the store's fixed-window counter, per limit and bucket. */
+export const rateWindow = (name: string, bucket: string): string => `rate:${name}:${bucket}`;

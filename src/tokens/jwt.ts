@@ -67,6 +67,8 @@ export interface IdTokenClaims {
   accessToken?: string;
   /** Profile and email claims the granted scopes allow. */
   profile?: Record<string, unknown>;
+  /** `sid`: the refresh family the tokens belong to, which RP-initiated logout revokes (oauth/logout.ts). */
+  sessionId?: string;
 }
 
 /** `at_hash`: the left half of the hash of the access token, for the signing alg's hash size. */
@@ -86,6 +88,7 @@ export async function mintIdToken(signer: Signer, claims: IdTokenClaims, now = n
     auth_time: claims.authTime,
     amr: claims.amr,
     azp: claims.clientId,
+    ...(claims.sessionId ? { sid: claims.sessionId } : {}),
     ...(claims.accessToken ? { at_hash: await accessTokenHash(claims.accessToken, signer.alg) } : {}),
   })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" })

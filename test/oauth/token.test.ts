@@ -2,17 +2,14 @@
  * The token endpoint with the authorization_code and refresh_token grants. Codes are issued here
  * the way the sign-in callback issues them (src/oauth/codes.ts), then redeemed over HTTP.
  */
-import { env } from "cloudflare:workers";
-import { createLocalJWKSet, jwtVerify, base64url } from "jose";
+import { jwtVerify } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { issueCode } from "../../src/oauth/codes";
 import { accessTokenHash } from "../../src/tokens/jwt";
-import { DurableObjectStore } from "../../src/store/durable-object";
 import { api, newProject } from "../helpers/admin";
+import * as oauth from "../helpers/oauth";
+import { jwks, newVerifier as verifier, REDIRECT, tokenRequest } from "../helpers/oauth";
 import { call, ISSUER } from "../helpers/worker";
 
-const store = new DurableObjectStore(env.STORE);
-const REDIRECT = "https://app.example/callback";
 let project: { id: string; token: string };
 let web: { id: string; secret: string };
 let spa: string;
@@ -21,44 +18,16 @@ let userId: string;
 
 beforeAll(async () => {
   project = await newProject("token endpoint");
-  const client = (body: Record<string, unknown>) => api(project.token, "POST", `/projects/${project.id}/clients`, { redirectUris: [REDIRECT], ...body });
-  const w = await client({ name: "web", kind: "confidential" });
-  web = { id: w.body.client.id, secret: w.body.clientSecret };
-  spa = (await client({ name: "spa", kind: "public" })).body.client.id;
-  const n = await client({ name: "no refresh", kind: "confidential", grantTypes: ["authorization_code"] });
-  noRefresh = { id: n.body.client.id, secret: n.body.clientSecret };
+  web = (await oauth.newClient(project, { name: "web", kind: "confidential" })) as typeof web;
+  spa = (await oauth.newClient(project, { name: "spa", kind: "public" })).id;
+  noRefresh = (await oauth.newClient(project, { name: "no refresh", kind: "confidential", grantTypes: ["authorization_code"] })) as typeof noRefresh;
   userId = (await api(project.token, "POST", `/projects/${project.id}/users`, { email: "ada@example.com", emailVerified: true, name: "Ada" })).body.id;
 });
 
-const verifier = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-const challengeOf = async (v: string) => base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v))));
-
-async function code(clientId: string, options: { scope?: string[]; nonce?: string; user?: string } = {}) {
-  const v = verifier();
-  const issued = await issueCode(store, {
-    projectId: project.id, clientId, redirectUri: REDIRECT, codeChallenge: await challengeOf(v),
-    scope: options.scope ?? ["openid", "email", "profile", "offline_access"], ...(options.nonce ? { nonce: options.nonce } : {}),
-    userId: options.user ?? userId, authTime: 1_700_000_000, amr: ["pwd"], idp: "okta",
-  });
-  return { code: issued, verifier: v };
-}
-
-const basic = (id: string, secret: string) => `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
-async function tokenRequest(params: Record<string, string>, auth?: { id: string; secret: string }, extraHeaders: Record<string, string> = {}) {
-  const response = await call("/oauth2/token", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(auth ? { Authorization: basic(auth.id, auth.secret) } : {}), ...extraHeaders },
-    body: new URLSearchParams(params).toString(),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
-}
-const redeem = (c: { code: string; verifier: string }, auth = web, extra: Record<string, string> = {}) =>
-  tokenRequest({ grant_type: "authorization_code", code: c.code, redirect_uri: REDIRECT, code_verifier: c.verifier, ...extra }, auth);
-const refresh = (token: string, auth = web, extra: Record<string, string> = {}) => tokenRequest({ grant_type: "refresh_token", refresh_token: token, ...extra }, auth);
-
-async function jwks() {
-  return createLocalJWKSet((await (await call("/.well-known/jwks.json")).json()) as { keys: [] });
-}
+const code = (clientId: string, options: { scope?: string[]; nonce?: string; user?: string } = {}) =>
+  oauth.mintCode({ projectId: project.id, clientId, userId: options.user ?? userId, ...(options.scope ? { scope: options.scope } : {}), ...(options.nonce ? { nonce: options.nonce } : {}) });
+const redeem = (c: { code: string; verifier: string }, auth = web, extra: Record<string, string> = {}) => oauth.redeem(c, auth, extra);
+const refresh = (token: string, auth = web, extra: Record<string, string> = {}) => oauth.refresh(token, auth, extra);
 
 describe("token endpoint: authorization_code", () => {
   it("AS-9: redeems a code for an access token, an ID token and a refresh token, verifiable with the JWKS", async () => {

@@ -4,7 +4,7 @@ import type { AppEnv } from "../../context";
 import { Problem } from "../../errors";
 import { newApiKeyId, newProjectId } from "../../ids";
 import { apiKeyToken, type ApiKey } from "../../registry/api-keys";
-import { projectInUse, type Project } from "../../registry/projects";
+import { forgetProject, projectInUse, type Project } from "../../registry/projects";
 import { audit } from "../../security/audit";
 import { normaliseCidr, type IpRules } from "../../security/ip-rules";
 import { generateSecret, hashSecret } from "../../security/secrets";
@@ -42,7 +42,7 @@ export const projectOperations: Operation[] = [
       requireOperator(c);
       const input = await jsonBody(c, ProjectCreate);
       const at = now();
-      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), createdAt: at, updatedAt: at };
+      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, createdAt: at, updatedAt: at };
       await c.var.store.set(keys.project(project.id), project, { ifAbsent: true });
       await audit(c, { projectId: project.id, action: "project.create", target: { type: "project", id: project.id }, after: project });
       const apiKey = await createApiKey(c, project.id, "initial admin key");
@@ -85,10 +85,12 @@ export const projectOperations: Operation[] = [
         ...stored.value,
         ...(patch.name === undefined ? {} : { name: patch.name }),
         ...(patch.ipRules === undefined ? {} : { ipRules: canonicalRules(patch.ipRules) }),
+        ...(patch.signIn === undefined ? {} : { signIn: patch.signIn }),
         updatedAt: now(),
       };
       const written = await c.var.store.compareAndSet(keys.project(id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
+      forgetProject(id);
       await audit(c, { projectId: id, action: "project.update", target: { type: "project", id }, before: stored.value, after: next });
       return withEtag(c, next, written.version);
     },
@@ -104,6 +106,7 @@ export const projectOperations: Operation[] = [
       if (inUse) throw new Problem(409, "Conflict", { description: `The project still has ${inUse}; delete them first.` });
       for (const key of (await c.var.store.scan(keys.apiKeysPrefix(project.id), { limit: 200 })).items) await c.var.store.delete(key.id);
       await c.var.store.delete(keys.project(project.id));
+      forgetProject(project.id);
       await audit(c, { projectId: project.id, action: "project.delete", target: { type: "project", id: project.id }, before: project });
       return c.body(null, 204);
     },

@@ -55,7 +55,7 @@ export const authorizationCodeGrant: Grant = {
           familyId,
         )
       : undefined;
-    const response = await tokensFor(c, client, { user, scope: grant.scope, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp }, refresh?.token);
+    const response = await tokensFor(c, client, { user, scope: grant.scope, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp, ...(familyId ? { sessionId: familyId } : {}) }, refresh?.token);
     c.executionCtx.waitUntil(
       audit(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "user", id: user.id }, after: { grant: "authorization_code", scope: grant.scope, refresh: Boolean(refresh) } }),
     );

@@ -39,6 +39,6 @@ export const refreshTokenGrant: Grant = {
     }
     const { family } = rotation;
     const scope = requested ?? family.scope;
-    return tokensFor(c, client, { user: user!, scope, authTime: family.authTime, amr: family.amr, idp: family.idp }, rotation.token);
+    return tokensFor(c, client, { user: user!, scope, authTime: family.authTime, amr: family.amr, idp: family.idp, sessionId: family.id }, rotation.token);
   },
 };

@@ -1,0 +1,162 @@
+/**
+ * `GET /auth/callback/:providerId`: the upstream provider sends the person back. The transaction is
+ * taken once by `state` and must match this browser's binding cookie (RP-1, AB-5); the code is
+ * exchanged with PKCE (openid-client, RP-8 timeout); the ID token is verified to the letter
+ * (verify.ts, RP-2…RP-4), userinfo fetched where the provider needs it (RP-5); the provider's
+ * quirks normalise the claims; linking decides who the person is (RP-7). Only then does Fedgate
+ * issue its own code and send the browser back to the client (303, with `state` and `iss`).
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { deleteCookie, getCookie } from "hono/cookie";
+import * as client from "openid-client";
+import type { AppEnv } from "../context";
+import { resolveUser } from "../identity/linking";
+import { redirectTo, takePendingAuthorization } from "../oauth/authorization-request";
+import { issueCode } from "../oauth/codes";
+import { getProvider, type Provider } from "../registry/providers";
+import { audit } from "../security/audit";
+import { Sealer } from "../security/encryption";
+import * as keys from "../store/keys";
+import { showError } from "./routing";
+import { bindingCookie, sha256, type UpstreamTransaction } from "./login";
+import { providerKind } from "./providers";
+import { callbackUrl, upstreamConfiguration } from "./upstream";
+import { UpstreamTokenError, checkUserinfoSub, verifyIdToken } from "./verify";
+
+/** A failed sign-in: shown to the person, audited with the internal reason. */
+class SignInFailure extends Error {
+  constructor(readonly status: 400 | 403 | 502 | 503, readonly title: string, readonly publicMessage: string, readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Sorts what openid-client throws during the code exchange and userinfo call. */
+function upstreamFailure(error: unknown): SignInFailure {
+  if (error instanceof UpstreamTokenError) {
+    const status = error.code === "jwks_unavailable" ? 503 : 502;
+    return new SignInFailure(status, "Sign-in failed", error.message, `${error.code}: ${error.detail}`);
+  }
+  if (error instanceof client.ResponseBodyError) {
+    return new SignInFailure(502, "Sign-in failed", "Your identity provider refused to complete the sign-in. Please start again.", `token endpoint: ${error.error}: ${error.error_description ?? ""}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if ((error as { code?: string }).code === undefined && (cause instanceof Error || error instanceof TypeError || /timed? ?out|abort/i.test(message))) {
+    return new SignInFailure(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.", `unreachable: ${message}`);
+  }
+  return new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `rejected: ${message}${describeCheck(error)}`);
+}
+
+/**
+ * What openid-client objected to, for the audit reason (never a token): its code and, down the cause
+ * chain, the specific message and the claim it names.
+ */
+function describeCheck(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
+    const { code, claim, message } = current as { code?: unknown; claim?: unknown; message?: unknown };
+    if (typeof code === "string") parts.push(code);
+    if (typeof claim === "string") parts.push(`claim ${claim}`);
+    if (depth > 0 && typeof message === "string") parts.push(message);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
+}
+
+async function complete(c: Context<AppEnv>, provider: Provider, transaction: UpstreamTransaction): Promise<Response> {
+  const { config, store } = c.var;
+  const kind = providerKind(provider.kind);
+  const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
+  // The URL the provider was told to return to, never the Host this request came in on (AS-13).
+  const current = new URL(callbackUrl(config.issuer, provider));
+  current.search = new URL(c.req.url).search;
+
+  let tokens: client.TokenEndpointResponse;
+  let claims: Record<string, unknown>;
+  let userinfo: Record<string, unknown> | undefined;
+  try {
+    tokens = await client.authorizationCodeGrant(configuration, current, {
+      pkceCodeVerifier: transaction.codeVerifier,
+      expectedState: transaction.state,
+      expectedNonce: transaction.nonce,
+      idTokenExpected: true,
+    });
+    const verified = await verifyIdToken(tokens.id_token!, {
+      issuer: kind.acceptedIssuers(provider),
+      clientId: provider.clientId,
+      nonce: transaction.nonce,
+      jwksUri: configuration.serverMetadata().jwks_uri!,
+      algorithms: kind.idTokenAlgorithms,
+      accessToken: tokens.access_token,
+    });
+    claims = verified.claims;
+    const rejection = kind.checkIdToken(claims, provider);
+    if (rejection) throw new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `${rejection.reason}: ${rejection.detail}`);
+    if (kind.needsUserinfo(claims)) {
+      const info = await client.fetchUserInfo(configuration, tokens.access_token, client.skipSubjectCheck);
+      userinfo = checkUserinfoSub(verified.claims.sub, info);
+    }
+  } catch (error) {
+    throw error instanceof SignInFailure ? error : upstreamFailure(error);
+  }
+
+  const identity = kind.normalise(claims, userinfo, provider);
+  if (!identity.ok) throw new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `${identity.reason}: ${identity.detail}`);
+  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
+  if (!resolution.ok) throw new SignInFailure(403, "You cannot sign in", resolution.message, resolution.reason);
+
+  const request = await takePendingAuthorization(store, transaction.requestId);
+  if (!request) throw new SignInFailure(400, "Sign-in expired", "This sign-in took too long or was already used. Go back to the application and start again.", "authorization request gone");
+  const authTime = typeof claims.auth_time === "number" ? claims.auth_time : Math.floor(Date.now() / 1000);
+  const amr = Array.isArray(claims.amr) && claims.amr.every((m) => typeof m === "string") ? (claims.amr as string[]) : ["fed"];
+  const code = await issueCode(store, {
+    projectId: request.projectId, clientId: request.clientId, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge,
+    scope: request.scope, ...(request.nonce ? { nonce: request.nonce } : {}), userId: resolution.user.id, authTime, amr, idp: provider.id,
+  });
+  c.executionCtx.waitUntil(
+    audit(c, {
+      projectId: provider.projectId, actor: { kind: "user", userId: resolution.user.id }, action: "login.success",
+      target: { type: "client", id: request.clientId }, after: { provider: provider.id, outcome: resolution.outcome, via: resolution.via },
+    }),
+  );
+  c.header("Cache-Control", "no-store");
+  return c.redirect(redirectTo(request.redirectUri, config.issuer, request.state, { code }), 303);
+}
+
+export const callback = new Hono<AppEnv>().get("/callback/:providerId", async (c) => {
+  const state = c.req.query("state");
+  const transaction = state ? await c.var.store.take<UpstreamTransaction>(keys.upstreamTransaction(state)) : null;
+  if (!state || !transaction || transaction.providerId !== c.req.param("providerId")) {
+    return showError(c, { title: "Sign-in expired", message: "This sign-in link is no longer valid. Go back to the application and start again.", status: 400 });
+  }
+  const cookie = bindingCookie(state);
+  const binding = getCookie(c, cookie);
+  deleteCookie(c, cookie, { path: "/auth/callback" });
+  const provider = await getProvider(c.var.store, transaction.projectId, transaction.providerId);
+  const fail = (failure: SignInFailure) => {
+    c.executionCtx.waitUntil(
+      audit(c, {
+        projectId: transaction.projectId, actor: { kind: "anonymous" }, action: "login.failure",
+        target: { type: "provider", id: transaction.providerId }, outcome: "failure", reason: failure.reason,
+      }),
+    );
+    return showError(c, { title: failure.title, message: failure.publicMessage, status: failure.status });
+  };
+  // The browser that started the login must be the one finishing it: no login injection (RP-1).
+  if (!binding || (await sha256(binding)) !== transaction.bindingHash) {
+    return fail(new SignInFailure(400, "Sign-in could not be verified", "This sign-in was started in another browser or tab. Start again from the application.", "binding cookie missing or wrong"));
+  }
+  if (!provider) return fail(new SignInFailure(400, "Sign-in is not set up", "This identity provider no longer exists.", "provider deleted"));
+  const upstreamError = c.req.query("error");
+  if (upstreamError) {
+    return fail(new SignInFailure(403, "Sign-in was not completed", "Your identity provider did not sign you in (you may have cancelled). Start again from the application.", `upstream error: ${upstreamError.slice(0, 100)}`));
+  }
+  try {
+    return await complete(c, provider, transaction);
+  } catch (error) {
+    if (error instanceof SignInFailure) return fail(error);
+    throw error;
+  }
+});

@@ -1,0 +1,72 @@
+/**
+ * Starting an upstream login (SECURITY.md RP-1, AB-5): fresh `state`, `nonce` and PKCE (S256), the
+ * transaction stored single-use for 10 minutes under its state, and bound to this browser by an
+ * HttpOnly cookie scoped to the callback path, whose hash the transaction keeps.
+ */
+import type { Context } from "hono";
+import { setCookie } from "hono/cookie";
+import { base64url } from "jose";
+import * as client from "openid-client";
+import type { AppEnv } from "../context";
+import type { Provider } from "../registry/providers";
+import { Sealer } from "../security/encryption";
+import * as keys from "../store/keys";
+import type { PendingAuthorization } from "../oauth/authorization-request";
+import { callbackUrl, upstreamConfiguration } from "./upstream";
+
+export const TRANSACTION_TTL_MS = 10 * 60_000;
+
+export interface UpstreamTransaction {
+  state: string;
+  projectId: string;
+  providerId: string;
+  requestId: string;
+  codeVerifier: string;
+  nonce: string;
+  /** SHA-256 of the browser-binding cookie's value. */
+  bindingHash: string;
+  createdAt: number;
+}
+
+/** The binding cookie's name: one per transaction, so sign-ins in two tabs do not collide. */
+export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 12)}`;
+
+export async function sha256(text: string): Promise<string> {
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+/** Sends the browser to the provider's authorization endpoint (303). */
+export async function startUpstreamLogin(c: Context<AppEnv>, request: PendingAuthorization, provider: Provider): Promise<Response> {
+  const { config, store } = c.var;
+  const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const binding = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  const transaction: UpstreamTransaction = {
+    state, projectId: provider.projectId, providerId: provider.id, requestId: request.id,
+    codeVerifier, nonce, bindingHash: await sha256(binding), createdAt: Date.now(),
+  };
+  await store.set(keys.upstreamTransaction(state), transaction, { ttlMs: TRANSACTION_TTL_MS });
+
+  const url = client.buildAuthorizationUrl(configuration, {
+    redirect_uri: callbackUrl(config.issuer, provider),
+    scope: provider.scopes.join(" "),
+    state,
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+    ...(request.prompt === "login" ? { prompt: "login" } : {}),
+  });
+  setCookie(c, bindingCookie(state), binding, {
+    httpOnly: true,
+    // Secure everywhere but plain-http local development.
+    secure: config.issuer.startsWith("https:"),
+    sameSite: "Lax",
+    path: "/auth/callback",
+    maxAge: TRANSACTION_TTL_MS / 1000,
+  });
+  c.header("Cache-Control", "no-store");
+  return c.redirect(url.href, 303);
+}

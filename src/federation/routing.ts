@@ -1,0 +1,112 @@
+/**
+ * Choosing the upstream provider for a sign-in: the client's own provider if it names one, else the
+ * email's domain mapping (home realm discovery), from `login_hint` or from the sign-in form; a
+ * project may also let people pick from its providers.
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { AppEnv } from "../context";
+import { normaliseDomain, resolveDomain } from "../registry/domains";
+import { getProject } from "../registry/projects";
+import { getProvider, type Provider } from "../registry/providers";
+import * as keys from "../store/keys";
+import { errorPage, signInPage } from "../ui";
+import { Sealer } from "../security/encryption";
+import { upstreamConfiguration } from "./upstream";
+import { getPendingAuthorization, type PendingAuthorization } from "../oauth/authorization-request";
+import type { Client } from "../registry/clients";
+import { startUpstreamLogin } from "./login";
+
+/** Fedgate's error page for this request. */
+export function showError(c: Context<AppEnv>, page: { title: string; message: string; status: number; projectName?: string }): Response {
+  return errorPage(c, page);
+}
+
+/**
+ * Where the sign-in form's redirect may lead: the origins of the project's providers'
+ * authorization endpoints (CSP `form-action` applies to the redirect after a submission too).
+ */
+async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<string[]> {
+  const page = await c.var.store.scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
+  const sealer = new Sealer(c.var.config.encryptionKey);
+  const origins = await Promise.all(
+    page.items.map(async ({ value }) => {
+      try {
+        const endpoint = (await upstreamConfiguration(value, sealer)).serverMetadata().authorization_endpoint;
+        return endpoint ? new URL(endpoint).origin : undefined;
+      } catch {
+        return undefined; // an unreachable provider cannot be signed in with anyway
+      }
+    }),
+  );
+  return [...new Set(origins.filter((origin): origin is string => origin !== undefined))];
+}
+
+/** The provider an email's domain is mapped to in the project, or why there is none. */
+async function providerForEmail(c: Context<AppEnv>, projectId: string, email: string): Promise<Provider | string> {
+  const at = email.lastIndexOf("@");
+  const domain = at > 0 ? normaliseDomain(email.slice(at + 1)) : undefined;
+  if (!domain) return "Enter your full work email address, like name@example.com.";
+  const mapping = await resolveDomain(c.var.store, projectId, domain);
+  const provider = mapping ? await getProvider(c.var.store, projectId, mapping.providerId) : null;
+  return provider ?? `No sign-in is set up for ${domain}. Ask your administrator to add it.`;
+}
+
+/** The providers a project lets people choose from on the sign-in page, if it allows that. */
+async function selectableProviders(c: Context<AppEnv>, projectId: string): Promise<{ id: string; name: string }[] | undefined> {
+  const project = await getProject(c.var.store, projectId);
+  if (!project?.signIn?.listProviders) return undefined;
+  const page = await c.var.store.scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
+  return page.items.map(({ value }) => ({ id: value.id, name: value.name }));
+}
+
+async function showSignIn(c: Context<AppEnv>, request: PendingAuthorization, options: { email?: string; error?: string; status?: number } = {}): Promise<Response> {
+  const [project, providers, origins] = await Promise.all([
+    getProject(c.var.store, request.projectId),
+    selectableProviders(c, request.projectId),
+    upstreamOrigins(c, request.projectId),
+  ]);
+  return signInPage(c, {
+    projectName: project?.name ?? "Fedgate",
+    requestId: request.id,
+    upstreamOrigins: origins,
+    ...(options.email ? { email: options.email } : {}),
+    ...(options.error ? { error: options.error } : {}),
+    ...(providers ? { providers } : {}),
+  }, options.status ?? 200);
+}
+
+/** After /oauth2/authorize: straight upstream when the provider is known, else the sign-in page. */
+export async function continueSignIn(c: Context<AppEnv>, client: Client, request: PendingAuthorization): Promise<Response> {
+  if (client.providerId) {
+    const provider = await getProvider(c.var.store, client.projectId, client.providerId);
+    if (!provider) return showError(c, { title: "Sign-in is not set up", message: "This application's identity provider no longer exists.", status: 500 });
+    return startUpstreamLogin(c, request, provider);
+  }
+  if (request.loginHint?.includes("@")) {
+    const provider = await providerForEmail(c, client.projectId, request.loginHint);
+    if (typeof provider !== "string") return startUpstreamLogin(c, request, provider);
+    return showSignIn(c, request, { email: request.loginHint, error: provider });
+  }
+  return showSignIn(c, request);
+}
+
+/** `POST /auth/signin`: the sign-in form's email (or chosen provider) for a pending request. */
+export const signIn = new Hono<AppEnv>().post("/signin", async (c) => {
+  const form = new URLSearchParams(await c.req.text());
+  const request = await getPendingAuthorization(c.var.store, form.get("request") ?? "");
+  if (!request) {
+    return showError(c, { title: "Sign-in expired", message: "This sign-in took too long or was already used. Go back to the application and start again.", status: 400 });
+  }
+  const chosen = form.get("provider");
+  if (chosen) {
+    const allowed = await selectableProviders(c, request.projectId);
+    const provider = allowed?.some((p) => p.id === chosen) ? await getProvider(c.var.store, request.projectId, chosen) : null;
+    if (!provider) return showSignIn(c, request, { error: "Choose one of the listed sign-in options.", status: 400 });
+    return startUpstreamLogin(c, request, provider);
+  }
+  const email = (form.get("email") ?? "").trim().slice(0, 320);
+  const provider = await providerForEmail(c, request.projectId, email);
+  if (typeof provider === "string") return showSignIn(c, request, { email, error: provider, status: 400 });
+  return startUpstreamLogin(c, { ...request, loginHint: email }, provider);
+});

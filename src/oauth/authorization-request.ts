@@ -1,0 +1,109 @@
+/**
+ * A downstream authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1), validated and
+ * stored for the 10 minutes a person may take to sign in upstream. Until the client and its
+ * redirect URI are known good, problems are shown on a page; after that they are redirected back
+ * to the client with `error`, `state` and `iss` (SECURITY.md AS-2, AS-5; DESIGN style rule 4).
+ */
+import type { OAuthErrorCode } from "../errors";
+import { findClient, type Client } from "../registry/clients";
+import * as keys from "../store/keys";
+import type { Store } from "../store/store";
+import { randomId } from "../ids";
+
+export const REQUEST_TTL_MS = 10 * 60_000;
+
+export interface PendingAuthorization {
+  id: string;
+  projectId: string;
+  clientId: string;
+  redirectUri: string;
+  state?: string;
+  nonce?: string;
+  scope: string[];
+  /** S256 only (AS-1). */
+  codeChallenge: string;
+  loginHint?: string;
+  prompt?: "login";
+  createdAt: number;
+}
+
+/** A problem shown on Fedgate's own error page: the redirect URI cannot be trusted (yet). */
+export class AuthorizationPageError extends Error {
+  override readonly name = "AuthorizationPageError";
+  constructor(readonly title: string, readonly description: string, readonly status: 400 | 403 | 404 | 429 | 500 | 502 | 503 = 400) {
+    super(description);
+  }
+}
+
+/** A problem answered by redirecting to the client's validated redirect URI (RFC 6749 §4.1.2.1). */
+export class AuthorizationRedirectError extends Error {
+  override readonly name = "AuthorizationRedirectError";
+  constructor(readonly redirectUri: string, readonly state: string | undefined, readonly error: OAuthErrorCode, readonly description: string) {
+    super(description);
+  }
+}
+
+/** The client's redirect URI with `params` added, plus `state` and `iss` (RFC 9207). */
+export function redirectTo(redirectUri: string, issuer: string, state: string | undefined, params: Record<string, string>): string {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  if (state !== undefined) url.searchParams.set("state", state);
+  url.searchParams.set("iss", issuer);
+  return url.href;
+}
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Validates an authorization request's query; the client and request on success. */
+export async function validateAuthorizationRequest(store: Store, query: URLSearchParams): Promise<{ client: Client; request: PendingAuthorization }> {
+  for (const name of new Set(query.keys())) {
+    if (query.getAll(name).length > 1) throw new AuthorizationPageError("Invalid request", `The parameter "${name}" is repeated.`);
+  }
+  const clientId = query.get("client_id");
+  const client = clientId ? await findClient(store, clientId) : null;
+  if (!client) throw new AuthorizationPageError("Unknown application", "The application that sent you here is not registered.");
+  const redirectUri = query.get("redirect_uri");
+  // Exact string match only: no prefix, wildcard or case folding (AS-2).
+  if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
+    throw new AuthorizationPageError("Invalid redirect", "The application asked to return you to an address it has not registered.");
+  }
+  const state = query.get("state") ?? undefined;
+  const fail = (error: OAuthErrorCode, description: string) => new AuthorizationRedirectError(redirectUri, state, error, description);
+
+  if (query.get("response_type") !== "code") throw fail("unsupported_response_type", "Only response_type=code is supported.");
+  if (!client.grantTypes.includes("authorization_code")) throw fail("unauthorized_client", "This client may not use the authorization code flow.");
+  const codeChallenge = query.get("code_challenge");
+  if (!codeChallenge) throw fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256.");
+  if (query.get("code_challenge_method") !== "S256") throw fail("invalid_request", "Only code_challenge_method=S256 is accepted.");
+  if (!PKCE_CHALLENGE.test(codeChallenge)) throw fail("invalid_request", "code_challenge must be a base64url SHA-256 digest.");
+
+  const scope = (query.get("scope") ?? "openid").split(" ").filter(Boolean);
+  const unknown = scope.filter((s) => !client.scopes.includes(s));
+  if (unknown.length > 0) throw fail("invalid_scope", `Scopes not allowed for this client: ${unknown.join(" ")}.`);
+  const prompt = query.get("prompt");
+  if (prompt?.split(" ").includes("none")) throw fail("login_required", "Fedgate keeps no session: prompt=none cannot be satisfied.");
+
+  const loginHint = query.get("login_hint") ?? undefined;
+  const nonce = query.get("nonce") ?? undefined;
+  const request: PendingAuthorization = {
+    id: randomId(26), projectId: client.projectId, clientId: client.id, redirectUri, scope, codeChallenge, createdAt: Date.now(),
+    ...(state === undefined ? {} : { state }),
+    ...(nonce === undefined ? {} : { nonce }),
+    ...(loginHint ? { loginHint: loginHint.slice(0, 320) } : {}),
+    ...(prompt?.split(" ").includes("login") ? { prompt: "login" as const } : {}),
+  };
+  return { client, request };
+}
+
+export async function savePendingAuthorization(store: Store, request: PendingAuthorization): Promise<void> {
+  await store.set(keys.pendingAuthorization(request.id), request, { ttlMs: REQUEST_TTL_MS });
+}
+
+export function getPendingAuthorization(store: Store, requestId: string): Promise<PendingAuthorization | null> {
+  return /^[a-z2-7]{26}$/.test(requestId) ? store.get<PendingAuthorization>(keys.pendingAuthorization(requestId)) : Promise.resolve(null);
+}
+
+export function takePendingAuthorization(store: Store, requestId: string): Promise<PendingAuthorization | null> {
+  return store.take<PendingAuthorization>(keys.pendingAuthorization(requestId));
+}
+

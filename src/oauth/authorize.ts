@@ -1,0 +1,38 @@
+/**
+ * `GET /oauth2/authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2): validates the request, keeps it while
+ * the person signs in, and sends them on (federation/routing.ts). An unknown client or redirect URI
+ * gets Fedgate's error page, never a redirect (AS-2); later problems go back to the client with
+ * `error`, `state` and `iss` in a 303 (AS-5, AS-14). No CORS here (AS-14).
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../context";
+import { continueSignIn, showError } from "../federation/routing";
+import { getProject } from "../registry/projects";
+import { audit } from "../security/audit";
+import { ipAllowed } from "../security/ip-rules";
+import {
+  AuthorizationPageError, AuthorizationRedirectError, redirectTo, savePendingAuthorization, validateAuthorizationRequest,
+} from "./authorization-request";
+
+export const authorize = new Hono<AppEnv>().get("/", async (c) => {
+  const { store, config } = c.var;
+  try {
+    const { client, request } = await validateAuthorizationRequest(store, new URL(c.req.url).searchParams);
+    const project = await getProject(store, client.projectId);
+    if (!ipAllowed(c.req.header("CF-Connecting-IP"), project?.ipRules, client.ipRules)) {
+      c.executionCtx.waitUntil(
+        audit(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "login.failure", target: { type: "client", id: client.id }, outcome: "failure", reason: "IP address not allowed" }),
+      );
+      throw new AuthorizationRedirectError(request.redirectUri, request.state, "access_denied", "Sign-in is not allowed from this network.");
+    }
+    await savePendingAuthorization(store, request);
+    return await continueSignIn(c, client, request);
+  } catch (error) {
+    if (error instanceof AuthorizationPageError) return showError(c, { title: error.title, message: error.description, status: error.status });
+    if (error instanceof AuthorizationRedirectError) {
+      c.header("Cache-Control", "no-store");
+      return c.redirect(redirectTo(error.redirectUri, config.issuer, error.state, { error: error.error, error_description: error.description }), 303);
+    }
+    throw error;
+  }
+});

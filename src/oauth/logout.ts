@@ -1,0 +1,104 @@
+/**
+ * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at `GET` and `POST /oauth2/logout`.
+ *
+ * What signing out means here: Fedgate keeps no browser session of its own, so the session an app
+ * can end is the refresh-token family its sign-in started. ID tokens issued with a refresh token
+ * carry that family's id as `sid` (oauth/issue.ts); a valid `id_token_hint` with a `sid` revokes the
+ * family, so the app's refresh token stops working. Access tokens already issued live on until they
+ * expire (revoke them at /oauth2/revoke). A hint without `sid` (no refresh token) ends nothing
+ * server-side. When Fedgate gains a browser session, ending it belongs here too.
+ *
+ * Redirects: only to a `post_logout_redirect_uri` equal to one the identified client registered
+ * (client from the hint's `aud` or from `client_id`, which must agree), with `state`, by 303.
+ * Otherwise the "You are signed out" page; invalid input (bad hint, unknown or disagreeing client,
+ * repeated parameters) gets an error page and changes nothing. Never a redirect to an unvalidated URI.
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../context";
+import { errorResponse } from "../error-response";
+import { findClient, type Client } from "../registry/clients";
+import { findProject } from "../registry/projects";
+import { audit } from "../security/audit";
+import { StoreError } from "../store/store";
+import { RefreshTokens } from "../tokens/refresh";
+import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
+import { errorPage, signedOutPage } from "../ui";
+import { isForm, repeatedParameter } from "./form";
+
+/** Input that makes the logout request invalid: shown on an error page, nothing done. */
+class LogoutError extends Error {
+  override readonly name = "LogoutError";
+}
+
+async function logoutParameters(c: Context<AppEnv>): Promise<URLSearchParams> {
+  let params: URLSearchParams;
+  if (c.req.method === "GET") params = new URL(c.req.url).searchParams;
+  else if (isForm(c.req.raw)) params = new URLSearchParams(await c.req.raw.text());
+  else throw new LogoutError("Send the sign-out request as a form (application/x-www-form-urlencoded).");
+  const repeated = repeatedParameter(params);
+  if (repeated !== undefined) throw new LogoutError(`The parameter "${repeated}" is repeated.`);
+  return params;
+}
+
+/** The verified hint, or null when none was sent. */
+async function hintOf(c: Context<AppEnv>, token: string | null): Promise<IdTokenPayload | null> {
+  if (token === null) return null;
+  try {
+    return await verifyIdTokenHint(c.var.keys, c.var.config.issuer, token);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new LogoutError("The sign-out link carries an ID token that Fedgate did not issue or cannot read.");
+  }
+}
+
+/** The client the request names, from `client_id` and the hint's audience, which must agree. */
+async function clientOf(c: Context<AppEnv>, clientId: string | null, hint: IdTokenPayload | null): Promise<Client | null> {
+  const audience = hint ? (Array.isArray(hint.aud) ? hint.aud : [hint.aud]) : [];
+  if (hint && clientId !== null && !audience.includes(clientId)) throw new LogoutError("The client_id does not match the ID token's audience.");
+  const id = clientId ?? (audience.length === 1 ? audience[0]! : typeof hint?.azp === "string" ? hint.azp : null);
+  if (id === null) return null;
+  const client = await findClient(c.var.store, id);
+  if (!client) throw new LogoutError("The application asking to sign you out is not known to Fedgate.");
+  return client;
+}
+
+async function logout(c: Context<AppEnv>): Promise<Response> {
+  const params = await logoutParameters(c);
+  const hint = await hintOf(c, params.get("id_token_hint"));
+  const client = await clientOf(c, params.get("client_id"), hint);
+
+  if (hint && client) {
+    if (hint.sid) await new RefreshTokens(c.var.store, c.var.config.encryptionKey).revokeFamily(hint.sid, "revocation");
+    c.executionCtx.waitUntil(
+      audit(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { refreshFamilyRevoked: Boolean(hint.sid) } }),
+    );
+  }
+
+  const uri = params.get("post_logout_redirect_uri");
+  // Exact string match against the registered list (AS-2's rule, applied to logout).
+  if (client && uri !== null && client.postLogoutRedirectUris.includes(uri)) {
+    const target = new URL(uri);
+    const state = params.get("state");
+    if (state !== null) target.searchParams.append("state", state);
+    return c.body(null, 303, { Location: target.href, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
+  }
+  const project = client ? await findProject(c.var.store, client.projectId) : null;
+  return signedOutPage(c, project ? { projectName: project.name } : {});
+}
+
+export const logoutEndpoint = new Hono<AppEnv>()
+  .get("/", logout)
+  .post("/", logout)
+  // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect.
+  .onError((error, c) => {
+    if (error instanceof LogoutError) {
+      c.var.log.info("logout refused", { reason: error.message });
+      return errorPage(c, { title: "Sign-out failed", message: `${error.message} You have not been signed out.`, status: 400 });
+    }
+    const logged = errorResponse(error, c); // logs it and decides the status, as for any endpoint
+    const page = errorPage(c, { title: "Sign-out failed", message: "Fedgate could not sign you out just now. Please try again shortly.", status: logged.status });
+    const retryAfter = logged.headers.get("Retry-After");
+    if (retryAfter) page.headers.set("Retry-After", retryAfter);
+    return page;
+  });

@@ -1,0 +1,86 @@
+/**
+ * The UserInfo endpoint (OpenID Connect Core §5.3) as an RFC 6750 protected resource: the access
+ * token comes in the `Authorization: Bearer` header, or for POST in a form `access_token` (never
+ * both, never the query), is verified against Fedgate's own keys, must not be revoked, must carry
+ * `openid`, and its user must exist and not be disabled. The answer is `sub` plus the claims the
+ * token's scopes release. Errors carry an RFC 6750 §3 challenge; CORS is allowed (AS-14).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../context";
+import { OAuthError } from "../errors";
+import { getUser } from "../identity/users";
+import { StoreError } from "../store/store";
+import { accessTokenDenied } from "../tokens/deny-list";
+import { verifyAccessToken } from "../tokens/verify";
+import { formParameters, isForm } from "./form";
+import { profileClaims } from "./issue";
+
+type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
+
+const STATUS = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 } as const;
+
+/** An RFC 6750 §3 error: the JSON body (AS-11) and the matching `WWW-Authenticate` challenge. */
+function bearerError(code: BearerErrorCode, description: string, detail?: string): OAuthError {
+  // error_description may not hold `"` or `\` (RFC 6750 §3); ours never do, but keep it so.
+  const quoted = description.replace(/["\\]/g, "'");
+  const scope = code === "insufficient_scope" ? ', scope="openid"' : "";
+  const challenge = `Bearer realm="fedgate", error="${code}", error_description="${quoted}"${scope}`;
+  return new OAuthError(code, description, STATUS[code], { headers: { "WWW-Authenticate": challenge }, ...(detail ? { detail } : {}) });
+}
+
+/** RFC 6750 §3.1: a request without any credentials gets a bare challenge, no error code in it. */
+const noToken = () =>
+  new OAuthError("invalid_token", "An access token is required.", 401, { headers: { "WWW-Authenticate": 'Bearer realm="fedgate"' } });
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The one access token the request presents. */
+async function presentedToken(c: Context<AppEnv>): Promise<string> {
+  if (new URL(c.req.url).searchParams.has("access_token")) {
+    throw bearerError("invalid_request", "Send the access token in the Authorization header, never in the URL.");
+  }
+  const authorization = c.req.header("Authorization");
+  let fromHeader: string | undefined;
+  if (authorization !== undefined && /^Bearer(\s|$)/i.test(authorization)) {
+    fromHeader = BEARER.exec(authorization)?.[1];
+    if (!fromHeader) throw bearerError("invalid_request", "The Authorization header is not a valid Bearer credential.");
+  }
+  const fromBody = c.req.method === "POST" && isForm(c.req.raw) ? ((await formParameters(c.req.raw)).get("access_token") ?? undefined) : undefined;
+  if (fromHeader && fromBody !== undefined) throw bearerError("invalid_request", "Send the access token once: in the header or in the body, not both.");
+  const token = fromHeader ?? fromBody;
+  if (token === undefined) throw noToken();
+  if (!token) throw bearerError("invalid_request", '"access_token" is empty.');
+  return token;
+}
+
+async function userinfo(c: Context<AppEnv>): Promise<Response> {
+  const token = await presentedToken(c);
+  const { store, keys, config } = c.var;
+  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
+    if (error instanceof StoreError) throw error;
+    throw bearerError("invalid_token", "The access token is invalid or expired.", String(error));
+  });
+  const scope = claims.scope.split(" ");
+  if (!scope.includes("openid")) throw bearerError("insufficient_scope", 'The access token lacks the "openid" scope.');
+  // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
+  const [revoked, user] = await Promise.all([accessTokenDenied(store, claims.jti), getUser(store, claims.project, claims.sub)]);
+  if (revoked) throw bearerError("invalid_token", "The access token is invalid or expired.", "revoked");
+  if (!user || user.disabled) throw bearerError("invalid_token", "The access token is invalid or expired.", user ? "user disabled" : "user gone");
+  return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+}
+
+export const userinfoEndpoint = new Hono<AppEnv>()
+  .use(
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST"],
+      allowHeaders: ["Authorization", "Content-Type"],
+      exposeHeaders: ["WWW-Authenticate"],
+      maxAge: 86_400,
+    }),
+  )
+  .get("/", userinfo)
+  .post("/", userinfo);

@@ -1,0 +1,75 @@
+/**
+ * Verifying Fedgate's own tokens when they come back: access tokens at userinfo and revocation, ID
+ * tokens as logout hints. Only Fedgate's published keys and their algorithms are accepted (never
+ * `none`, never HS*), and the issuer is the configured one (AS-13).
+ */
+import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { SigningKeys } from "./keys";
+
+/** The claims userinfo and revocation rely on (AS-9). */
+export interface AccessTokenPayload extends JWTPayload {
+  sub: string;
+  jti: string;
+  exp: number;
+  client_id: string;
+  scope: string;
+  project: string;
+}
+
+export interface IdTokenPayload extends JWTPayload {
+  sub: string;
+  aud: string | string[];
+  /** The refresh family the ID token belongs to, when there is one (oauth/issue.ts). */
+  sid?: string;
+}
+
+/** The local key set for the published keys, rebuilt only when the set of kids changes. */
+let resolver: { kids: string; keys: JWTVerifyGetKey; algorithms: string[] } | undefined;
+
+async function ownKeys(keys: SigningKeys): Promise<{ keys: JWTVerifyGetKey; algorithms: string[] }> {
+  const published = await keys.publicKeys();
+  const kids = published.map((key) => key.kid).join(" ");
+  if (resolver?.kids !== kids) {
+    // Imported keys are cached inside the local set, so reusing it saves an import per request.
+    resolver = { kids, keys: createLocalJWKSet({ keys: published }), algorithms: [...new Set(published.map((key) => key.alg!))] };
+  }
+  return resolver;
+}
+
+const isString = (value: unknown): value is string => typeof value === "string" && value.length > 0;
+
+/** The payload of a valid, unexpired Fedgate access token; throws (any jose error, or TypeError) otherwise. */
+export async function verifyAccessToken(keys: SigningKeys, issuer: string, token: string): Promise<AccessTokenPayload> {
+  const own = await ownKeys(keys);
+  const { payload } = await jwtVerify(token, own.keys, {
+    issuer,
+    typ: "at+jwt",
+    algorithms: own.algorithms,
+    requiredClaims: ["sub", "exp", "iat", "jti", "client_id", "scope", "project"],
+  });
+  if (![payload.sub, payload.jti, payload.client_id, payload.scope, payload.project].every(isString)) {
+    throw new TypeError("access token claims of the wrong type");
+  }
+  return payload as AccessTokenPayload;
+}
+
+/**
+ * The payload of a Fedgate ID token used as a logout hint. Its expiry is not checked: a hint may
+ * be expired (OpenID Connect RP-Initiated Logout 1.0 §2); the signature, type and issuer are.
+ */
+export async function verifyIdTokenHint(keys: SigningKeys, issuer: string, token: string): Promise<IdTokenPayload> {
+  const own = await ownKeys(keys);
+  const { payload } = await jwtVerify(token, own.keys, {
+    issuer,
+    typ: "JWT",
+    algorithms: own.algorithms,
+    requiredClaims: ["sub", "aud"],
+    // jose has no switch to skip `exp`; an unbounded tolerance is that switch (ID tokens carry no nbf).
+    clockTolerance: Number.MAX_SAFE_INTEGER,
+  });
+  const audOk = isString(payload.aud) || (Array.isArray(payload.aud) && payload.aud.length > 0 && payload.aud.every(isString));
+  if (!isString(payload.sub) || !audOk || (payload.sid !== undefined && !isString(payload.sid))) {
+    throw new TypeError("ID token claims of the wrong type");
+  }
+  return payload as IdTokenPayload;
+}
