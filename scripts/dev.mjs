@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm run dev`: writes .dev.vars with fresh secrets on first run, then starts the broker with
 // wrangler dev on 127.0.0.1:8787 (embedded Durable Object store, no account, no network) and the
-// IdP emulators on 127.0.0.1:8788 (idp-fixtures/README.md). Two processes, because one
-// `wrangler dev` with several configs serves only the first Worker on a port.
+// IdP emulators on 127.0.0.1:8788 (idp-fixtures/README.md); once both answer, seeds the demo project
+// and starts the demo app (demo/) on 127.0.0.1:8789 with the seeded client's id. Separate processes,
+// because one `wrangler dev` with several configs serves only the first Worker on a port.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ensureAssets } from "./copy-assets.mjs";
 
 const DEV_VARS = ".dev.vars";
 const ISSUER = "http://127.0.0.1:8787";
+const DEMO_APP = "http://127.0.0.1:8789";
 
 if (!existsSync(DEV_VARS)) {
   const secret = () => randomBytes(32).toString("base64url");
@@ -36,13 +38,22 @@ const env = {
   WRANGLER_HIDE_BANNER: "true",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
-// Distinct inspector ports: two wrangler dev processes started together otherwise collide.
-const wranglerDev = (config, port, inspectorPort) =>
-  spawn("wrangler", ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"], {
+// Distinct inspector ports: wrangler dev processes started together otherwise collide.
+const wranglerDev = (config, port, inspectorPort, extra = []) =>
+  spawn("wrangler", ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", ...extra], {
     stdio: "inherit",
     env,
   });
 const children = [wranglerDev("wrangler.toml", 8787, 9229), wranglerDev("idp-fixtures/wrangler.toml", 8788, 9230)];
+
+/** The demo app (demo/), a client of the seeded project: it needs the client id, so it starts after the seed. */
+function startDemoApp() {
+  const { clientId } = JSON.parse(readFileSync(".dev-seed.json", "utf8"));
+  const child = wranglerDev("demo/wrangler.toml", 8789, 9231, ["--var", `CLIENT_ID:${clientId}`, "--var", `ISSUER:${ISSUER}`]);
+  children.push(child);
+  child.on("exit", exited);
+  return answering(DEMO_APP, 60);
+}
 
 /** Resolves once `url` answers (any status), or rejects after `seconds`. */
 async function answering(url, seconds) {
@@ -59,9 +70,14 @@ async function answering(url, seconds) {
 
 Promise.all([answering(`${ISSUER}/healthz`, 60), answering("http://127.0.0.1:8788/okta/oauth2/default/.well-known/openid-configuration", 60)])
   .then(() => new Promise((resolve, reject) => spawn("node", ["scripts/seed.mjs"], { stdio: "inherit" }).on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`seed exited ${code}`))))))
-  .then(() => console.log(`\nFedgate is ready: ${ISSUER}/.well-known/openid-configuration · admin API reference ${ISSUER}/admin/v1/docs · IdP emulators http://127.0.0.1:8788`))
-  .catch((error) => console.error(`Seeding failed: ${error.message}`));
+  .then(startDemoApp)
+  .then(() => console.log(`\nFedgate is ready: ${ISSUER}/.well-known/openid-configuration · admin API reference ${ISSUER}/admin/v1/docs · IdP emulators http://127.0.0.1:8788\nDemo app: ${DEMO_APP} (sign in as alice@auth0.example / alice-password)`))
+  .catch((error) => console.error(`Starting failed: ${error.message}`));
 const stop = () => children.forEach((child) => child.kill("SIGTERM"));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-for (const child of children) child.on("exit", (code) => { stop(); process.exitCode = code ?? 0; });
+function exited(code) {
+  stop();
+  process.exitCode = code ?? 0;
+}
+for (const child of children) child.on("exit", exited);
