@@ -19,6 +19,7 @@ import { audit } from "../security/audit";
 import { Sealer } from "../security/encryption";
 import * as keys from "../store/keys";
 import { showError } from "./routing";
+import { rateLimit } from "../security/rate-limit";
 import { bindingCookie, sha256, type UpstreamTransaction } from "./login";
 import { providerKind } from "./providers";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
@@ -125,7 +126,7 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
   return c.redirect(redirectTo(request.redirectUri, config.issuer, request.state, { code }), 303);
 }
 
-export const callback = new Hono<AppEnv>().get("/callback/:providerId", async (c) => {
+export const callback = new Hono<AppEnv>().get("/callback/:providerId", rateLimit({ name: "callback", limits: (config) => config.rateLimits.signIn }), async (c) => {
   const state = c.req.query("state");
   const transaction = state ? await c.var.store.take<UpstreamTransaction>(keys.upstreamTransaction(state)) : null;
   if (!state || !transaction || transaction.providerId !== c.req.param("providerId")) {

@@ -15,6 +15,7 @@ import { Sealer } from "../security/encryption";
 import { upstreamConfiguration } from "./upstream";
 import { getPendingAuthorization, type PendingAuthorization } from "../oauth/authorization-request";
 import type { Client } from "../registry/clients";
+import { rateLimit } from "../security/rate-limit";
 import { startUpstreamLogin } from "./login";
 
 /** Fedgate's error page for this request. */
@@ -92,7 +93,7 @@ export async function continueSignIn(c: Context<AppEnv>, client: Client, request
 }
 
 /** `POST /auth/signin`: the sign-in form's email (or chosen provider) for a pending request. */
-export const signIn = new Hono<AppEnv>().post("/signin", async (c) => {
+export const signIn = new Hono<AppEnv>().post("/signin", rateLimit({ name: "sign-in", limits: (config) => config.rateLimits.signIn }), async (c) => {
   const form = new URLSearchParams(await c.req.text());
   const request = await getPendingAuthorization(c.var.store, form.get("request") ?? "");
   if (!request) {

@@ -7,21 +7,21 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { continueSignIn, showError } from "../federation/routing";
-import { getProject } from "../registry/projects";
 import { audit } from "../security/audit";
-import { ipAllowed } from "../security/ip-rules";
+import { ipRefusal } from "../security/ip-access";
+import { rateLimit } from "../security/rate-limit";
 import {
   AuthorizationPageError, AuthorizationRedirectError, redirectTo, savePendingAuthorization, validateAuthorizationRequest,
 } from "./authorization-request";
 
-export const authorize = new Hono<AppEnv>().get("/", async (c) => {
+export const authorize = new Hono<AppEnv>().get("/", rateLimit({ name: "sign-in", limits: (config) => config.rateLimits.signIn }), async (c) => {
   const { store, config } = c.var;
   try {
     const { client, request } = await validateAuthorizationRequest(store, new URL(c.req.url).searchParams);
-    const project = await getProject(store, client.projectId);
-    if (!ipAllowed(c.req.header("CF-Connecting-IP"), project?.ipRules, client.ipRules)) {
+    const refusedBy = await ipRefusal(c, client);
+    if (refusedBy) {
       c.executionCtx.waitUntil(
-        audit(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "login.failure", target: { type: "client", id: client.id }, outcome: "failure", reason: "IP address not allowed" }),
+        audit(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "login.failure", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` }),
       );
       throw new AuthorizationRedirectError(request.redirectUri, request.state, "access_denied", "Sign-in is not allowed from this network.");
     }

@@ -102,6 +102,30 @@ describe("federated sign-in over HTTP", () => {
     }
   });
 
+  it("AB-1: sign-in is rate limited per IP, with 429 and Retry-After", async () => {
+    const f = await setupFederation("okta");
+    const { challenge } = await pkce();
+    const env = { RATE_LIMIT_SIGN_IN: "3/60s" };
+    const from = (ip: string) => call(authorizeUrl(f, challenge), { headers: { "CF-Connecting-IP": ip }, env });
+    for (let i = 0; i < 3; i++) expect((await from("198.51.100.77")).status).toBe(200);
+    const limited = await from("198.51.100.77");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await from("198.51.100.78")).status).toBe(200);
+  });
+
+  it("AB-2: the project's and the client's IP rules apply at sign-in, and refusals go back as access_denied", async () => {
+    const f = await setupFederation("okta", { project: { ipRules: { allow: ["203.0.113.0/24"] } } });
+    const { challenge } = await pkce();
+    const inside = await call(authorizeUrl(f, challenge), { headers: { "CF-Connecting-IP": "203.0.113.9" }, redirect: "manual" });
+    expect(inside.status).toBe(200);
+    const outside = await call(authorizeUrl(f, challenge), { headers: { "CF-Connecting-IP": "198.51.100.1" }, redirect: "manual" });
+    expect(outside.status).toBe(303);
+    expect(new URL(outside.headers.get("Location")!).searchParams.get("error")).toBe("access_denied");
+    const log = await api(f.project.token, "GET", `/projects/${f.project.id}/audit?limit=5`);
+    expect(log.body.items.find((e: { action: string }) => e.action === "login.failure")?.reason).toMatch(/project's rules/);
+  });
+
   it("AS-14: no CORS on the authorization endpoint", async () => {
     const f = await setupFederation("okta");
     const { challenge } = await pkce();
