@@ -233,7 +233,8 @@ export class DurableObjectStore implements Store {
     return value ?? null;
   }
 
-  async getMany<T>(keys: readonly string[]): Promise<(T | null)[]> {
+  /** Raw stored strings for keys, one RPC per object involved, all in parallel. */
+  private async raw(keys: readonly string[]): Promise<(string | null)[]> {
     const byObject = new Map<string, string[]>();
     for (const key of keys) byObject.set(objectName(key), [...(byObject.get(objectName(key)) ?? []), key]);
     const found = new Map<string, string | null>();
@@ -243,12 +244,20 @@ export class DurableObjectStore implements Store {
         group.forEach((key, i) => found.set(key, values[i] ?? null));
       }),
     );
-    return keys.map((key) => parse<T>(found.get(key) ?? null));
+    return keys.map((key) => found.get(key) ?? null);
+  }
+
+  async getMany<T>(keys: readonly string[]): Promise<(T | null)[]> {
+    return (await this.raw(keys)).map((raw) => parse<T>(raw));
   }
 
   async getVersioned<T>(key: string): Promise<Versioned<T> | null> {
-    const [raw] = await this.call(key, (stub) => stub.getMany([key]));
-    return raw ? { value: JSON.parse(raw) as T, version: raw } : null;
+    const [found] = await this.getManyVersioned<T>([key]);
+    return found ?? null;
+  }
+
+  async getManyVersioned<T>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    return (await this.raw(keys)).map((raw) => (raw === null ? null : { value: JSON.parse(raw) as T, version: raw }));
   }
 
   set(key: string, value: unknown, options: SetOptions = {}): Promise<WriteResult> {

@@ -52,6 +52,8 @@ export interface Store {
   /** Values for several keys, in the same order (null where absent). */
   getMany<T>(keys: readonly string[]): Promise<(T | null)[]>;
   getVersioned<T>(key: string): Promise<Versioned<T> | null>;
+  /** Several values with their versions, in one round trip (keys may be in different partitions). */
+  getManyVersioned<T>(keys: readonly string[]): Promise<(Versioned<T> | null)[]>;
   set(key: string, value: unknown, options?: SetOptions): Promise<WriteResult>;
   /**
    * Writes `value` only if the key still holds `expectedVersion` (from getVersioned), or holds

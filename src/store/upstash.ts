@@ -174,6 +174,12 @@ export class UpstashStore implements Store {
     return raw === null ? null : { value: JSON.parse(raw) as T, version: raw };
   }
 
+  async getManyVersioned<T>(keys: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.run("MGET", () => this.redis.mget<(string | null)[]>(...keys));
+    return values.map((raw) => (raw === null ? null : { value: JSON.parse(raw) as T, version: raw }));
+  }
+
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<WriteResult> {
     if (options.indexes === undefined && partitionOf(key) === undefined) {
       // Untagged keys cannot own index entries, so a plain SET (PX, NX) does: no script needed.

@@ -114,6 +114,21 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
         expect(await store.getVersioned(s.key("absent"))).toBeNull();
       });
 
+      it("reads several versions in one call, across partitions, usable for compare-and-set", async () => {
+        const s = scope();
+        const other = scope();
+        await store.set(s.key("a"), { n: 1 });
+        await store.set(other.untagged("b"), { n: 2 });
+        const [a, missing, b] = await store.getManyVersioned<{ n: number }>([s.key("a"), s.key("none"), other.untagged("b")]);
+        expect(a?.value).toEqual({ n: 1 });
+        expect(missing).toBeNull();
+        expect(b?.value).toEqual({ n: 2 });
+        expect(await store.compareAndSet(other.untagged("b"), b!.version, { n: 3 })).toMatchObject({ ok: true });
+        expect(await store.compareAndSet(s.key("a"), a!.version, { n: 4 })).toMatchObject({ ok: true });
+        expect(await store.compareAndSet(s.key("a"), a!.version, { n: 5 })).toMatchObject({ ok: false });
+        expect(await store.getManyVersioned([])).toEqual([]);
+      });
+
       it("lets exactly one of concurrent writers of one version win", async () => {
         const s = scope();
         await store.set(s.key("family"), { current: "rt0" });
@@ -302,6 +317,7 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
         const down = unreachable();
         const operations: (() => Promise<unknown>)[] = [
           () => down.get("{x}k"),
+          () => down.getManyVersioned(["{x}k", "y"]),
           () => down.set("k", 1),
           () => down.take("k"),
           () => down.compareAndSet("{x}k", null, 1),
