@@ -27,6 +27,9 @@ declare module "hono" {
     config: Config;
     store: Store;
     storeMeter: StoreMeter;
+    /** The store for work after the response (waitUntil), metered apart. */
+    backgroundStore: Store;
+    backgroundMeter: StoreMeter;
     keys: SigningKeys;
   }
 }
@@ -36,6 +39,8 @@ export interface Services {
   config: Config;
   store: Store;
   storeMeter: StoreMeter;
+  backgroundStore: Store;
+  backgroundMeter: StoreMeter;
   keys: SigningKeys;
 }
 
@@ -45,8 +50,10 @@ export function services(env: Bindings): Services {
   const backend = openStore(config, env);
   const storeMeter: StoreMeter = { roundTrips: 0, ms: 0 };
   const store = metered(backend, storeMeter);
+  const backgroundMeter: StoreMeter = { roundTrips: 0, ms: 0 };
+  const backgroundStore = metered(backend, backgroundMeter);
   const keys = new SigningKeys({ store, cache: keyCacheFor(backend), sealer: new Sealer(config.encryptionKey), policy: keyPolicy(config) });
-  return { config, store, storeMeter, keys };
+  return { config, store, storeMeter, backgroundStore, backgroundMeter, keys };
 }
 
 /**
@@ -62,11 +69,13 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("log", createLogger("info", { requestId }));
     let meter: StoreMeter | undefined;
     try {
-      const { config, store, storeMeter, keys } = services(c.env);
+      const { config, store, storeMeter, backgroundStore, backgroundMeter, keys } = services(c.env);
       meter = storeMeter;
       c.set("config", config);
       c.set("store", store);
       c.set("storeMeter", storeMeter);
+      c.set("backgroundStore", backgroundStore);
+      c.set("backgroundMeter", backgroundMeter);
       c.set("keys", keys);
       c.set("log", createLogger(config.logLevel, { requestId }));
     } catch (error) {
@@ -76,7 +85,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 
     c.header("X-Request-Id", requestId);
     if (meter && c.var.config.serverTiming) {
-      c.header("Server-Timing", `store;dur=${meter.ms.toFixed(1)};desc="${meter.roundTrips} round trips"`);
+      const background = c.var.backgroundMeter.roundTrips;
+      c.header("Server-Timing", `store;dur=${meter.ms.toFixed(1)};desc="${meter.roundTrips} round trips"${background ? `, store-background;desc="${background} after the response"` : ""}`);
     }
     c.var.log.info("request", {
       method: c.req.method,

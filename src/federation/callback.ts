@@ -15,7 +15,7 @@ import { resolveUser } from "../identity/linking";
 import { redirectTo, takePendingAuthorization } from "../oauth/authorization-request";
 import { issueCode } from "../oauth/codes";
 import { getProvider, type Provider } from "../registry/providers";
-import { audit } from "../security/audit";
+import { auditLater } from "../security/audit";
 import { Sealer } from "../security/encryption";
 import * as keys from "../store/keys";
 import { showError } from "./routing";
@@ -114,14 +114,13 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
   const amr = Array.isArray(claims.amr) && claims.amr.every((m) => typeof m === "string") ? (claims.amr as string[]) : ["fed"];
   const code = await issueCode(store, {
     projectId: request.projectId, clientId: request.clientId, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge,
-    scope: request.scope, ...(request.nonce ? { nonce: request.nonce } : {}), userId: resolution.user.id, authTime, amr, idp: provider.id,
+    scope: request.scope, ...(request.nonce ? { nonce: request.nonce } : {}), authTime, amr, idp: provider.id,
+    user: { id: resolution.user.id, email: resolution.user.email, emailVerified: resolution.user.emailVerified, name: resolution.user.name },
   });
-  c.executionCtx.waitUntil(
-    audit(c, {
+  auditLater(c, {
       projectId: provider.projectId, actor: { kind: "user", userId: resolution.user.id }, action: "login.success",
       target: { type: "client", id: request.clientId }, after: { provider: provider.id, outcome: resolution.outcome, via: resolution.via },
-    }),
-  );
+    });
   c.header("Cache-Control", "no-store");
   return c.redirect(redirectTo(request.redirectUri, config.issuer, request.state, { code }), 303);
 }
@@ -137,12 +136,10 @@ export const callback = new Hono<AppEnv>().get("/callback/:providerId", rateLimi
   deleteCookie(c, cookie, { path: "/auth/callback" });
   const provider = await getProvider(c.var.store, transaction.projectId, transaction.providerId);
   const fail = (failure: SignInFailure) => {
-    c.executionCtx.waitUntil(
-      audit(c, {
+    auditLater(c, {
         projectId: transaction.projectId, actor: { kind: "anonymous" }, action: "login.failure",
         target: { type: "provider", id: transaction.providerId }, outcome: "failure", reason: failure.reason,
-      }),
-    );
+      });
     return showError(c, { title: failure.title, message: failure.publicMessage, status: failure.status });
   };
   // The browser that started the login must be the one finishing it: no login injection (RP-1).

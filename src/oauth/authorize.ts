@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context";
 import { continueSignIn, showError } from "../federation/routing";
-import { audit } from "../security/audit";
+import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { rateLimit } from "../security/rate-limit";
 import {
@@ -20,9 +20,7 @@ export const authorize = new Hono<AppEnv>().get("/", rateLimit({ name: "sign-in"
     const { client, request } = await validateAuthorizationRequest(store, new URL(c.req.url).searchParams);
     const refusedBy = await ipRefusal(c, client);
     if (refusedBy) {
-      c.executionCtx.waitUntil(
-        audit(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "login.failure", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` }),
-      );
+      auditLater(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "login.failure", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });
       throw new AuthorizationRedirectError(request.redirectUri, request.state, "access_denied", "Sign-in is not allowed from this network.");
     }
     await savePendingAuthorization(store, request);

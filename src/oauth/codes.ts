@@ -1,16 +1,17 @@
 /**
  * Authorization codes (SECURITY.md AS-3): 256 random bits, stored under their SHA-256 for 60 s,
- * bound to client, redirect URI and PKCE challenge, and taken exactly once. A redeemed code is
- * remembered for 10 minutes with the refresh family it started, so that a replay which proves the
- * same client and verifier revokes what the code issued.
+ * bound to client, redirect URI and PKCE challenge, and taken exactly once. What a redeemed code
+ * issued is recorded under an id derived from it (tokens/grants.ts), so a replay finds it.
+ * The code carries the user as resolved at sign-in a moment before, so redeeming it reads nothing
+ * else: a user disabled within the code's 60 s still gets this one set of tokens.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 import { base64url } from "jose";
+import type { User } from "../identity/users";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
 export const CODE_TTL_MS = 60_000;
-const REDEEMED_TTL_MS = 10 * 60_000;
 
 export interface AuthorizationCode {
   projectId: string;
@@ -20,17 +21,11 @@ export interface AuthorizationCode {
   codeChallenge: string;
   scope: string[];
   nonce?: string;
-  userId: string;
+  /** The user at sign-in: the claims the tokens release. */
+  user: Pick<User, "id" | "email" | "emailVerified" | "name">;
   authTime: number;
   amr: string[];
   idp: string;
-}
-
-export interface RedeemedCode {
-  clientId: string;
-  codeChallenge: string;
-  /** The refresh family the code started, if any: what a replay revokes. */
-  familyId?: string;
 }
 
 async function sha256(text: string): Promise<string> {
@@ -44,33 +39,22 @@ export async function issueCode(store: Store, grant: AuthorizationCode): Promise
   return code;
 }
 
-export type Redemption = { kind: "fresh"; grant: AuthorizationCode; codeHash: string } | { kind: "replayed"; redeemed: RedeemedCode } | { kind: "unknown" };
-
-/** Takes a code: the grant if it is fresh; what it issued if it was redeemed already. */
-export async function takeCode(store: Store, code: string): Promise<Redemption> {
-  if (!/^[\w-]{43}$/.test(code)) return { kind: "unknown" };
+/** Takes a code: its grant if it is fresh (null otherwise), and the code's hash for the grant record. */
+export async function takeCode(store: Store, code: string): Promise<{ grant: AuthorizationCode | null; codeHash: string } | null> {
+  if (!/^[\w-]{43}$/.test(code)) return null;
   const codeHash = await sha256(code);
-  const grant = await store.take<AuthorizationCode>(keys.authorizationCode(codeHash));
-  if (grant) return { kind: "fresh", grant, codeHash };
-  const redeemed = await store.get<RedeemedCode>(keys.redeemedCode(codeHash));
-  return redeemed ? { kind: "replayed", redeemed } : { kind: "unknown" };
-}
-
-/** Remembers a redeemed code and the refresh family it starts, before any token leaves. */
-export async function rememberRedeemed(store: Store, codeHash: string, redeemed: RedeemedCode): Promise<void> {
-  await store.set(keys.redeemedCode(codeHash), redeemed, { ttlMs: REDEEMED_TTL_MS });
+  return { grant: await store.take<AuthorizationCode>(keys.authorizationCode(codeHash)), codeHash };
 }
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) equals the challenge; the verifier's syntax too. */
 export async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   const computed = base64url.decode(await sha256(verifier));
-  const expected = (() => {
-    try {
-      return base64url.decode(challenge);
-    } catch {
-      return new Uint8Array(0);
-    }
-  })();
+  let expected: Uint8Array;
+  try {
+    expected = base64url.decode(challenge);
+  } catch {
+    return false;
+  }
   return computed.length === expected.length && crypto.subtle.timingSafeEqual(computed, expected);
 }

@@ -18,13 +18,13 @@ export interface TokenResponse {
 }
 
 export interface SignIn {
-  user: User;
+  user: Pick<User, "id" | "email" | "emailVerified" | "name">;
   scope: string[];
   nonce?: string;
   authTime: number;
   amr: string[];
   idp: string;
-  /** The refresh family, when one is issued: the ID token's `sid`, what logout revokes. */
+  /** The grant, when it carries refresh tokens: the ID token's `sid`, what logout revokes. */
   sessionId?: string;
 }
 
@@ -33,15 +33,21 @@ export const wantsRefresh = (client: Client, scope: string[]): boolean =>
   scope.includes("offline_access") && client.grantTypes.includes("refresh_token");
 
 /** The claims the granted scopes release about the user (OIDC Core §5.4). */
-export function profileClaims(user: User, scope: string[]): Record<string, unknown> {
+export function profileClaims(user: Pick<User, "email" | "emailVerified" | "name">, scope: string[]): Record<string, unknown> {
   return {
     ...(scope.includes("email") && user.email ? { email: user.email, email_verified: user.emailVerified } : {}),
     ...(scope.includes("profile") && user.name ? { name: user.name } : {}),
   };
 }
 
+/** Minted tokens and the access token's id and expiry, which the grant record keeps for revocation. */
+export interface Issued {
+  response: TokenResponse;
+  access: { jti: string; exp: number };
+}
+
 /** Mints the access token (and ID token) for a sign-in; signs with the cached active key. */
-export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: SignIn, refreshToken?: string): Promise<TokenResponse> {
+export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: SignIn): Promise<Issued> {
   const signer = await c.var.keys.signer();
   const { issuer } = c.var.config;
   const access = await mintAccessToken(signer, {
@@ -57,11 +63,13 @@ export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: Sign
       })
     : undefined;
   return {
-    access_token: access.token,
-    token_type: "Bearer",
-    expires_in: client.tokenLifetimes.accessTokenSeconds,
-    scope: signIn.scope.join(" "),
-    ...(id ? { id_token: id.token } : {}),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    response: {
+      access_token: access.token,
+      token_type: "Bearer",
+      expires_in: client.tokenLifetimes.accessTokenSeconds,
+      scope: signIn.scope.join(" "),
+      ...(id ? { id_token: id.token } : {}),
+    },
+    access: { jti: access.jti, exp: access.expiresAt },
   };
 }

@@ -19,9 +19,9 @@ import type { AppEnv } from "../context";
 import { errorResponse } from "../error-response";
 import { findClient, type Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
-import { audit } from "../security/audit";
+import { auditLater } from "../security/audit";
 import { StoreError } from "../store/store";
-import { RefreshTokens } from "../tokens/refresh";
+import { Grants } from "../tokens/grants";
 import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
 import { errorPage, signedOutPage } from "../ui";
 import { isForm, repeatedParameter } from "./form";
@@ -69,10 +69,8 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
   const client = await clientOf(c, params.get("client_id"), hint);
 
   if (hint && client) {
-    if (hint.sid) await new RefreshTokens(c.var.store, c.var.config.encryptionKey).revokeFamily(hint.sid, "revocation");
-    c.executionCtx.waitUntil(
-      audit(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { refreshFamilyRevoked: Boolean(hint.sid) } }),
-    );
+    if (hint.sid) await new Grants(c.var.store, c.var.config.encryptionKey).revoke(hint.sid, "revocation");
+    auditLater(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { refreshFamilyRevoked: Boolean(hint.sid) } });
   }
 
   const uri = params.get("post_logout_redirect_uri");

@@ -15,10 +15,10 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
-import { audit } from "../security/audit";
+import { auditLater } from "../security/audit";
 import { StoreError } from "../store/store";
 import { denyAccessToken } from "../tokens/deny-list";
-import { RefreshTokens } from "../tokens/refresh";
+import { Grants } from "../tokens/grants";
 import { verifyAccessToken } from "../tokens/verify";
 import { authenticateClient, presentedClient } from "./client-auth";
 import { formParameters } from "./form";
@@ -32,7 +32,7 @@ const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token
 async function revokeToken(c: Context<AppEnv>, client: Client, token: string): Promise<Revoked> {
   const { store, config, keys } = c.var;
   if (!looksLikeJwt(token)) {
-    const revoked = await new RefreshTokens(store, config.encryptionKey).revoke(token, client.id);
+    const revoked = await new Grants(store, config.encryptionKey).revokeToken(token, client.id);
     return revoked ? { type: "refresh-family", id: token.split(".")[0]! } : null;
   }
   const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
@@ -52,15 +52,13 @@ export const revoke = new Hono<AppEnv>()
     const token = params.get("token");
     if (!token) throw new OAuthError("invalid_request", '"token" is required.');
     const revoked = await revokeToken(c, client, token);
-    c.executionCtx.waitUntil(
-      audit(c, {
+    auditLater(c, {
         projectId: client.projectId,
         actor: { kind: "client", clientId: client.id },
         action: "token.revoke",
         target: revoked ?? { type: "token", id: "unknown" },
         outcome: revoked ? "success" : "failure",
         ...(revoked ? {} : { reason: "not a live token of this client: nothing revoked" }),
-      }),
-    );
+      });
     return c.body(null, 200, { "Cache-Control": "no-store" });
   });

@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
-import { audit } from "../security/audit";
+import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { rateLimit } from "../security/rate-limit";
 import { authenticateClient, presentedClient } from "./client-auth";
@@ -38,9 +38,7 @@ export const token = new Hono<AppEnv>()
     const client = await authenticateClient(c.var.store, c.var.config, presentedClient(c.req.header("Authorization"), params));
     const refusedBy = await ipRefusal(c, client);
     if (refusedBy) {
-      c.executionCtx.waitUntil(
-        audit(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` }),
-      );
+      auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });
       // `access_denied` (denied by policy), not `invalid_client` (its credentials are fine) nor
       // `unauthorized_client` (about grant types): what a client's operator should go and check.
       throw new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, { detail: `${refusedBy} IP rules` });

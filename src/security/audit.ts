@@ -36,11 +36,9 @@ export interface AuditEvent {
 /** Newest events kept per project. */
 const RETAINED_EVENTS = 100_000;
 
-/** Appends an event for the current request (actor, IP and request id from its context). */
-export async function audit(
-  c: Context<AppEnv>,
-  event: Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "actor" | "before" | "after" | "outcome" | "reason">>,
-): Promise<void> {
+type EventInput = Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "actor" | "before" | "after" | "outcome" | "reason">>;
+
+async function append(c: Context<AppEnv>, store: Store, event: EventInput): Promise<void> {
   const actor = event.actor ?? c.var.actor;
   if (!actor) throw new Error(`audit event ${event.action} has no actor`);
   const entry: AuditEvent = {
@@ -52,11 +50,24 @@ export async function audit(
     ...event,
   };
   try {
-    await c.var.store.append(auditLog(event.projectId), entry, { maxLength: RETAINED_EVENTS });
+    await store.append(auditLog(event.projectId), entry, { maxLength: RETAINED_EVENTS });
   } catch (error) {
     // The change itself is done and answering 503 would say it was not; losing its record must be loud.
     c.var.log.error("audit append failed", { event: entry, error: String(error) });
   }
+}
+
+/** Appends an event for the current request (actor, IP and request id from its context), before answering. */
+export function audit(c: Context<AppEnv>, event: EventInput): Promise<void> {
+  return append(c, c.var.store, event);
+}
+
+/**
+ * Appends an event after the response, off the request's critical path (token endpoint, sign-in);
+ * its store call is counted apart (`Server-Timing: store-background`).
+ */
+export function auditLater(c: Context<AppEnv>, event: EventInput): void {
+  c.executionCtx.waitUntil(append(c, c.var.backgroundStore, event));
 }
 
 export function readAudit(store: Store, projectId: string, options: { limit?: number; cursor?: string }): Promise<ListPage<AuditEvent>> {

@@ -39,12 +39,10 @@ export const userByExternalId = (projectId: string, providerId: string, subject:
 export const auditLog = (projectId: string): string => inProject(projectId, "audit");
 
 // Short-lived grant state, spread over shards by key (no partition).
-/** A refresh-token family: `RefreshFamily`, until its absolute expiry. */
-export const refreshFamily = (familyId: string): string => `refresh-family:${familyId}`;
+/** What a redeemed code issued (refresh generation, newest access token): `GrantRecord`, until its expiry. */
+export const grant = (grantId: string): string => `grant:${grantId}`;
 /** An authorization code, by the SHA-256 of the code: `AuthorizationCode`, 60 s, taken once. */
 export const authorizationCode = (codeHash: string): string => `code:${codeHash}`;
-/** A redeemed code, remembered so a replay can revoke what it issued: `RedeemedCode`, 10 min. */
-export const redeemedCode = (codeHash: string): string => `code-used:${codeHash}`;
 /** A validated downstream authorization request waiting for sign-in: `PendingAuthorization`, 10 min. */
 export const pendingAuthorization = (requestId: string): string => `authorization-request:${requestId}`;
 /** An upstream login in flight, by its `state`: `UpstreamTransaction`, 10 min, taken once (RP-1). */

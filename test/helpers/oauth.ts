@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { base64url, createLocalJWKSet } from "jose";
 import { services, type Bindings } from "../../src/context";
+import { getUser } from "../../src/identity/users";
 import { issueCode } from "../../src/oauth/codes";
 import { DurableObjectStore } from "../../src/store/durable-object";
 import { mintAccessToken, mintIdToken } from "../../src/tokens/jwt";
@@ -46,13 +47,20 @@ export interface CodeOptions {
   nonce?: string;
 }
 
+/** The user as the sign-in callback puts it in a code. */
+async function userSnapshot(projectId: string, userId: string) {
+  const user = await getUser(store, projectId, userId);
+  if (!user) throw new Error(`no user ${userId}`);
+  return { id: user.id, email: user.email, emailVerified: user.emailVerified, name: user.name };
+}
+
 /** An authorization code for a signed-in user, and its PKCE verifier. */
 export async function mintCode(options: CodeOptions): Promise<{ code: string; verifier: string }> {
   const verifier = newVerifier();
   const code = await issueCode(store, {
     projectId: options.projectId, clientId: options.clientId, redirectUri: REDIRECT, codeChallenge: await challengeOf(verifier),
     scope: options.scope ?? ALL_SCOPES, ...(options.nonce ? { nonce: options.nonce } : {}),
-    userId: options.userId, authTime: 1_700_000_000, amr: ["pwd"], idp: "okta",
+    user: await userSnapshot(options.projectId, options.userId), authTime: 1_700_000_000, amr: ["pwd"], idp: "okta",
   });
   return { code, verifier };
 }

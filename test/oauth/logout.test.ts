@@ -32,10 +32,10 @@ async function expectPage(response: Response, status: number, text: RegExp) {
 }
 
 describe("logout: sessions", () => {
-  it("gives ID tokens issued with a refresh token the family as sid, kept across refreshes", async () => {
+  it("gives ID tokens issued with a refresh token the grant as sid, kept across refreshes", async () => {
     const first = await tokens();
     const sid = decodeJwt(first.id_token).sid;
-    expect(sid).toBe(first.refresh_token.split(".")[0]);
+    expect(sid).toBe(first.refresh_token.split(".")[2]);
     const refreshed = await refresh(first.refresh_token, web);
     expect(decodeJwt(refreshed.body.id_token).sid).toBe(sid);
     expect(decodeJwt((await tokens(web, ["openid"])).id_token).sid).toBeUndefined();

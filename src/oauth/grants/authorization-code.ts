@@ -3,12 +3,12 @@
  * taken once, must belong to this client and redirect URI, and the verifier must match its S256
  * challenge. A replay that proves the same client and verifier revokes what the code issued; a
  * replay that does not is refused without revoking anything (OAuth 2.1 §7.5.2).
+ * Warm, it costs two store round trips: take the code, record the grant.
  */
-import { getUser } from "../../identity/users";
 import { OAuthError } from "../../errors";
-import { audit } from "../../security/audit";
-import { RefreshTokens, newFamilyId } from "../../tokens/refresh";
-import { pkceMatches, rememberRedeemed, takeCode } from "../codes";
+import { auditLater } from "../../security/audit";
+import { Grants, grantIdForCode } from "../../tokens/grants";
+import { pkceMatches, takeCode } from "../codes";
 import { tokensFor, wantsRefresh } from "../issue";
 import type { Grant } from "./grant";
 
@@ -23,42 +23,36 @@ export const authorizationCodeGrant: Grant = {
     if (!code) throw new OAuthError("invalid_request", '"code" is required.');
     if (!verifier) throw new OAuthError("invalid_request", '"code_verifier" is required: PKCE is mandatory.');
     const { store, config } = c.var;
-    const redemption = await takeCode(store, code);
+    const grants = new Grants(store, config.encryptionKey);
+    const taken = await takeCode(store, code);
+    if (!taken) throw invalidGrant("The code is invalid or expired.");
 
-    if (redemption.kind === "unknown") throw invalidGrant("The code is invalid or expired.");
-    if (redemption.kind === "replayed") {
-      const { redeemed } = redemption;
-      const proven = redeemed.clientId === client.id && (await pkceMatches(verifier, redeemed.codeChallenge));
-      if (proven && redeemed.familyId) {
-        await new RefreshTokens(store, config.encryptionKey).revokeFamily(redeemed.familyId, "code_replay");
-        c.executionCtx.waitUntil(
-          audit(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "code.replay", target: { type: "client", id: client.id }, outcome: "failure", reason: "tokens issued from the code revoked" }),
-        );
+    const { grant, codeHash } = taken;
+    if (!grant) {
+      const replay = await grants.replayedCode(codeHash, client.id, (challenge) => pkceMatches(verifier, challenge));
+      if (replay === "revoked") {
+        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "code.replay", target: { type: "client", id: client.id }, outcome: "failure", reason: "code replayed: what it issued is revoked" });
       }
-      throw invalidGrant("The code was already used.", proven ? "replay: issued tokens revoked" : "replay without proof: nothing revoked");
+      throw replay === "unknown" ? invalidGrant("The code is invalid or expired.") : invalidGrant("The code was already used.", `replay: ${replay}`);
     }
-
-    const { grant, codeHash } = redemption;
     if (grant.clientId !== client.id) throw invalidGrant("The code was issued to another client.");
     if (params.get("redirect_uri") !== grant.redirectUri) throw invalidGrant('"redirect_uri" does not match the authorization request.');
     if (!(await pkceMatches(verifier, grant.codeChallenge))) throw invalidGrant('"code_verifier" does not match the code challenge.');
-    const user = await getUser(store, grant.projectId, grant.userId);
-    if (!user || user.disabled) throw invalidGrant("The user may not sign in.", user ? "user disabled" : "user gone");
 
-    const familyId = wantsRefresh(client, grant.scope) ? newFamilyId() : undefined;
+    const refreshable = wantsRefresh(client, grant.scope);
+    const grantId = await grantIdForCode(codeHash);
+    const issued = await tokensFor(c, client, {
+      user: grant.user, scope: grant.scope, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp,
+      ...(refreshable ? { sessionId: grantId } : {}),
+    });
     // Recorded before any token leaves, so a replay can always find what to revoke.
-    await rememberRedeemed(store, codeHash, { clientId: client.id, codeChallenge: grant.codeChallenge, ...(familyId ? { familyId } : {}) });
-    const refresh = familyId
-      ? await new RefreshTokens(store, config.encryptionKey).issue(
-          { projectId: client.projectId, clientId: client.id, userId: user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp },
-          client.tokenLifetimes.refreshTokenSeconds,
-          familyId,
-        )
-      : undefined;
-    const response = await tokensFor(c, client, { user, scope: grant.scope, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp, ...(familyId ? { sessionId: familyId } : {}) }, refresh?.token);
-    c.executionCtx.waitUntil(
-      audit(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "user", id: user.id }, after: { grant: "authorization_code", scope: grant.scope, refresh: Boolean(refresh) } }),
+    const { refreshToken } = await grants.record(
+      { projectId: client.projectId, clientId: client.id, userId: grant.user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, codeChallenge: grant.codeChallenge, refreshable },
+      codeHash,
+      issued.access,
+      client.tokenLifetimes.refreshTokenSeconds,
     );
-    return response;
+    auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "user", id: grant.user.id }, after: { grant: "authorization_code", scope: grant.scope, refresh: refreshable } });
+    return { ...issued.response, ...(refreshToken ? { refresh_token: refreshToken } : {}) };
   },
 };

@@ -1,0 +1,203 @@
+/**
+ * Benchmark fixture, not product code: the real Worker (src/index.ts, so every route, middleware,
+ * rate limit and Server-Timing header is the product's) plus fixture-only routes under /__bench/
+ * that prepare data directly through the real store port and registry code, without an HTTP
+ * sign-in, so that `npm run bench` can load `POST /oauth2/token` with single-use codes and refresh
+ * tokens. Served only by `workerd serve` (bench/run.mjs, suite "token").
+ *
+ *   POST /__bench/setup                   a project, a confidential client (authorization_code +
+ *                                         refresh_token, redirect URI https://bench.example/cb) and a
+ *                                         user; created once per isolate, then reused:
+ *                                         { projectId, clientId, clientSecret, userId, verifier, redirectUri }
+ *   POST /__bench/codes?count=<n>         n codes from issueCode (scope openid email offline_access,
+ *                                         S256 challenge of the fixed verifier): { codes, verifier }
+ *   POST /__bench/refresh-tokens?count=<n> n refresh tokens, each of a grant recorded by Grants.record: { tokens }
+ *   POST /__bench/sign                    the floor of any token response: parse a form, sign one
+ *                                         ES256 access token with the real active key (no store call
+ *                                         once the key set is cached), as PERF.md describes
+ *   GET  /__bench/stats                   { upstreamFetches }: outbound fetches since the isolate started
+ *
+ * Every other request goes to the product's handler, with the same env, so the fixture routes and
+ * the app share FEDGATE_ENCRYPTION_KEY (client secret hashes, refresh-token MACs) and the store.
+ */
+import { base64url } from "jose";
+import worker from "../../src/index";
+import { configOf } from "../../src/config";
+import type { Bindings } from "../../src/context";
+import { services } from "../../src/context";
+import { saveUser, type User } from "../../src/identity/users";
+import { newClientId, newProjectId, newProviderId, newUserId } from "../../src/ids";
+import { issueCode, type AuthorizationCode } from "../../src/oauth/codes";
+import { formParameters } from "../../src/oauth/form";
+import type { Client } from "../../src/registry/clients";
+import type { Project } from "../../src/registry/projects";
+import { generateSecret, hashSecret } from "../../src/security/secrets";
+import * as keys from "../../src/store/keys";
+import { openStore } from "../../src/store/open";
+import type { Store } from "../../src/store/store";
+import { mintAccessToken } from "../../src/tokens/jwt";
+import { Grants, type GrantInput } from "../../src/tokens/grants";
+
+// The runtime instantiates the store's Durable Object class from the Worker's exports.
+export { StoreObject } from "../../src/store/durable-object";
+
+const REDIRECT_URI = "https://bench.example/cb";
+const SCOPE = ["openid", "email", "offline_access"];
+/** A fixed PKCE verifier (RFC 7636 §4.1: 43-128 unreserved characters); every code carries its S256 challenge. */
+const VERIFIER = "fedgate-bench-pkce-verifier-0123456789-abcdefghijklmnop";
+/** Bounds one /__bench/codes or /__bench/refresh-tokens call; the harness asks in batches. */
+const MAX_COUNT = 20_000;
+/** Writes in flight at once while issuing: parallel RPCs spread over the store's shards. */
+const ISSUE_BATCH = 1000;
+
+interface Fixture {
+  projectId: string;
+  clientId: string;
+  clientSecret: string;
+  userId: string;
+  user: AuthorizationCode["user"];
+  providerId: string;
+  refreshTokenSeconds: number;
+}
+
+/** Created by the first /__bench/setup of this isolate; a settled value only (src/cache.ts says why). */
+let fixture: Fixture | undefined;
+
+/** Outbound fetches from this isolate: a warm token request must make none (issue 5). */
+let upstreamFetches = 0;
+const runtimeFetch = globalThis.fetch;
+globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+  upstreamFetches += 1;
+  return runtimeFetch(input, init);
+}) as typeof fetch;
+
+const now = (): string => new Date().toISOString();
+
+async function s256(text: string): Promise<string> {
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+/** Writes the project, client and user with the shapes and keys the admin API uses. */
+async function createFixture(store: Store, encryptionKey: Uint8Array): Promise<Fixture> {
+  const at = now();
+  const project: Project = { id: newProjectId(), name: "bench", ipRules: { allow: [], deny: [] }, createdAt: at, updatedAt: at };
+  if (!(await store.set(keys.project(project.id), project, { ifAbsent: true })).ok) throw new Error("project id collision");
+
+  const clientSecret = generateSecret();
+  const client: Client = {
+    id: newClientId(project.id),
+    projectId: project.id,
+    name: "bench confidential client",
+    kind: "confidential",
+    secretHash: await hashSecret(encryptionKey, clientSecret),
+    secretRotatedAt: at,
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [],
+    grantTypes: ["authorization_code", "refresh_token"],
+    scopes: ["openid", "email", "profile", "offline_access"],
+    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
+    providerId: null,
+    ipRules: { allow: [], deny: [] },
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (!(await store.set(keys.client(project.id, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
+
+  const providerId = newProviderId();
+  const user: User = {
+    id: newUserId(),
+    projectId: project.id,
+    email: "bench.user@bench.example",
+    emailVerified: true,
+    name: "Bench User",
+    externalIds: [{ providerId, subject: "bench-subject-1" }],
+    disabled: false,
+    createdAt: at,
+    updatedAt: at,
+  };
+  const written = await saveUser(store, user);
+  if (!written.ok) throw new Error(`user conflict on ${written.conflict}`);
+
+  return {
+    projectId: project.id, clientId: client.id, clientSecret, userId: user.id, providerId, refreshTokenSeconds: client.tokenLifetimes.refreshTokenSeconds,
+    user: { id: user.id, email: user.email, emailVerified: user.emailVerified, name: user.name },
+  };
+}
+
+/** Runs `issue` count times, ISSUE_BATCH at once. */
+async function issueMany<T>(count: number, issue: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let start = 0; start < count; start += ISSUE_BATCH) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(ISSUE_BATCH, count - start) }, issue))));
+  }
+  return out;
+}
+
+function countOf(url: URL): number | Response {
+  const count = Number(url.searchParams.get("count") ?? 1);
+  return Number.isSafeInteger(count) && count >= 1 && count <= MAX_COUNT ? count : new Response(`count must be 1-${MAX_COUNT}`, { status: 400 });
+}
+
+async function bench(request: Request, env: Bindings, url: URL): Promise<Response> {
+  const config = configOf(env);
+  const store = openStore(config, env);
+  const route = `${request.method} ${url.pathname}`;
+
+  if (route === "GET /__bench/stats") return Response.json({ upstreamFetches });
+
+  if (route === "POST /__bench/sign") {
+    // The floor: what every token response does at least (form, key from the isolate cache, one signature).
+    const params = await formParameters(request);
+    const signer = await services(env).keys.signer();
+    const access = await mintAccessToken(signer, {
+      issuer: config.issuer, subject: params.get("sub") ?? "usr_bench", audience: "bench", clientId: "bench",
+      scope: SCOPE, lifetimeS: 3600, projectId: "prj_bench",
+    });
+    return Response.json({ access_token: access.token, token_type: "Bearer", expires_in: 3600 }, { headers: { "Cache-Control": "no-store" } });
+  }
+
+  if (route === "POST /__bench/setup") {
+    fixture ??= await createFixture(store, config.encryptionKey);
+    const { projectId, clientId, clientSecret, userId } = fixture;
+    return Response.json({ projectId, clientId, clientSecret, userId, verifier: VERIFIER, redirectUri: REDIRECT_URI });
+  }
+
+  if (!fixture) return new Response("POST /__bench/setup first", { status: 409 });
+  const f = fixture;
+
+  if (route === "POST /__bench/codes") {
+    const count = countOf(url);
+    if (count instanceof Response) return count;
+    const grant: AuthorizationCode = {
+      projectId: f.projectId, clientId: f.clientId, redirectUri: REDIRECT_URI, codeChallenge: await s256(VERIFIER),
+      scope: SCOPE, user: f.user, authTime: Math.floor(Date.now() / 1000), amr: ["fed"], idp: f.providerId,
+    };
+    const codes = await issueMany(count, () => issueCode(store, grant));
+    return Response.json({ codes, verifier: VERIFIER });
+  }
+
+  if (route === "POST /__bench/refresh-tokens") {
+    const count = countOf(url);
+    if (count instanceof Response) return count;
+    // A grant per token, as a code exchange records it (each under a fresh pseudo code hash).
+    const grants = new Grants(store, config.encryptionKey);
+    const input: GrantInput = {
+      projectId: f.projectId, clientId: f.clientId, userId: f.userId, scope: SCOPE, authTime: Math.floor(Date.now() / 1000),
+      amr: ["fed"], idp: f.providerId, codeChallenge: await s256(VERIFIER), refreshable: true,
+    };
+    const access = { jti: "bench", exp: Math.floor(Date.now() / 1000) + 3600 };
+    const issued = await issueMany(count, () => grants.record(input, crypto.randomUUID(), access, f.refreshTokenSeconds));
+    return Response.json({ tokens: issued.map((x) => x.refreshToken!) });
+  }
+
+  return new Response("not found", { status: 404 });
+}
+
+export default {
+  fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/__bench/")) return bench(request, env, url);
+    return worker.fetch(request, env, ctx);
+  },
+  scheduled: worker.scheduled,
+} satisfies ExportedHandler<Bindings>;

@@ -1,0 +1,180 @@
+/**
+ * What a redeemed authorization code issued: one grant record per code, keyed by an id derived from
+ * the code itself, so a replayed code finds what it issued without any other record (AS-3). The
+ * record holds the grant's refresh-token generation (AS-4) and its newest access token, which is
+ * deny-listed when the grant is revoked.
+ *
+ * A refresh token is `<projectId>.<userId>.<grantId>.<generation>.<mac>`, the MAC keyed by a key
+ * derived from FEDGATE_ENCRYPTION_KEY: nothing secret is stored, every token ever issued can be
+ * recognised, and a refresh reads the grant and its user together in one round trip. Presenting the
+ * current generation rotates it (compare-and-set: of concurrent uses exactly one wins); an older,
+ * genuine one is a replay and revokes the grant, except the generation rotated away in the last few
+ * seconds, which is the client racing itself.
+ */
+import { base64url } from "jose";
+import type { User } from "../identity/users";
+import { derivedHmacKey } from "../security/secrets";
+import * as keys from "../store/keys";
+import type { Store } from "../store/store";
+import { denyAccessToken } from "./deny-list";
+
+export interface GrantRecord {
+  id: string;
+  projectId: string;
+  clientId: string;
+  userId: string;
+  scope: string[];
+  authTime: number;
+  amr: string[];
+  idp: string;
+  /** The code's PKCE challenge: a replay of the code must prove it too before it revokes anything. */
+  codeChallenge: string;
+  /** Whether refresh tokens are issued for it. */
+  refreshable: boolean;
+  generation: number;
+  /** When the current generation was issued (ms). */
+  rotatedAt: number;
+  createdAt: number;
+  /** Absolute expiry (ms): rotation does not extend it. */
+  expiresAt: number;
+  /** The newest access token issued from the grant (`exp` in seconds). */
+  access: { jti: string; exp: number };
+  revoked?: { at: number; reason: "reuse" | "revocation" | "code_replay" | "user_disabled" };
+}
+
+export type GrantInput = Pick<GrantRecord, "projectId" | "clientId" | "userId" | "scope" | "authTime" | "amr" | "idp" | "codeChallenge" | "refreshable">;
+
+export type RotationFailure =
+  /** Not a refresh token Fedgate issued, or issued to another client. */
+  | "invalid"
+  | "expired"
+  | "revoked"
+  /** An old generation came back: the grant is now revoked. */
+  | "reused"
+  /** Another request rotated this generation at the same moment. */
+  | "concurrent";
+
+export type Rotation = { ok: true; token: string; grant: GrantRecord } | { ok: false; reason: RotationFailure; grant?: GrantRecord };
+
+const TOKEN = /^(prj_[a-z2-7]{16})\.(usr_[a-z2-7]{20})\.([a-z2-7]{26})\.(\d{1,9})\.([\w-]{43})$/;
+/** Revoked grants are remembered until their expiry, so late replays still count as reuse. */
+const MARGIN_MS = 60_000;
+/** A grant without refresh tokens lives as long as a replay of its code could matter. */
+const CODE_REPLAY_WINDOW_MS = 10 * 60_000;
+const CONCURRENCY_GRACE_MS = 5_000;
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** The grant id a code's hash names: 130 bits of SHA-256, lower-case base32. */
+export async function grantIdForCode(codeHash: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`grant:${codeHash}`)));
+  return [...digest.subarray(0, 26)].map((byte) => BASE32[byte & 31]).join("");
+}
+
+export class Grants {
+  constructor(
+    private readonly store: Store,
+    private readonly encryptionKey: Uint8Array,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async mac(payload: string): Promise<string> {
+    const key = await derivedHmacKey(this.encryptionKey, "fedgate refresh tokens v2");
+    return base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload))));
+  }
+
+  private async tokenFor(grant: GrantRecord): Promise<string> {
+    const payload = `${grant.projectId}.${grant.userId}.${grant.id}.${grant.generation}`;
+    return `${payload}.${await this.mac(payload)}`;
+  }
+
+  /** What a refresh token names, if Fedgate issued it; constant-time MAC check. */
+  private async parse(token: string): Promise<{ projectId: string; userId: string; grantId: string; generation: number } | null> {
+    const match = TOKEN.exec(token);
+    if (!match) return null;
+    const [, projectId, userId, grantId, generation, given] = match as unknown as [string, string, string, string, string, string];
+    const expected = base64url.decode(await this.mac(`${projectId}.${userId}.${grantId}.${generation}`));
+    const presented = base64url.decode(given);
+    if (expected.length !== presented.length || !crypto.subtle.timingSafeEqual(expected, presented)) return null;
+    return { projectId, userId, grantId, generation: Number(generation) };
+  }
+
+  private ttl(grant: GrantRecord): number {
+    return Math.max(grant.expiresAt - this.now(), 0) + MARGIN_MS;
+  }
+
+  /**
+   * Records what a code exchange issued (before any token leaves) and returns the first refresh
+   * token when the grant is refreshable.
+   */
+  async record(input: GrantInput, codeHash: string, access: GrantRecord["access"], refreshLifetimeS: number): Promise<{ grant: GrantRecord; refreshToken?: string }> {
+    const now = this.now();
+    const grant: GrantRecord = {
+      ...input, id: await grantIdForCode(codeHash), generation: 0, rotatedAt: now, createdAt: now, access,
+      expiresAt: now + (input.refreshable ? refreshLifetimeS * 1000 : Math.max(CODE_REPLAY_WINDOW_MS, access.exp * 1000 - now)),
+    };
+    const written = await this.store.set(keys.grant(grant.id), grant, { ttlMs: this.ttl(grant), ifAbsent: true });
+    if (!written.ok) throw new Error("grant already recorded for this code");
+    return input.refreshable ? { grant, refreshToken: await this.tokenFor(grant) } : { grant };
+  }
+
+  /**
+   * The refresh_token grant's rotation. `issue` runs on the live grant and user before anything
+   * changes; it may throw to refuse (scope, a disabled user) and otherwise mints the new access
+   * token, whose id the rotation records. Reads grant and user in one round trip, writes once.
+   */
+  async rotate(token: string, clientId: string, issue: (grant: GrantRecord, user: User | null) => Promise<GrantRecord["access"]>): Promise<Rotation> {
+    const named = await this.parse(token);
+    if (!named) return { ok: false, reason: "invalid" };
+    const [stored, user] = await this.store.getManyVersioned<GrantRecord | User>([keys.grant(named.grantId), keys.user(named.projectId, named.userId)]);
+    if (!stored) return { ok: false, reason: "invalid" };
+    const grant = stored.value as GrantRecord;
+    if (!grant.refreshable || grant.clientId !== clientId || grant.userId !== named.userId) return { ok: false, reason: "invalid" };
+    if (grant.revoked) return { ok: false, reason: "revoked", grant };
+    if (grant.expiresAt <= this.now()) return { ok: false, reason: "expired", grant };
+    if (named.generation === grant.generation - 1 && this.now() - grant.rotatedAt < CONCURRENCY_GRACE_MS) return { ok: false, reason: "concurrent", grant };
+    if (named.generation < grant.generation) {
+      await this.revoke(grant.id, "reuse");
+      return { ok: false, reason: "reused", grant };
+    }
+    if (named.generation > grant.generation) return { ok: false, reason: "invalid" };
+    const access = await issue(grant, (user?.value as User | undefined) ?? null);
+    const next: GrantRecord = { ...grant, generation: grant.generation + 1, rotatedAt: this.now(), access };
+    const written = await this.store.compareAndSet(keys.grant(grant.id), stored.version, next, { ttlMs: this.ttl(next) });
+    if (!written.ok) return { ok: false, reason: "concurrent", grant };
+    return { ok: true, token: await this.tokenFor(next), grant: next };
+  }
+
+  /** A code presented again after its redemption: revokes what it issued only if the same client proves the same verifier. */
+  async replayedCode(codeHash: string, clientId: string, proves: (codeChallenge: string) => Promise<boolean>): Promise<"revoked" | "unproven" | "unknown"> {
+    const grant = await this.store.get<GrantRecord>(keys.grant(await grantIdForCode(codeHash)));
+    if (!grant) return "unknown";
+    if (grant.clientId !== clientId || !(await proves(grant.codeChallenge))) return "unproven";
+    await this.revoke(grant.id, "code_replay");
+    return "revoked";
+  }
+
+  /** Revokes the grant a refresh token belongs to (RFC 7009); false if the token is not this client's. */
+  async revokeToken(token: string, clientId: string): Promise<boolean> {
+    const named = await this.parse(token);
+    if (!named) return false;
+    const grant = await this.store.get<GrantRecord>(keys.grant(named.grantId));
+    if (!grant || grant.clientId !== clientId) return false;
+    await this.revoke(grant.id, "revocation");
+    return true;
+  }
+
+  /** Marks a grant revoked (compare-and-set, so a concurrent rotation cannot undo it) and deny-lists its newest access token. */
+  async revoke(grantId: string, reason: NonNullable<GrantRecord["revoked"]>["reason"]): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const stored = await this.store.getVersioned<GrantRecord>(keys.grant(grantId));
+      if (!stored || stored.value.revoked) return;
+      const revoked: GrantRecord = { ...stored.value, revoked: { at: this.now(), reason } };
+      if ((await this.store.compareAndSet(keys.grant(grantId), stored.version, revoked, { ttlMs: this.ttl(revoked) })).ok) {
+        await denyAccessToken(this.store, revoked.access.jti, revoked.access.exp, revoked.clientId, this.now());
+        return;
+      }
+    }
+    throw new Error(`could not revoke grant ${grantId}`);
+  }
+}
