@@ -21,16 +21,10 @@ export interface AppEnv {
 }
 
 declare module "hono" {
-  interface ContextVariableMap {
+  /** Request-scoped values: the services, plus the request's id and logger. */
+  interface ContextVariableMap extends Services {
     requestId: string;
     log: Logger;
-    config: Config;
-    store: Store;
-    storeMeter: StoreMeter;
-    /** The store for work after the response (waitUntil), metered apart. */
-    backgroundStore: Store;
-    backgroundMeter: StoreMeter;
-    keys: SigningKeys;
   }
 }
 
@@ -39,6 +33,7 @@ export interface Services {
   config: Config;
   store: Store;
   storeMeter: StoreMeter;
+  /** The store for work after the response (waitUntil), metered apart. */
   backgroundStore: Store;
   backgroundMeter: StoreMeter;
   keys: SigningKeys;
