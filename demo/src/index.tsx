@@ -6,7 +6,7 @@
  *   GET  /callback  ← Fedgate's 303 with code, state, iss: exchange the code, keep the tokens in a sealed cookie
  *   GET  /          signed out: a "Sign in" button; signed in: the ID and access token claims
  *   POST /refresh   refresh_token grant; shows the new tokens
- *   POST /logout    forget the tokens, then Fedgate's end_session_endpoint when discovery lists one
+ *   POST /logout    forget the tokens, revoke the refresh token, then Fedgate's end_session_endpoint when discovery lists one
  */
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
@@ -157,6 +157,10 @@ app.post("/logout", async (c) => {
   clear(c, SESSION, "/");
   if (!env || !session) return c.redirect("/", 303);
   const config = await configuration(env);
+  // A signed-out app has no use for its refresh token: revoke it (RFC 7009) before leaving.
+  if (session.refresh_token && config.serverMetadata().revocation_endpoint) {
+    await client.tokenRevocation(config, session.refresh_token, { token_type_hint: "refresh_token" }).catch(() => undefined);
+  }
   if (!config.serverMetadata().end_session_endpoint) return c.redirect("/", 303);
   // RP-initiated logout: Fedgate ends its side and returns to the registered post-logout URI.
   const url = client.buildEndSessionUrl(config, { id_token_hint: session.id_token, post_logout_redirect_uri: `${env.APP_URL}/` });

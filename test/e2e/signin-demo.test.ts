@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe("the demo app", () => {
-  it("signs in through Fedgate and an emulated provider, shows the claims, refreshes and signs out", async () => {
+  it("signs in through Fedgate and an emulated provider, shows the claims, refreshes, revokes and signs out (openid-client, no special cases)", async () => {
     const { context, page, problems } = await openPage(browser);
     try {
       const { email, password } = PROVIDERS.cognito;
@@ -59,6 +59,8 @@ describe("the demo app", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("heading", { level: 1, name: "Welcome" }).waitFor();
       expect(page.url()).toBe(`${demo.url}/`);
+      // openid-client revoked the refresh token and ended the session: both on the record.
+      await expect.poll(() => setup.auditActions(), { timeout: 5_000 }).toEqual(expect.arrayContaining(["token.revoke", "session.logout"]));
       expect(problems.filter((problem) => problem.includes(brokerUrl) || problem.includes(demo.url))).toEqual([]);
     } finally {
       await context.close();

@@ -37,6 +37,8 @@ export interface SignInSetup {
   redirectUri: string;
   /** Registers another public client of the project; returns its id. */
   addClient(redirectUris: string[], postLogoutRedirectUris?: string[]): Promise<string>;
+  /** The project's audit log, newest first: its actions. */
+  auditActions(): Promise<string[]>;
   /** Closes the redirect catcher. */
   close(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function setUpSignIn(brokerUrl: string, adminToken: string, issuers
     clientId: await addClient([redirectUri]),
     redirectUri,
     addClient,
+    auditActions: async () => ((await call(key, "GET", `${project}/audit?limit=50`)).items as { action: string }[]).map((e) => e.action),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

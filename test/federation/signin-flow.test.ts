@@ -64,6 +64,28 @@ describe("federated sign-in over HTTP", () => {
     expect(flow.page?.text).toContain('role="alert"');
   });
 
+  it("offers the project's providers when it allows that, and signs in with the one chosen", async () => {
+    const f = await setupFederation("okta", { project: { signIn: { listProviders: true } } });
+    const { challenge } = await pkce();
+    const page = await (await call(authorizeUrl(f, challenge))).text();
+    expect(page).toContain('name="provider" value="okta"');
+    const requestId = page.match(/name="request" value="([a-z2-7]{26})"/)![1]!;
+    const chosen = await call("/auth/signin", {
+      method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ request: requestId, provider: "okta" }).toString(),
+    });
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.get("Location")).toContain("/okta/oauth2/default/v1/authorize?");
+    const forged = await call("/auth/signin", {
+      method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ request: requestId, provider: "someone-elses" }).toString(),
+    });
+    expect(forged.status).toBe(400);
+    // A project that does not list them offers none.
+    const closed = await setupFederation("okta");
+    expect(await (await call(authorizeUrl(closed, challenge))).text()).not.toContain('name="provider"');
+  });
+
   it("AS-2: an unknown client or unregistered redirect URI gets an error page, never a redirect", async () => {
     const f = await setupFederation("okta");
     const { challenge } = await pkce();
