@@ -23,7 +23,7 @@ export interface Config {
   /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
   serverTiming: boolean;
   /** Per-IP request limits (security/rate-limit.ts); null: off. */
-  rateLimits: { token: RateLimit | null; signIn: RateLimit | null };
+  rateLimits: { token: RateLimit | null; signIn: RateLimit | null; clientToken: RateLimit | null };
 }
 
 /** At most `limit` requests per `windowS` seconds. */
@@ -108,6 +108,10 @@ const variables = {
     hint: 'requests per window per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400, e.g. "300/60s" (default), or "off"',
     schema: z._default(rateLimitSchema(), { limit: 300, windowS: 60 }),
   },
+  RATE_LIMIT_CLIENT_TOKEN: {
+    hint: 'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s", e.g. "600/60s" (default), or "off"',
+    schema: z._default(rateLimitSchema(), { limit: 600, windowS: 60 }),
+  },
   RATE_LIMIT_SIGN_IN: {
     hint: 'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", e.g. "60/60s" (default), or "off"',
     schema: z._default(rateLimitSchema(), { limit: 60, windowS: 60 }),
@@ -161,7 +165,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
     logLevel: p.LOG_LEVEL,
     serverTiming: p.SERVER_TIMING === "on",
-    rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN },
+    rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN, clientToken: p.RATE_LIMIT_CLIENT_TOKEN },
   };
 }
 

@@ -19,6 +19,8 @@ export interface Operation {
   operatorOnly?: boolean;
   query?: z.ZodMiniObject;
   body?: z.ZodMiniType;
+  /** The body may be left out (an empty body counts as `{}`). */
+  bodyOptional?: boolean;
   /** Updates require `If-Match` with the resource's ETag. */
   ifMatch?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodMiniType }>;
@@ -89,7 +91,7 @@ export function openApiDocument(operations: readonly Operation[], info: { versio
       ...(op.operatorOnly ? { "x-fedgate-operator-only": true } : {}),
       parameters: [...pathParameters, ...queryParameters, ...headerParameters],
       ...(op.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: withoutDialect(inputSchemaOf(op.body)) } } } }
+        ? { requestBody: { required: !op.bodyOptional, content: { "application/json": { schema: withoutDialect(inputSchemaOf(op.body)) } } } }
         : {}),
       responses,
     };

@@ -51,6 +51,9 @@ export const TokenLifetimes = z.object({
   refreshTokenSeconds: z._default(Seconds(300, 31_536_000), 2_592_000),
 });
 
+/** Per-client token rate (SECURITY.md AB-1): token requests per minute per client. */
+export const RateLimits = z.strictObject({ tokenPerMinute: z.optional(z.int().check(z.gte(1), z.lte(100_000))) });
+
 // ---- projects
 const SignInOptions = z.object({
   listProviders: z._default(z.boolean().check(z.describe("Offer the project's providers on the sign-in page when an email's domain is unmapped.")), false),
@@ -59,10 +62,11 @@ export const ProjectCreate = z.strictObject({
   name: text(200),
   ipRules: z._default(IpRules, { allow: [], deny: [] }),
   signIn: z._default(SignInOptions, { listProviders: false }),
+  rateLimits: z.optional(RateLimits),
 });
-export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions) });
+export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions), rateLimits: z.optional(RateLimits) });
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
-export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), ...Timestamps });
+export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), rateLimits: z.optional(RateLimits), ...Timestamps });
 
 // ---- admin API keys
 export const ApiKeyCreate = z.strictObject({ name: text(200) });
@@ -74,6 +78,22 @@ export const ApiKeyCreated = z.object({
 export const ProjectCreated = z.object({ project: ProjectView, apiKey: ApiKeyCreated });
 
 // ---- clients
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
+/** A public key for private_key_jwt: RSA, EC P-256 or Ed25519, never a private or symmetric key. */
+const PublicJwk = z.looseObject({
+  kty: z.enum(["RSA", "EC", "OKP"]),
+  kid: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  alg: z.optional(z.enum(["RS256", "PS256", "ES256", "EdDSA", "Ed25519"])),
+  use: z.optional(z.literal("sig")),
+}).check(
+  z.refine((jwk) => PRIVATE_MEMBERS.every((member) => !(member in jwk)), "must be a public key: no private members (d, p, q, dp, dq, qi, oth, k)"),
+  z.refine((jwk) => jwk.kty !== "RSA" || (typeof jwk["n"] === "string" && typeof jwk["e"] === "string" && (jwk["n"] as string).length >= 342), "an RSA key needs n (2048 bits or more) and e"),
+  z.refine((jwk) => jwk.kty !== "EC" || (jwk["crv"] === "P-256" && typeof jwk["x"] === "string" && typeof jwk["y"] === "string"), "an EC key must be P-256 with x and y"),
+  z.refine((jwk) => jwk.kty !== "OKP" || (jwk["crv"] === "Ed25519" && typeof jwk["x"] === "string"), "an OKP key must be Ed25519 with x"),
+);
+export const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
+const Audience = z.string().check(z.minLength(1), z.maxLength(500), z.regex(/^\S+$/, "must not contain spaces"));
+
 const ClientFields = {
   name: text(200),
   redirectUris: RedirectUris,
@@ -94,6 +114,9 @@ export const ClientCreate = z.strictObject({
   tokenLifetimes: z._default(TokenLifetimes, { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 }),
   providerId: z._default(ClientFields.providerId, null),
   ipRules: z._default(IpRules, { allow: [], deny: [] }),
+  jwks: z.optional(Jwks),
+  audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
+  rateLimits: z.optional(RateLimits),
 });
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
@@ -104,12 +127,24 @@ export const ClientPatch = z.strictObject({
   tokenLifetimes: z.optional(TokenLifetimes),
   providerId: z.optional(ClientFields.providerId),
   ipRules: z.optional(IpRules),
+  jwks: z.optional(z.nullable(Jwks)),
+  audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
+  rateLimits: z.optional(RateLimits),
+});
+/** The optional body of a secret rotation. */
+export const SecretRotation = z.strictObject({
+  overlapSeconds: z._default(
+    z.int().check(z.gte(0), z.lte(604_800), z.describe("How long the previous secret keeps working (0 to 7 days); 0: it stops at once.")),
+    0,
+  ),
 });
 export const ClientView = z.object({
   id: z.string(), projectId: z.string(), name: z.string(), kind: z.enum(["public", "confidential"]),
   redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), grantTypes: z.array(z.enum(GRANT_TYPES)),
   scopes: z.array(z.string()), tokenLifetimes: TokenLifetimes, providerId: z.nullable(z.string()), ipRules: IpRules,
-  hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()), ...Timestamps,
+  hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
+  previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),
+  jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits), ...Timestamps,
 });
 export const ClientWithSecret = z.object({
   client: ClientView,

@@ -1,21 +1,48 @@
 /**
  * Client authentication at the token, revocation and introspection endpoints: `client_secret_basic`,
- * `client_secret_post`, and `none` for public clients (which prove themselves with PKCE instead).
- * One method per request; secrets checked in constant time against their HMAC (AS-7).
+ * `client_secret_post`, `private_key_jwt` (client-assertion.ts), and `none` for public clients
+ * (which prove themselves with PKCE instead). One method per request. A confidential client with
+ * registered keys (`jwks`) must use `private_key_jwt`; one without uses its secret, checked in
+ * constant time against its HMAC (AS-7), or during a rotation's overlap the previous one.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
+import { decodeJwt } from "jose";
 import type { Config } from "../config";
 import { OAuthError } from "../errors";
 import { findClient, type Client } from "../registry/clients";
 import { verifySecret } from "../security/secrets";
 import type { Store } from "../store/store";
+import { AssertionError, JWT_BEARER_ASSERTION, verifyClientAssertion } from "./client-assertion";
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
 
 export interface PresentedClient {
   method: ClientAuthMethod;
   clientId: string;
   secret?: string;
+  /** The signed client assertion, for `private_key_jwt`. */
+  assertion?: string;
+}
+
+/** The form parameters that authenticate a client, never passed on to a grant. */
+export const CLIENT_AUTH_PARAMETERS = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+
+/** `private_key_jwt`: the client id is the assertion's `sub` (checked against `iss` and the key later). */
+function presentedAssertion(params: URLSearchParams, authorization: string | undefined): PresentedClient {
+  const assertion = params.get("client_assertion");
+  if (authorization !== undefined || params.has("client_secret")) throw new OAuthError("invalid_request", "Use one client authentication method, not a client assertion and a secret.");
+  if (params.get("client_assertion_type") !== JWT_BEARER_ASSERTION) throw new OAuthError("invalid_client", `"client_assertion_type" must be ${JWT_BEARER_ASSERTION}.`, 401);
+  if (!assertion) throw new OAuthError("invalid_client", '"client_assertion" is required with "client_assertion_type".', 401);
+  let sub: unknown;
+  try {
+    sub = decodeJwt(assertion).sub;
+  } catch {
+    throw new OAuthError("invalid_client", '"client_assertion" is not a JWT.', 401);
+  }
+  if (typeof sub !== "string" || sub === "") throw new OAuthError("invalid_client", '"client_assertion" has no "sub".', 401);
+  const bodyId = params.get("client_id");
+  if (bodyId !== null && bodyId !== sub) throw new OAuthError("invalid_request", 'client_id differs from the client assertion\'s "sub".');
+  return { method: "private_key_jwt", clientId: sub, assertion };
 }
 
 const BASIC_CHALLENGE = { "WWW-Authenticate": 'Basic realm="fedgate", charset="UTF-8"' };
@@ -31,6 +58,7 @@ function formDecode(text: string): string {
 
 /** How the request authenticates its client; refuses ambiguity (two methods, two client ids). */
 export function presentedClient(authorization: string | undefined, params: URLSearchParams): PresentedClient {
+  if (params.has("client_assertion") || params.has("client_assertion_type")) return presentedAssertion(params, authorization);
   const bodyId = params.get("client_id") ?? undefined;
   const bodySecret = params.get("client_secret") ?? undefined;
   const basic = authorization?.match(/^Basic ([A-Za-z0-9+/]+={0,2})$/i);
@@ -65,7 +93,28 @@ export async function authenticateClient(store: Store, config: Config, presented
     if (presented.method !== "none") throw refuse("a public client presented a secret");
     return client;
   }
-  if (presented.secret === undefined || client.secretHash === undefined) throw refuse("a confidential client presented no secret");
-  if (!(await verifySecret(config.encryptionKey, presented.secret, client.secretHash))) throw refuse("wrong client secret");
+  if (client.jwks) {
+    if (presented.method !== "private_key_jwt") throw refuse("a client with registered keys did not use private_key_jwt");
+    try {
+      await verifyClientAssertion(store, config, client, presented.assertion!);
+    } catch (error) {
+      if (error instanceof AssertionError) throw refuse(`client assertion: ${error.code}`);
+      throw error;
+    }
+    return client;
+  }
+  if (presented.method === "private_key_jwt") throw refuse("client assertion: no keys registered");
+  if (presented.secret === undefined) throw refuse("a confidential client presented no secret");
+  if (!(await secretMatches(config, client, presented.secret))) throw refuse("wrong client secret");
   return client;
+}
+
+/** Whether `secret` is the client's current secret, or its previous one within the rotation overlap (AS-7). */
+export async function secretMatches(config: Config, client: Client, secret: string, now = Date.now()): Promise<boolean> {
+  const previous = client.previousSecret;
+  const [current, old] = await Promise.all([
+    client.secretHash === undefined ? false : verifySecret(config.encryptionKey, secret, client.secretHash),
+    previous && Date.parse(previous.expiresAt) > now ? verifySecret(config.encryptionKey, secret, previous.hash) : false,
+  ]);
+  return current || old;
 }

@@ -2,29 +2,42 @@
  * The token endpoint (RFC 6749 §3.2): a form-encoded POST, each parameter at most once, the client
  * authenticated, the grant on the client's list, dispatched from a map; only the grant's own
  * parameters reach it. Responses and errors carry `Cache-Control: no-store` (AS-11). Requests are
- * rate limited per IP before anything is read (AB-1); the project's and the client's IP rules apply
- * once the client is authenticated (AB-2).
+ * rate limited per IP before anything is read, and per client once it is authenticated (AB-1); the
+ * project's and the client's IP rules apply once the client is authenticated (AB-2).
+ * Refused client_credentials requests are audited with the reason (`token.refuse`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
-import { OAuthError } from "../errors";
+import { OAuthError, Problem } from "../errors";
+import { findClient } from "../registry/clients";
+import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
-import { rateLimit } from "../security/rate-limit";
-import { authenticateClient, presentedClient } from "./client-auth";
+import { clientTokenPolicy, countRequest, rateLimit } from "../security/rate-limit";
+import { authenticateClient, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
 import { formParameters } from "./form";
 import { authorizationCodeGrant } from "./grants/authorization-code";
+import { clientCredentialsGrant } from "./grants/client-credentials";
 import type { Grant } from "./grants/grant";
 import { refreshTokenGrant } from "./grants/refresh-token";
 
-const grants: ReadonlyMap<string, Grant> = new Map([authorizationCodeGrant, refreshTokenGrant].map((grant) => [grant.grantType, grant]));
+const grants: ReadonlyMap<string, Grant> = new Map(
+  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant].map((grant) => [grant.grantType, grant]),
+);
 
 /** The grant types this deployment serves, for discovery. */
 export const supportedGrantTypes = (): string[] => [...grants.keys()];
 
-const CLIENT_AUTH_PARAMETERS = ["client_id", "client_secret"];
+/** Audits a refused client_credentials request of a known client, with the internal reason. */
+async function auditRefusal(c: Context<AppEnv>, clientId: string, error: unknown): Promise<void> {
+  if (!(error instanceof OAuthError || error instanceof Problem) || (error as { audited?: boolean }).audited) return;
+  const client = await findClient(c.var.store, clientId).catch(() => null);
+  if (!client) return;
+  const reason = error instanceof OAuthError ? `${error.error}: ${error.detail ?? error.description}` : `${error.status}: ${error.detail ?? error.title}`;
+  auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId }, action: "token.refuse", target: { type: "client", id: clientId }, outcome: "failure", reason });
+}
 
 export const token = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
@@ -35,18 +48,26 @@ export const token = new Hono<AppEnv>()
     const grant = grants.get(grantType);
     if (!grant) throw new OAuthError("unsupported_grant_type", `Grant type "${grantType}" is not supported.`);
 
-    const client = await authenticateClient(c.var.store, c.var.config, presentedClient(c.req.header("Authorization"), params));
-    const refusedBy = await ipRefusal(c, client);
-    if (refusedBy) {
-      auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });
-      // `access_denied` (denied by policy), not `invalid_client` (its credentials are fine) nor
-      // `unauthorized_client` (about grant types): what a client's operator should go and check.
-      throw new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, { detail: `${refusedBy} IP rules` });
+    const presented = presentedClient(c.req.header("Authorization"), params);
+    try {
+      const client = await authenticateClient(c.var.store, c.var.config, presented);
+      const refusedBy = await ipRefusal(c, client);
+      if (refusedBy) {
+        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });
+        // `access_denied` (denied by policy), not `invalid_client` (its credentials are fine) nor
+        // `unauthorized_client` (about grant types): what a client's operator should go and check.
+        throw Object.assign(new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, { detail: `${refusedBy} IP rules` }), { audited: true });
+      }
+      if (!client.grantTypes.includes(grant.grantType)) {
+        throw new OAuthError("unauthorized_client", `This client may not use the ${grant.grantType} grant.`);
+      }
+      const policy = clientTokenPolicy(c.var.config, client, await findProject(c.var.store, client.projectId));
+      if (policy) await countRequest(c, "token-client", client.id, policy);
+      const own = new Map([...params].filter(([name]) => grant.parameters.includes(name) && !CLIENT_AUTH_PARAMETERS.includes(name)));
+      const response = await grant.handler({ c, client, params: own });
+      return c.json(response, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+    } catch (error) {
+      if (grant.grantType === "client_credentials") await auditRefusal(c, presented.clientId, error);
+      throw error;
     }
-    if (!client.grantTypes.includes(grant.grantType)) {
-      throw new OAuthError("unauthorized_client", `This client may not use the ${grant.grantType} grant.`);
-    }
-    const own = new Map([...params].filter(([name]) => grant.parameters.includes(name) && !CLIENT_AUTH_PARAMETERS.includes(name)));
-    const response = await grant.handler({ c, client, params: own });
-    return c.json(response, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
   });

@@ -2,6 +2,7 @@
  * Client applications. `findClient` is the hot-path lookup: the project is read off the client id,
  * so it is one store read, then an isolate-cache hit for CLIENT_CACHE_TTL_MS.
  */
+import type { JWK } from "jose";
 import { IsolateCache } from "../cache";
 import { projectOfClient } from "../ids";
 import type { IpRules } from "../security/ip-rules";
@@ -30,6 +31,17 @@ export interface Client {
   /** HMAC of the current secret (security/secrets.ts); confidential clients only. */
   secretHash?: string;
   secretRotatedAt?: string;
+  /** The secret before the last rotation, still accepted until `expiresAt` (ISO time). */
+  previousSecret?: { hash: string; expiresAt: string };
+  /**
+   * Public keys for `private_key_jwt` (RFC 7523 §2.2). A client with keys authenticates only with
+   * an assertion signed by one of them: its secret, if any, is not accepted.
+   */
+  jwks?: { keys: JWK[] };
+  /** What `resource`/`audience` may name in a client_credentials request (the token's `aud`). */
+  audiences?: string[];
+  /** Overrides the project's (and the deployment's) per-client token rate. */
+  rateLimits?: { tokenPerMinute?: number };
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   grantTypes: GrantType[];

@@ -10,6 +10,8 @@ export interface Project {
   ipRules: IpRules;
   /** Sign-in page options; `listProviders`: offer the project's providers when the email's domain is unmapped. */
   signIn?: { listProviders: boolean };
+  /** Per-client token rate for the project's clients (a client's own setting wins). */
+  rateLimits?: { tokenPerMinute?: number };
   createdAt: string;
   updatedAt: string;
 }

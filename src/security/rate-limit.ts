@@ -17,6 +17,8 @@ import ipaddr from "ipaddr.js";
 import type { Config, RateLimit } from "../config";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import type { Client } from "../registry/clients";
+import type { Project } from "../registry/projects";
 import * as keys from "../store/keys";
 
 export interface RateLimitOptions {
@@ -54,17 +56,29 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   const key = options.key ?? clientIpBucket;
   return async (c, next) => {
     const policy = typeof limits === "function" ? limits(c.var.config) : limits;
-    if (policy) {
-      const window = await c.var.store.increment(keys.rateWindow(options.name, key(c)), policy.windowS * 1000);
-      if (window.count > policy.limit) {
-        const retryAfterS = Math.max(1, Math.ceil(window.resetInMs / 1000));
-        throw new Problem(429, "Too Many Requests", {
-          description: `Too many requests; try again in ${retryAfterS} s.`,
-          detail: `rate limit ${options.name}: ${window.count} > ${policy.limit} per ${policy.windowS} s`,
-          headers: { "Retry-After": String(retryAfterS) },
-        });
-      }
-    }
+    if (policy) await countRequest(c, options.name, key(c), policy);
     await next();
   };
+}
+
+/** Counts one request against `bucket` under `name`; 429 with `Retry-After` once over `policy`. */
+export async function countRequest(c: Context<AppEnv>, name: string, bucket: string, policy: RateLimit): Promise<void> {
+  const window = await c.var.store.increment(keys.rateWindow(name, bucket), policy.windowS * 1000);
+  if (window.count > policy.limit) {
+    const retryAfterS = Math.max(1, Math.ceil(window.resetInMs / 1000));
+    throw new Problem(429, "Too Many Requests", {
+      description: `Too many requests; try again in ${retryAfterS} s.`,
+      detail: `rate limit ${name}: ${window.count} > ${policy.limit} per ${policy.windowS} s`,
+      headers: { "Retry-After": String(retryAfterS) },
+    });
+  }
+}
+
+/**
+ * The token rate of an authenticated client (issue 6 item 4): its own `tokenPerMinute`, else its
+ * project's, else the deployment's RATE_LIMIT_CLIENT_TOKEN (null: off).
+ */
+export function clientTokenPolicy(config: Config, client: Client, project: Project | null): RateLimit | null {
+  const perMinute = client.rateLimits?.tokenPerMinute ?? project?.rateLimits?.tokenPerMinute;
+  return perMinute === undefined ? config.rateLimits.clientToken : { limit: perMinute, windowS: 60 };
 }

@@ -52,5 +52,10 @@ export const upstreamTransaction = (state: string): string => `upstream-tx:${sta
  * as is: unlike a code it is no credential (it names a token, it cannot stand in for one).
  */
 export const revokedAccessToken = (jti: string): string => `at-revoked:${jti}`;
+/**
+ * A used `private_key_jwt` client assertion (oauth/client-auth.ts), by client and the SHA-256 of its
+ * `jti`: `{ at }`, until the assertion's `exp`, written if absent (single use).
+ */
+export const clientAssertion = (clientId: string, jtiHash: string): string => `client-assertion:${clientId}:${jtiHash}`;
 /** A rate-limit window (security/rate-limit.ts): the store's fixed-window counter, per limit and bucket. */
 export const rateWindow = (name: string, bucket: string): string => `rate:${name}:${bucket}`;

@@ -16,13 +16,14 @@ import { notFound } from "../auth";
 import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
 import type { Operation } from "../openapi";
-import { ClientCreate, ClientPatch, ClientView, ClientWithSecret, Page } from "../schemas";
+import { ClientCreate, ClientPatch, ClientView, ClientWithSecret, Page, SecretRotation } from "../schemas";
 import { canonicalRules, changedMeanwhile } from "./projects";
 import { projectInPath } from "./scope";
 
-/** What the API shows of a client: everything but the secret's hash. */
-export function clientView({ secretHash, ...client }: Client): z.output<typeof ClientView> {
-  return { ...client, hasSecret: secretHash !== undefined };
+/** What the API shows of a client: everything but the secrets' hashes. */
+export function clientView({ secretHash, previousSecret, ...client }: Client): z.output<typeof ClientView> {
+  // The keys were validated by `Jwks` when registered; jose's JWK type is only looser.
+  return { ...client, hasSecret: secretHash !== undefined, ...(previousSecret ? { previousSecretExpiresAt: previousSecret.expiresAt } : {}) } as z.output<typeof ClientView>;
 }
 
 const invalid = (description: string) => new Problem(400, "Bad Request", { description });
@@ -31,6 +32,7 @@ const invalid = (description: string) => new Problem(400, "Bad Request", { descr
 async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
   const grants = new Set(client.grantTypes);
   if (client.kind === "public" && grants.has("client_credentials")) throw invalid("A public client cannot use client_credentials: it has no secret.");
+  if (client.kind === "public" && client.jwks) throw invalid('"jwks": a public client does not authenticate.');
   if (grants.has("authorization_code") && client.redirectUris.length === 0) throw invalid('"redirectUris": the authorization_code grant needs at least one.');
   if (grants.has("refresh_token") && !grants.has("authorization_code") && !grants.has("urn:ietf:params:oauth:grant-type:token-exchange")) {
     throw invalid('"grantTypes": refresh_token needs authorization_code or token exchange to obtain a first token.');
@@ -114,6 +116,7 @@ export const clientOperations: Operation[] = [
         ...(patch.ipRules ? { ipRules: canonicalRules(patch.ipRules) } : {}),
         updatedAt: now(),
       };
+      if (patch.jwks === null) delete next.jwks; // null removes the keys: back to the secret
       await checkClient(c, next);
       const written = await c.var.store.compareAndSet(keys.client(next.projectId, next.id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
@@ -125,18 +128,24 @@ export const clientOperations: Operation[] = [
   {
     method: "post", path: "/projects/{projectId}/clients/{clientId}/secret", tag: "Clients",
     summary: "Rotate a confidential client's secret",
-    description: "Returns the new secret, once. The old secret stops working at once.",
+    description: "Returns the new secret, once. The old secret stops working at once, or after `overlapSeconds`.",
+    body: SecretRotation, bodyOptional: true,
     responses: { 200: { description: "The client and its new secret", schema: ClientWithSecret } },
     handler: async (c) => {
       const stored = await storedClient(c);
       if (stored.value.kind !== "confidential") throw new Problem(409, "Conflict", { description: "A public client has no secret." });
+      const { overlapSeconds } = await jsonBody(c, SecretRotation);
       const secret = generateSecret();
       const at = now();
-      const next: Client = { ...stored.value, secretHash: await hashSecret(c.var.config.encryptionKey, secret), secretRotatedAt: at, updatedAt: at };
+      const { previousSecret: _, ...current } = stored.value;
+      const next: Client = {
+        ...current, secretHash: await hashSecret(c.var.config.encryptionKey, secret), secretRotatedAt: at, updatedAt: at,
+        ...(overlapSeconds > 0 && current.secretHash ? { previousSecret: { hash: current.secretHash, expiresAt: new Date(Date.parse(at) + overlapSeconds * 1000).toISOString() } } : {}),
+      };
       const written = await c.var.store.compareAndSet(keys.client(next.projectId, next.id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
       forgetClient(next.id);
-      await audit(c, { projectId: next.projectId, action: "client.secret.rotate", target: { type: "client", id: next.id } });
+      await audit(c, { projectId: next.projectId, action: "client.secret.rotate", target: { type: "client", id: next.id }, after: { overlapSeconds } });
       return withEtag(c, { client: clientView(next), clientSecret: secret }, written.version);
     },
   },

@@ -1,0 +1,58 @@
+/**
+ * Token introspection (RFC 7662, SECURITY.md AS-10) for resource servers that prefer asking to
+ * verifying JWTs. The caller authenticates as a client of the project (any method of
+ * client-auth.ts but `none`: public clients cannot introspect). Only Fedgate access tokens of the
+ * caller's own project can be active: verified locally against Fedgate's keys (signature, issuer,
+ * type, expiry), then checked against the deny-list (one store read). Anything else, including
+ * refresh tokens (they are for the client that holds them, never for a resource server), a token
+ * of another project, or garbage, is `{"active": false}`, as is any inactive token (§2.2).
+ * `token_type_hint` is accepted and not needed.
+ * @see https://www.rfc-editor.org/rfc/rfc7662
+ */
+import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
+import type { AppEnv } from "../context";
+import { OAuthError } from "../errors";
+import type { Client } from "../registry/clients";
+import { StoreError } from "../store/store";
+import { accessTokenDenied } from "../tokens/deny-list";
+import { verifyAccessToken } from "../tokens/verify";
+import { authenticateClient, presentedClient } from "./client-auth";
+import { formParameters } from "./form";
+
+/** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
+async function introspection(c: Context<AppEnv>, client: Client, token: string): Promise<Record<string, unknown>> {
+  const { store, config, keys } = c.var;
+  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
+    if (error instanceof StoreError) throw error;
+    return null; // forged, expired, a refresh token, or not a token at all
+  });
+  if (!claims || claims.project !== client.projectId) return { active: false };
+  if (await accessTokenDenied(store, claims.jti)) return { active: false };
+  return {
+    active: true,
+    scope: claims.scope,
+    client_id: claims.client_id,
+    sub: claims.sub,
+    exp: claims.exp,
+    iat: claims.iat,
+    iss: claims.iss,
+    aud: claims.aud,
+    jti: claims.jti,
+    token_type: "Bearer",
+    project: claims.project,
+    ...(typeof claims["gty"] === "string" ? { gty: claims["gty"] } : {}),
+  };
+}
+
+export const introspect = new Hono<AppEnv>()
+  .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
+  .post("/", async (c) => {
+    const params = await formParameters(c.req.raw);
+    const presented = presentedClient(c.req.header("Authorization"), params);
+    if (presented.method === "none") throw new OAuthError("invalid_client", "Introspection requires client authentication.", 401, { detail: "public client" });
+    const client = await authenticateClient(c.var.store, c.var.config, presented);
+    const token = params.get("token");
+    if (!token) throw new OAuthError("invalid_request", '"token" is required.');
+    return c.json(await introspection(c, client, token), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+  });
