@@ -15,6 +15,7 @@ import { Sealer } from "../security/encryption";
 import { upstreamConfiguration } from "./upstream";
 import { getPendingAuthorization, type PendingAuthorization } from "../oauth/authorization-request";
 import type { Client } from "../registry/clients";
+import { formText } from "../oauth/form";
 import { rateLimit } from "../security/rate-limit";
 import { startUpstreamLogin } from "./login";
 
@@ -94,7 +95,7 @@ export async function continueSignIn(c: Context<AppEnv>, client: Client, request
 
 /** `POST /auth/signin`: the sign-in form's email (or chosen provider) for a pending request. */
 export const signIn = new Hono<AppEnv>().post("/signin", rateLimit({ name: "sign-in", limits: (config) => config.rateLimits.signIn }), async (c) => {
-  const form = new URLSearchParams(await c.req.text());
+  const form = new URLSearchParams(await formText(c.req.raw));
   const request = await getPendingAuthorization(c.var.store, form.get("request") ?? "");
   if (!request) {
     return showError(c, { title: "Sign-in expired", message: "This sign-in took too long or was already used. Go back to the application and start again.", status: 400 });

@@ -24,7 +24,7 @@ import { StoreError } from "../store/store";
 import { Grants } from "../tokens/grants";
 import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
 import { errorPage, signedOutPage } from "../ui";
-import { isForm, repeatedParameter } from "./form";
+import { formText, isForm, repeatedParameter } from "./form";
 
 /** Input that makes the logout request invalid: shown on an error page, nothing done. */
 class LogoutError extends Error {
@@ -34,7 +34,7 @@ class LogoutError extends Error {
 async function logoutParameters(c: Context<AppEnv>): Promise<URLSearchParams> {
   let params: URLSearchParams;
   if (c.req.method === "GET") params = new URL(c.req.url).searchParams;
-  else if (isForm(c.req.raw)) params = new URLSearchParams(await c.req.raw.text());
+  else if (isForm(c.req.raw)) params = new URLSearchParams(await formText(c.req.raw));
   else throw new LogoutError("Send the sign-out request as a form (application/x-www-form-urlencoded).");
   const repeated = repeatedParameter(params);
   if (repeated !== undefined) throw new LogoutError(`The parameter "${repeated}" is repeated.`);
