@@ -58,15 +58,28 @@ export const RateLimits = z.strictObject({ tokenPerMinute: z.optional(z.int().ch
 const SignInOptions = z.object({
   listProviders: z._default(z.boolean().check(z.describe("Offer the project's providers on the sign-in page when an email's domain is unmapped.")), false),
 });
+const TokenExchangeOptions = z.object({
+  allowPublicClients: z._default(
+    z.boolean().check(z.describe("Let public clients (no secret, e.g. a browser app) exchange upstream tokens (RFC 8693).")),
+    false,
+  ),
+});
 export const ProjectCreate = z.strictObject({
   name: text(200),
   ipRules: z._default(IpRules, { allow: [], deny: [] }),
   signIn: z._default(SignInOptions, { listProviders: false }),
+  tokenExchange: z._default(TokenExchangeOptions, { allowPublicClients: false }),
   rateLimits: z.optional(RateLimits),
 });
-export const ProjectPatch = z.strictObject({ name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions), rateLimits: z.optional(RateLimits) });
+export const ProjectPatch = z.strictObject({
+  name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions),
+  tokenExchange: z.optional(TokenExchangeOptions), rateLimits: z.optional(RateLimits),
+});
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
-export const ProjectView = z.object({ id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), rateLimits: z.optional(RateLimits), ...Timestamps });
+export const ProjectView = z.object({
+  id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), tokenExchange: z.optional(TokenExchangeOptions),
+  rateLimits: z.optional(RateLimits), ...Timestamps,
+});
 
 // ---- admin API keys
 export const ApiKeyCreate = z.strictObject({ name: text(200) });
@@ -163,6 +176,7 @@ const Exchange = z.object({
   audiences: z._default(z.array(text(500)).check(z.maxLength(50)), []),
   clientIds: z._default(z.array(text(500)).check(z.maxLength(50)), []),
   acceptOpaqueTokens: z._default(z.boolean(), false),
+  maxTokenAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(604_800))),
 });
 export const ProviderCreate = z.strictObject({
   id: z.optional(

@@ -13,6 +13,8 @@ export interface TokenResponse {
   token_type: "Bearer";
   expires_in: number;
   scope: string;
+  /** RFC 8693 §2.2.1: what a token exchange issued. */
+  issued_token_type?: string;
   id_token?: string;
   refresh_token?: string;
 }

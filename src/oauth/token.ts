@@ -4,7 +4,8 @@
  * parameters reach it. Responses and errors carry `Cache-Control: no-store` (AS-11). Requests are
  * rate limited per IP before anything is read, and per client once it is authenticated (AB-1); the
  * project's and the client's IP rules apply once the client is authenticated (AB-2).
- * Refused client_credentials requests are audited with the reason (`token.refuse`).
+ * Refused client_credentials and token-exchange requests are audited with the reason (`token.refuse`,
+ * or the exchange's own `token.exchange` failures).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 import { Hono, type Context } from "hono";
@@ -22,21 +23,24 @@ import { authorizationCodeGrant } from "./grants/authorization-code";
 import { clientCredentialsGrant } from "./grants/client-credentials";
 import type { Grant } from "./grants/grant";
 import { refreshTokenGrant } from "./grants/refresh-token";
+import { tokenExchangeGrant } from "./grants/token-exchange";
 
 const grants: ReadonlyMap<string, Grant> = new Map(
-  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant].map((grant) => [grant.grantType, grant]),
+  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, tokenExchangeGrant].map((grant) => [grant.grantType, grant]),
 );
+/** Grants without a person signing in: their refusals are audited (AD-4, issue 6 item 5). */
+const AUDITED_REFUSALS: ReadonlySet<string> = new Set([clientCredentialsGrant.grantType, tokenExchangeGrant.grantType]);
 
 /** The grant types this deployment serves, for discovery. */
 export const supportedGrantTypes = (): string[] => [...grants.keys()];
 
 /** Audits a refused client_credentials request of a known client, with the internal reason. */
-async function auditRefusal(c: Context<AppEnv>, clientId: string, error: unknown): Promise<void> {
+async function auditRefusal(c: Context<AppEnv>, clientId: string, grantType: string, error: unknown): Promise<void> {
   if (!(error instanceof OAuthError || error instanceof Problem) || (error as { audited?: boolean }).audited) return;
   const client = await findClient(c.var.store, clientId).catch(() => null);
   if (!client) return;
   const reason = error instanceof OAuthError ? `${error.error}: ${error.detail ?? error.description}` : `${error.status}: ${error.detail ?? error.title}`;
-  auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId }, action: "token.refuse", target: { type: "client", id: clientId }, outcome: "failure", reason });
+  auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId }, action: "token.refuse", target: { type: "client", id: clientId }, outcome: "failure", reason, after: { grant: grantType } });
 }
 
 export const token = new Hono<AppEnv>()
@@ -67,7 +71,7 @@ export const token = new Hono<AppEnv>()
       const response = await grant.handler({ c, client, params: own });
       return c.json(response, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
     } catch (error) {
-      if (grant.grantType === "client_credentials") await auditRefusal(c, presented.clientId, error);
+      if (AUDITED_REFUSALS.has(grant.grantType)) await auditRefusal(c, presented.clientId, grant.grantType, error);
       throw error;
     }
   });

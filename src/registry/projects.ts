@@ -10,6 +10,8 @@ export interface Project {
   ipRules: IpRules;
   /** Sign-in page options; `listProviders`: offer the project's providers when the email's domain is unmapped. */
   signIn?: { listProviders: boolean };
+  /** RFC 8693 token exchange; `allowPublicClients`: public clients may exchange (default: confidential only). */
+  tokenExchange?: { allowPublicClients: boolean };
   /** Per-client token rate for the project's clients (a client's own setting wins). */
   rateLimits?: { tokenPerMinute?: number };
   createdAt: string;

@@ -1,4 +1,5 @@
 /** Upstream identity providers a project trusts. Their client secrets are sealed at rest (AD-2). */
+import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
@@ -20,7 +21,16 @@ export interface Provider {
   /** Create a platform user on first sign-in; otherwise only pre-provisioned users may sign in. */
   createUsers: boolean;
   /** What this provider's tokens may be exchanged for (RFC 8693, issue 6). */
-  exchange: { audiences: string[]; clientIds: string[]; acceptOpaqueTokens: boolean };
+  exchange: {
+    /** Access-token audiences (APIs) accepted; Auth0 `aud`, Okta custom-AS `aud`, RFC 9068 `aud`. */
+    audiences: string[];
+    /** Upstream clients whose tokens are accepted: ID-token `aud`/`azp`, Okta `cid`, Cognito `client_id`, Google `aud`/`azp`. */
+    clientIds: string[];
+    /** Check tokens Fedgate cannot verify locally at the provider (userinfo, introspection, tokeninfo). */
+    acceptOpaqueTokens: boolean;
+    /** Refuse subject tokens issued (`iat`) longer ago than this (RP-9); absent: `exp` alone decides. */
+    maxTokenAgeSeconds?: number;
+  };
   createdAt: string;
   updatedAt: string;
 }
@@ -29,4 +39,31 @@ export const sealContext = (providerId: string): string => `provider-secret:${pr
 
 export function getProvider(store: Store, projectId: string, providerId: string): Promise<Provider | null> {
   return store.get<Provider>(keys.provider(projectId, providerId));
+}
+
+const PROVIDERS_CACHE_TTL_MS = 30_000;
+/** Bounds one project's provider list (the admin API does not limit how many a project adds). */
+const MAX_PROVIDERS = 500;
+const cache = new IsolateCache<Provider[]>(PROVIDERS_CACHE_TTL_MS, 1_000);
+
+/**
+ * The project's providers, for token exchange (which provider issued a token): one partition scan,
+ * then an isolate-cache hit for PROVIDERS_CACHE_TTL_MS.
+ */
+export function findProjectProviders(store: Store, projectId: string): Promise<Provider[]> {
+  return cache.get(projectId, async () => {
+    const providers: Provider[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.scan<Provider>(keys.providersPrefix(projectId), { limit: 100, ...(cursor ? { cursor } : {}) });
+      providers.push(...page.items.map((item) => item.value));
+      cursor = page.cursor;
+    } while (cursor && providers.length < MAX_PROVIDERS);
+    return providers;
+  });
+}
+
+/** Forgets a project's changed providers in this isolate (others follow within the TTL). */
+export function forgetProjectProviders(projectId: string): void {
+  cache.delete(projectId);
 }

@@ -57,5 +57,16 @@ export const revokedAccessToken = (jti: string): string => `at-revoked:${jti}`;
  * `jti`: `{ at }`, until the assertion's `exp`, written if absent (single use).
  */
 export const clientAssertion = (clientId: string, jtiHash: string): string => `client-assertion:${clientId}:${jtiHash}`;
+/**
+ * What an upstream provider said about an opaque subject token (token exchange), by project and the
+ * SHA-256 of the token, never the token: `ExchangeVerdict`, up to 60 s when accepted, 30 s when refused.
+ */
+export const exchangeVerdict = (projectId: string, tokenHash: string): string => `exchange-verdict:${projectId}:${tokenHash}`;
+/**
+ * An upstream ID token already exchanged (SECURITY.md RP-9), by provider and the SHA-256 of its `jti`
+ * (of the token itself when it has none): `{ at }`, until the token's `exp`, written if absent.
+ */
+export const usedSubjectToken = (projectId: string, providerId: string, idHash: string): string =>
+  `subject-token:${projectId}:${providerId}:${idHash}`;
 /** A rate-limit window (security/rate-limit.ts): the store's fixed-window counter, per limit and bucket. */
 export const rateWindow = (name: string, bucket: string): string => `rate:${name}:${bucket}`;

@@ -27,8 +27,8 @@ export interface GrantRecord {
   authTime: number;
   amr: string[];
   idp: string;
-  /** The code's PKCE challenge: a replay of the code must prove it too before it revokes anything. */
-  codeChallenge: string;
+  /** The code's PKCE challenge: a replay of the code must prove it too before it revokes anything. Absent for exchanged grants. */
+  codeChallenge?: string;
   /** Whether refresh tokens are issued for it. */
   refreshable: boolean;
   generation: number;
@@ -149,7 +149,7 @@ export class Grants {
   async replayedCode(codeHash: string, clientId: string, proves: (codeChallenge: string) => Promise<boolean>): Promise<"revoked" | "unproven" | "unknown"> {
     const grant = await this.store.get<GrantRecord>(keys.grant(await grantIdForCode(codeHash)));
     if (!grant) return "unknown";
-    if (grant.clientId !== clientId || !(await proves(grant.codeChallenge))) return "unproven";
+    if (grant.clientId !== clientId || grant.codeChallenge === undefined || !(await proves(grant.codeChallenge))) return "unproven";
     await this.revoke(grant.id, "code_replay");
     return "revoked";
   }

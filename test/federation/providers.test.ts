@@ -126,7 +126,7 @@ describe("provider kinds: Auth0", () => {
   it("RP-6: accepts a JWT access token whose aud contains the configured API; opaque ones go to userinfo", () => {
     expect(check(access)).toEqual({ ok: true, value: { subject: auth0Id.sub } });
     expect(check({ ...access, aud: "https://api.fedgate.test" })).toMatchObject({ ok: true });
-    expect(providerKind("auth0").accessTokenRules(api).remote).toBe("userinfo");
+    expect(providerKind("auth0").accessTokenRules(api).remote?.via).toBe("userinfo");
   });
 
   it("RP-6: refuses another API's token, a client-credentials token, an unlisted azp, a token without sub", () => {
@@ -177,9 +177,21 @@ describe("provider kinds: Okta", () => {
 
   it("RP-6: a custom-AS access token with allowed aud and cid names the user by uid, not its login sub; the org AS's only by introspection", () => {
     expect(check(access)).toEqual({ ok: true, value: { subject: "00u1fedgate0olivia01" } });
-    expect(providerKind("okta").accessTokenRules(custom).remote).toBe("introspection");
+    expect(providerKind("okta").accessTokenRules(custom).remote?.via).toBe("introspection");
     // The org authorization server's access tokens are never verified locally, only introspected.
-    expect(providerKind("okta").accessTokenRules(org)).toEqual({ remote: "introspection" });
+    const orgRules = providerKind("okta").accessTokenRules(org);
+    expect(orgRules.jwt).toBeUndefined();
+    expect(orgRules.remote?.via).toBe("introspection");
+  });
+
+  it("RP-6: an introspection answer must be active, an access token of an allowed client, naming a user (uid)", () => {
+    const check = (answer: Claims) => providerKind("okta").accessTokenRules(org).remote!.check(answer, org);
+    const answer = { active: true, token_type: "Bearer", client_id: "okta-client", uid: oktaId.sub, sub: "olivia@okta.example", exp: NOW + 60 };
+    expect(check(answer)).toEqual({ ok: true, value: { subject: oktaId.sub, expiresAt: NOW + 60 } });
+    expect(check({ active: false })).toMatchObject({ ok: false, reason: "inactive" });
+    expect(check({ ...answer, token_type: "refresh_token" })).toMatchObject({ ok: false, reason: "wrong_token_use" });
+    expect(check({ ...answer, client_id: "other" })).toMatchObject({ ok: false, reason: "client_not_allowed" });
+    expect(check({ ...answer, uid: undefined })).toMatchObject({ ok: false, reason: "not_a_user_token" });
   });
 
   it("RP-6: refuses a wrong aud, an unlisted or missing cid, and a client-credentials token (no uid)", () => {
@@ -241,7 +253,17 @@ describe("provider kinds: Google", () => {
     expect(authority(identity)).toBe(false);
   });
 
-  it("RP-6: Google access tokens are opaque and judged at userinfo only", () => expect(kind.accessTokenRules(p)).toEqual({ remote: "userinfo" }));
+  it("RP-6: Google access tokens are opaque and judged at tokeninfo, which must name a client configured for exchange", () => {
+    const rules = kind.accessTokenRules(p);
+    expect(rules.jwt).toBeUndefined();
+    expect(rules.remote).toMatchObject({ via: "tokeninfo", endpoint: `${googleIssuer}/tokeninfo` });
+    expect(kind.accessTokenRules(provider("google", "https://accounts.google.com")).remote?.endpoint).toBe("https://oauth2.googleapis.com/tokeninfo");
+    const app = provider("google", googleIssuer, { exchange: { audiences: [], clientIds: ["app.apps.googleusercontent.com"], acceptOpaqueTokens: true } });
+    const answer = { aud: "app.apps.googleusercontent.com", azp: "app.apps.googleusercontent.com", sub: "109", exp: String(NOW + 60), email_verified: "true" };
+    expect(rules.remote!.check(answer, app)).toEqual({ ok: true, value: { subject: "109", expiresAt: NOW + 60 } });
+    expect(rules.remote!.check({ ...answer, aud: "other", azp: "other" }, app)).toMatchObject({ ok: false, reason: "client_not_allowed" });
+    expect(rules.remote!.check({ ...answer, sub: undefined }, app)).toMatchObject({ ok: false, reason: "missing_subject" });
+  });
 });
 
 describe("provider kinds: Cognito", () => {

@@ -42,7 +42,7 @@ export const projectOperations: Operation[] = [
       requireOperator(c);
       const input = await jsonBody(c, ProjectCreate);
       const at = now();
-      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), createdAt: at, updatedAt: at };
+      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), createdAt: at, updatedAt: at };
       await c.var.store.set(keys.project(project.id), project, { ifAbsent: true });
       await audit(c, { projectId: project.id, action: "project.create", target: { type: "project", id: project.id }, after: project });
       const apiKey = await createApiKey(c, project.id, "initial admin key");
@@ -86,6 +86,7 @@ export const projectOperations: Operation[] = [
         ...(patch.name === undefined ? {} : { name: patch.name }),
         ...(patch.ipRules === undefined ? {} : { ipRules: canonicalRules(patch.ipRules) }),
         ...(patch.signIn === undefined ? {} : { signIn: patch.signIn }),
+        ...(patch.tokenExchange === undefined ? {} : { tokenExchange: patch.tokenExchange }),
         ...(patch.rateLimits === undefined ? {} : { rateLimits: patch.rateLimits }),
         updatedAt: now(),
       };

@@ -10,7 +10,7 @@ import { checkIssuer } from "../../federation/discovery";
 import { newProviderId } from "../../ids";
 import type { Client } from "../../registry/clients";
 import type { DomainMapping } from "../../registry/domains";
-import { sealContext, type Provider } from "../../registry/providers";
+import { forgetProjectProviders, sealContext, type Provider } from "../../registry/providers";
 import { audit } from "../../security/audit";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
@@ -79,6 +79,7 @@ export const providerOperations: Operation[] = [
       };
       const written = await c.var.store.set(keys.provider(project.id, id), provider, { ifAbsent: true });
       if (!written.ok) throw new Problem(409, "Conflict", { description: `The project already has an identity provider "${id}".` });
+      forgetProjectProviders(project.id);
       await audit(c, { projectId: project.id, action: "provider.create", target: { type: "provider", id }, after: providerView(c, provider) });
       c.header("Location", `/admin/v1/projects/${project.id}/providers/${id}`);
       return withEtag(c, providerView(c, provider), written.version, 201);
@@ -120,6 +121,7 @@ export const providerOperations: Operation[] = [
       };
       const written = await c.var.store.compareAndSet(keys.provider(next.projectId, next.id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
+      forgetProjectProviders(next.projectId);
       await audit(c, {
         projectId: next.projectId, action: "provider.update", target: { type: "provider", id: next.id },
         before: providerView(c, stored.value), after: providerView(c, next),
@@ -136,6 +138,7 @@ export const providerOperations: Operation[] = [
       const references = await referencesTo(c, stored.value);
       if (references.length > 0) throw new Problem(409, "Conflict", { description: `Still used by ${references.join(", ")}.` });
       await c.var.store.delete(keys.provider(stored.value.projectId, stored.value.id));
+      forgetProjectProviders(stored.value.projectId);
       await audit(c, { projectId: stored.value.projectId, action: "provider.delete", target: { type: "provider", id: stored.value.id }, before: providerView(c, stored.value) });
       return c.body(null, 204);
     },

@@ -7,7 +7,7 @@
  * @see https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
  */
 import {
-  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
+  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
 } from "./provider";
 
 /** Client-credentials tokens name a client (`{client_id}@clients`), not a person. */
@@ -34,5 +34,5 @@ export const auth0: ProviderKind = {
   normalise: (idClaims, userinfo, provider) =>
     standardIdentity(idClaims, userinfo, provider, { groups: null, username: ["nickname", "preferred_username"] }),
   emailAuthority: () => null,
-  accessTokenRules: () => ({ jwt: { algorithms: ["RS256", "PS256"], check: checkAccessToken }, remote: "userinfo" }),
+  accessTokenRules: () => ({ jwt: { algorithms: ["RS256", "PS256"], check: checkAccessToken }, remote: USERINFO_CHECK }),
 };

@@ -1,6 +1,6 @@
 /**
  * Google: numeric subjects, `hd` (signed) only for Workspace accounts, opaque `ya29.` access tokens
- * judged at userinfo. Real ID tokens carry `iss` as `https://accounts.google.com` or, for some
+ * judged at tokeninfo. Real ID tokens carry `iss` as `https://accounts.google.com` or, for some
  * clients, `accounts.google.com` without a scheme; Google documents both. The broker accepts exactly
  * these two strings for a provider configured with the real issuer, and no other variant; the
  * identity always carries the configured issuer. A provider at any other issuer (the emulator) gets
@@ -15,10 +15,33 @@
  * @see https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
  */
 import { normaliseDomain } from "../../registry/domains";
-import { lacksEmailClaims, standardIdentity, stringOf, type ProviderKind } from "./provider";
+import { allowed, lacksEmailClaims, reject, secondsOf, standardIdentity, stringOf, type ProviderKind, type ProviderSettings, type RemoteCheck } from "./provider";
 
 export const GOOGLE_ISSUER = "https://accounts.google.com";
 const SCHEMELESS_GOOGLE_ISSUER = "accounts.google.com";
+
+/** Google's tokeninfo; a provider at another issuer (the emulator) serves it at `{issuer}/tokeninfo`. */
+const tokeninfoEndpoint = (provider: ProviderSettings): string =>
+  provider.issuer === GOOGLE_ISSUER ? "https://oauth2.googleapis.com/tokeninfo" : `${provider.issuer}/tokeninfo`;
+
+/**
+ * Opaque `ya29.` tokens at tokeninfo, which (unlike userinfo) names the client the token was issued
+ * to: `aud` or `azp` must be a client configured for exchange, or any app's Google token would do.
+ * @see https://developers.google.com/identity/sign-in/web/backend-auth#calling-the-tokeninfo-endpoint
+ */
+const tokeninfo = (provider: ProviderSettings): RemoteCheck => ({
+  via: "tokeninfo",
+  endpoint: tokeninfoEndpoint(provider),
+  check(answer, settings) {
+    if (!allowed(settings.exchange.clientIds, answer["aud"]) && !allowed(settings.exchange.clientIds, answer["azp"])) {
+      return reject("client_not_allowed", `aud ${JSON.stringify(answer["aud"])} / azp ${JSON.stringify(answer["azp"])} is not a client configured for exchange`);
+    }
+    const subject = answer["sub"];
+    if (typeof subject !== "string" || subject === "") return reject("missing_subject", "tokeninfo: no sub (the token lacks the openid or email scope)");
+    const expiresAt = secondsOf(answer["exp"]);
+    return { ok: true, value: { subject, ...(expiresAt === undefined ? {} : { expiresAt }) } };
+  },
+});
 
 export const google: ProviderKind = {
   kind: "google",
@@ -35,5 +58,5 @@ export const google: ProviderKind = {
   },
   emailAuthority: (identity, emailDomain) =>
     emailDomain === "gmail.com" || (identity.emailVerified && identity.hostedDomain !== null && identity.hostedDomain === emailDomain),
-  accessTokenRules: () => ({ remote: "userinfo" }),
+  accessTokenRules: (provider) => ({ remote: tokeninfo(provider) }),
 };

@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
 import {
-  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
+  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
 } from "./provider";
 
 const ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "EdDSA"] as const;
@@ -35,5 +35,5 @@ export const oidc: ProviderKind = {
   normalise: (idClaims, userinfo, provider) =>
     standardIdentity(idClaims, userinfo, provider, { groups: "groups", username: ["preferred_username"] }),
   emailAuthority: () => null,
-  accessTokenRules: () => ({ jwt: { algorithms: ALGORITHMS, check: checkAccessToken }, remote: "userinfo" }),
+  accessTokenRules: () => ({ jwt: { algorithms: ALGORITHMS, check: checkAccessToken }, remote: USERINFO_CHECK }),
 };

@@ -7,8 +7,8 @@
  * @see https://developer.okta.com/docs/guides/validate-access-tokens/main/
  */
 import {
-  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, type AccessTokenRules, type ClaimResult, type Claims, type ProviderKind,
-  type ProviderSettings,
+  allowed, audiencesOf, lacksEmailClaims, reject, secondsOf, standardIdentity, type AccessTokenRules, type ClaimResult, type Claims,
+  type ProviderKind, type ProviderSettings, type RemoteCheck,
 } from "./provider";
 
 /** A custom authorization server's issuer ends in `/oauth2/{authServerId}`; the org's does not. */
@@ -31,6 +31,28 @@ function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResu
   return { ok: true, value: { subject: uid } };
 }
 
+/**
+ * RFC 7662 introspection by Fedgate's client at the provider: an active access token (not a
+ * refresh or ID token) of an allowed client (`client_id`), naming the user by `uid`.
+ * @see https://developer.okta.com/docs/reference/api/oidc/#introspect
+ */
+const INTROSPECTION: RemoteCheck = {
+  via: "introspection",
+  check(answer, provider) {
+    if (answer["active"] !== true) return reject("inactive", "introspection: the token is not active");
+    if (answer["token_type"] !== undefined && answer["token_type"] !== "Bearer") {
+      return reject("wrong_token_use", `introspection: token_type ${JSON.stringify(answer["token_type"])} is not an access token`);
+    }
+    if (!allowed(provider.exchange.clientIds, answer["client_id"])) {
+      return reject("client_not_allowed", `client_id ${JSON.stringify(answer["client_id"])} is not a client configured for exchange`);
+    }
+    const uid = answer["uid"];
+    if (typeof uid !== "string" || uid === "") return reject("not_a_user_token", "introspection: the token has no uid");
+    const expiresAt = secondsOf(answer["exp"]);
+    return { ok: true, value: { subject: uid, ...(expiresAt === undefined ? {} : { expiresAt }) } };
+  },
+};
+
 export const okta: ProviderKind = {
   kind: "okta",
   idTokenAlgorithms: ["RS256"],
@@ -42,6 +64,6 @@ export const okta: ProviderKind = {
   emailAuthority: () => null,
   accessTokenRules: (provider): AccessTokenRules =>
     isCustomAuthorizationServer(provider.issuer)
-      ? { jwt: { algorithms: ["RS256"], check: checkAccessToken }, remote: "introspection" }
-      : { remote: "introspection" },
+      ? { jwt: { algorithms: ["RS256"], check: checkAccessToken }, remote: INTROSPECTION }
+      : { remote: INTROSPECTION },
 };

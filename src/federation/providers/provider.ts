@@ -50,7 +50,9 @@ export type ClaimRejectionReason =
   | "audience_not_allowed"
   | "unexpected_audience"
   | "client_not_allowed"
-  | "not_a_user_token";
+  | "not_a_user_token"
+  /** The provider says the token is not (or no longer) active. */
+  | "inactive";
 
 export interface ClaimRejection {
   ok: false;
@@ -64,19 +66,50 @@ export type ClaimResult<T> = { ok: true; value: T } | ClaimRejection;
 export const reject = (reason: ClaimRejectionReason, detail: string): ClaimRejection => ({ ok: false, reason, detail });
 
 /**
+ * Where an access token that is not judged locally (opaque, or a JWT not meant for third parties)
+ * is checked, and the kind's rules on the provider's answer. `userinfo`: any token the provider
+ * accepts there, for the person it names (no audience can be checked); `introspection`: RFC 7662
+ * with Fedgate's own client credentials at the provider; `tokeninfo`: Google's, at `endpoint`.
+ * `check` names the subject (the ID token's `sub` for the same person) and, when the answer says,
+ * the token's expiry in seconds.
+ */
+export interface RemoteCheck {
+  via: "userinfo" | "introspection" | "tokeninfo";
+  /** The endpoint when discovery does not name it (Google's tokeninfo). */
+  endpoint?: string;
+  check(answer: Claims, provider: ProviderSettings): ClaimResult<{ subject: string; expiresAt?: number }>;
+}
+
+/**
  * How a kind's access tokens are judged in token exchange (SECURITY.md RP-6, issue 6).
  * `jwt`: a JWT access token is first verified by the broker exactly like an ID token (JWKS
  * signature, `algorithms`, `iss`, `exp`, `iat`, maximum age) except for `aud`, then `check` applies
  * the kind's claim rules and names the subject that matches the ID token's `sub`. Absent: the kind's
- * access tokens must never be verified locally. `remote`: where a token not judged locally (opaque,
- * or a JWT not meant for third parties) is checked; absent: such tokens are refused.
+ * access tokens must never be verified locally. `remote`: where a token not judged locally is
+ * checked; absent: such tokens are refused. Remote checks run only for providers whose
+ * `exchange.acceptOpaqueTokens` is set.
  */
 export interface AccessTokenRules {
   jwt?: {
     algorithms: readonly string[];
     check(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }>;
   };
-  remote?: "userinfo" | "introspection";
+  remote?: RemoteCheck;
+}
+
+/** The remote check of kinds judged at userinfo: the answer names the person, and nothing else can be checked. */
+export const USERINFO_CHECK: RemoteCheck = {
+  via: "userinfo",
+  check: (answer) => {
+    const subject = answer["sub"];
+    return typeof subject === "string" && subject !== "" ? { ok: true, value: { subject } } : reject("missing_subject", "the userinfo answer has no sub");
+  },
+};
+
+/** A NumericDate claim, also in the string form Google's tokeninfo uses; undefined when absent or not a number. */
+export function secondsOf(value: unknown): number | undefined {
+  const n = typeof value === "string" && /^\d{1,12}$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) ? n : undefined;
 }
 
 export interface ProviderKind {

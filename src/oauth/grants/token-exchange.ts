@@ -1,0 +1,198 @@
+/**
+ * The token-exchange grant (RFC 8693) for migrating apps: an app that signs its users in with Auth0,
+ * Okta, Google or Cognito trades the provider's token for a Fedgate access token for the same person.
+ *
+ * - Who may: a client with this grant; a public client only where its project allows it.
+ * - The subject token is judged by the provider that issued it (federation/subject-token.ts: RP-6,
+ *   RP-9); an ID token is single use (its `jti` is remembered until it expires).
+ * - The person is found by the provider's subject first (warm: one store read, no upstream call);
+ *   seen for the first time, they are linked by the same rules as a sign-in (identity/linking.ts,
+ *   RP-7), from the ID token's claims or the provider's userinfo.
+ * - The token: `sub` the platform user, `aud` the requested `audience`/`resource` where the client
+ *   registered it (`invalid_target` otherwise), else the client id; scope within the client's list.
+ *   A refresh token only when `offline_access` is granted to a client allowed to refresh.
+ * - Errors (RFC 8693 §2.2.2): an unacceptable subject token is `invalid_request`; a person who may not
+ *   sign in is `invalid_grant`; an unreachable provider is 503 `temporarily_unavailable`. Every
+ *   outcome is audited with its reason (`token.exchange`).
+ * @see https://www.rfc-editor.org/rfc/rfc8693
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../../context";
+import { OAuthError, type OAuthErrorCode } from "../../errors";
+import { providerKind } from "../../federation/providers";
+import { tokenHash, userinfoClaims } from "../../federation/remote-token";
+import { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "../../federation/subject-token";
+import { resolveUser } from "../../identity/linking";
+import { findUserByExternalId, type User } from "../../identity/users";
+import { randomId } from "../../ids";
+import type { Client } from "../../registry/clients";
+import { findProject } from "../../registry/projects";
+import { findProjectProviders, type Provider } from "../../registry/providers";
+import { auditLater } from "../../security/audit";
+import { Sealer } from "../../security/encryption";
+import * as keys from "../../store/keys";
+import { Grants } from "../../tokens/grants";
+import { mintAccessToken } from "../../tokens/jwt";
+import { wantsRefresh } from "../issue";
+import type { Grant } from "./grant";
+
+export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+/** Fedgate's access tokens are JWTs, so a client may ask for either identifier (RFC 8693 §3). */
+const ISSUABLE = new Set([ACCESS_TOKEN_TYPE, "urn:ietf:params:oauth:token-type:jwt"]);
+/** Tolerance kept on single-use markers past the ID token's `exp` (verify.ts accepts that much skew). */
+const SKEW_S = 60;
+
+/** A refusal of the exchange, audited with its internal reason before it is answered. */
+class Refusal extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly reason: string,
+    readonly status: 400 | 503 = 400,
+    readonly providerId?: string,
+  ) {
+    super(description);
+  }
+}
+
+const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
+
+function requestedScope(client: Client, scope: string | undefined): string[] {
+  const requested = scope?.split(" ").filter(Boolean);
+  const refused = requested?.filter((s) => !client.scopes.includes(s)) ?? [];
+  if (refused.length > 0) throw new OAuthError("invalid_scope", `Scope "${refused[0]}" is not allowed for this client.`, 400, { detail: `not allowed: ${refused.join(" ")}` });
+  return requested && requested.length > 0 ? [...new Set(requested)] : client.scopes;
+}
+
+/** RFC 8707 `resource` or RFC 8693 `audience`: one target, registered for the client. */
+function requestedAudience(client: Client, params: Map<string, string>): string {
+  const resource = params.get("resource");
+  const audience = params.get("audience");
+  if (resource !== undefined && audience !== undefined && resource !== audience) throw invalidRequest('Give "resource" or "audience", not two different targets.');
+  const target = resource ?? audience;
+  if (target !== undefined && !(client.audiences ?? []).includes(target)) {
+    throw new OAuthError("invalid_target", `Fedgate does not issue tokens for "${target}" to this client.`);
+  }
+  return target ?? client.id;
+}
+
+/** The providers a client's subject tokens may come from: its own, else its project's. */
+async function candidatesFor(c: Context<AppEnv>, client: Client): Promise<Provider[]> {
+  const providers = await findProjectProviders(c.var.store, client.projectId);
+  return client.providerId ? providers.filter((p) => p.id === client.providerId) : providers;
+}
+
+/** RP-9: an ID token is exchanged once; the marker lives until the token could no longer pass `exp`. */
+async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject): Promise<void> {
+  const { id, expiresAt } = upstream.singleUse!;
+  const hash = await tokenHash(id);
+  const ttlMs = Math.max((expiresAt + SKEW_S) * 1000 - Date.now(), 1000);
+  const written = await c.var.store.set(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, hash), { at: Date.now() }, { ttlMs, ifAbsent: true });
+  if (!written.ok) throw new Refusal("invalid_request", "The subject ID token was already exchanged.", "ID token replayed", 400, upstream.provider.id);
+}
+
+/** The platform user the upstream subject is: by external identity, else linked or created as at sign-in. */
+async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer): Promise<User> {
+  const { store } = c.var;
+  const { provider, subject } = upstream;
+  const refuse = (error: OAuthErrorCode, description: string, reason: string, status: 400 | 503 = 400) => new Refusal(error, description, reason, status, provider.id);
+  const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
+  if (known) {
+    if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
+    return known;
+  }
+  let claims = upstream.claims;
+  if (!claims) {
+    // First exchange for this person: their email (and whether it is verified) comes from userinfo.
+    const answer = await userinfoClaims(provider, token, subject, sealer);
+    if (!answer.ok) {
+      throw answer.outcome === "unavailable"
+        ? refuse("temporarily_unavailable", "The identity provider could not be reached; try again.", `userinfo: ${answer.detail}`, 503)
+        : refuse("invalid_request", "The identity provider does not accept the subject token.", `userinfo: ${answer.detail}`);
+    }
+    claims = answer.claims!;
+  }
+  const identity = providerKind(provider.kind).normalise(claims, undefined, provider);
+  if (!identity.ok) throw refuse("invalid_request", "The subject token does not describe a user.", `${identity.reason}: ${identity.detail}`);
+  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
+  if (!resolution.ok) throw refuse("invalid_grant", resolution.message, resolution.reason);
+  return resolution.user;
+}
+
+async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) {
+  if (params.has("actor_token") || params.has("actor_token_type")) throw invalidRequest("Delegation (actor_token) is not supported.");
+  const token = params.get("subject_token");
+  const tokenTypeUri = params.get("subject_token_type");
+  if (!token) throw invalidRequest('"subject_token" is required.');
+  if (!tokenTypeUri) throw invalidRequest('"subject_token_type" is required.');
+  const type = SUBJECT_TOKEN_TYPES[tokenTypeUri as keyof typeof SUBJECT_TOKEN_TYPES];
+  if (!type) throw invalidRequest(`"subject_token_type" must be one of ${Object.keys(SUBJECT_TOKEN_TYPES).join(", ")}.`);
+  const issuedType = params.get("requested_token_type") ?? ACCESS_TOKEN_TYPE;
+  if (!ISSUABLE.has(issuedType)) throw invalidRequest(`"requested_token_type" must be ${[...ISSUABLE].join(" or ")}: Fedgate exchanges for access tokens.`);
+  if (client.kind === "public" && !(await findProject(c.var.store, client.projectId))?.tokenExchange?.allowPublicClients) {
+    throw new OAuthError("unauthorized_client", "This project does not let public clients exchange tokens.");
+  }
+  const scope = requestedScope(client, params.get("scope"));
+  const audience = requestedAudience(client, params);
+
+  const sealer = new Sealer(c.var.config.encryptionKey);
+  let upstream: UpstreamSubject;
+  try {
+    upstream = await judgeSubjectToken({ store: c.var.store, sealer, projectId: client.projectId, candidates: await candidatesFor(c, client), token, type });
+  } catch (error) {
+    if (!(error instanceof SubjectTokenError)) throw error;
+    throw error.code === "unavailable"
+      ? new Refusal("temporarily_unavailable", error.message, `${error.code}: ${error.detail}`, 503, error.providerId)
+      : new Refusal("invalid_request", error.message, `${error.code}: ${error.detail}`, 400, error.providerId);
+  }
+  const [user] = await Promise.all([userFor(c, upstream, token, sealer), upstream.singleUse ? spendIdToken(c, upstream) : undefined]);
+
+  const refreshable = wantsRefresh(client, scope);
+  const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
+  const access = await mintAccessToken(await c.var.keys.signer(), {
+    issuer: c.var.config.issuer, subject: user.id, audience, clientId: client.id, scope, lifetimeS, projectId: client.projectId,
+    email: user.email, idp: upstream.provider.id,
+  });
+  let refreshToken: string | undefined;
+  if (refreshable) {
+    const now = Math.floor(Date.now() / 1000);
+    const grants = new Grants(c.var.store, c.var.config.encryptionKey);
+    // A grant record like a code's, under a random seed: rotation, reuse detection and revocation apply alike.
+    ({ refreshToken } = await grants.record(
+      { projectId: client.projectId, clientId: client.id, userId: user.id, scope, authTime: now, amr: ["fed"], idp: upstream.provider.id, refreshable },
+      `exchange:${randomId(26)}`,
+      { jti: access.jti, exp: access.expiresAt },
+      client.tokenLifetimes.refreshTokenSeconds,
+    ));
+  }
+  auditLater(c, {
+    projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange", target: { type: "user", id: user.id },
+    after: { provider: upstream.provider.id, via: upstream.via, scope, aud: audience, refresh: refreshable, jti: access.jti },
+  });
+  return {
+    access_token: access.token, issued_token_type: issuedType, token_type: "Bearer" as const, expires_in: lifetimeS, scope: scope.join(" "),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+}
+
+export const tokenExchangeGrant: Grant = {
+  grantType: TOKEN_EXCHANGE,
+  parameters: ["subject_token", "subject_token_type", "requested_token_type", "audience", "resource", "scope", "actor_token", "actor_token_type"],
+  async handler(request) {
+    try {
+      return await exchange(request);
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      const { c, client } = request;
+      auditLater(c, {
+        projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange",
+        target: error.providerId ? { type: "provider", id: error.providerId } : { type: "client", id: client.id }, outcome: "failure", reason: error.reason,
+      });
+      throw Object.assign(
+        new OAuthError(error.error, error.description, error.status, { detail: error.reason, ...(error.status === 503 ? { headers: { "Retry-After": "5" } } : {}) }),
+        { audited: true },
+      );
+    }
+  },
+};
