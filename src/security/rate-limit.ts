@@ -1,9 +1,9 @@
 /**
  * Rate limits (SECURITY.md AB-1): a fixed window per limit and bucket, counted by the store's
- * `increment` (one round trip, atomic in both adapters). A sliding-window approximation (current
- * plus weighted previous window, as Cloudflare and @upstash/ratelimit do) needs the previous
- * window's count too: a second round trip, or a new port operation, on every token request. The
- * fixed window's weakness, up to twice the limit across a window boundary, is acceptable for limits
+ * `limit` (one round trip, atomic): `@upstash/ratelimit`'s fixed window on the Upstash store, the
+ * windowed counter on the Durable Object store. A sliding window would smooth the boundary but
+ * keeps refusing after its reset, so `Retry-After` could not say when to come back. The fixed
+ * window's weakness, up to twice the limit across a window boundary, is acceptable for limits
  * meant to stop floods and guessing, not to meter.
  *
  * Over the limit: 429 with `Retry-After` (seconds until the window resets), in the endpoint's error
@@ -63,12 +63,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
 
 /** Counts one request against `bucket` under `name`; 429 with `Retry-After` once over `policy`. */
 export async function countRequest(c: Context<AppEnv>, name: string, bucket: string, policy: RateLimit): Promise<void> {
-  const window = await c.var.store.increment(keys.rateWindow(name, bucket), policy.windowS * 1000);
-  if (window.count > policy.limit) {
-    const retryAfterS = Math.max(1, Math.ceil(window.resetInMs / 1000));
+  const decision = await c.var.store.limit(keys.rateWindow(name, bucket), { limit: policy.limit, windowMs: policy.windowS * 1000 });
+  if (!decision.allowed) {
+    const retryAfterS = Math.max(1, Math.ceil(decision.resetInMs / 1000));
     throw new Problem(429, "Too Many Requests", {
       description: `Too many requests; try again in ${retryAfterS} s.`,
-      detail: `rate limit ${name}: ${window.count} > ${policy.limit} per ${policy.windowS} s`,
+      detail: `rate limit ${name}: over ${policy.limit} per ${policy.windowS} s`,
       headers: { "Retry-After": String(retryAfterS) },
     });
   }

@@ -12,7 +12,10 @@ import {
   scanPartition,
   pageSize,
   partitionOf,
+  rateDecision,
   type ListPage,
+  type RateDecision,
+  type RatePolicy,
   type SetOptions,
   type Store,
   type Versioned,
@@ -289,6 +292,11 @@ export class DurableObjectStore implements Store {
 
   increment(key: string, windowMs: number): Promise<Window> {
     return this.call(key, (stub) => stub.increment(key, windowMs));
+  }
+
+  /** The windowed counter (`increment`) against the policy: windows start at a key's first request. */
+  async limit(key: string, policy: RatePolicy): Promise<RateDecision> {
+    return rateDecision(await this.increment(key, policy.windowMs), policy);
   }
 
   append(key: string, value: unknown, options: { maxLength?: number } = {}): Promise<string> {

@@ -41,6 +41,22 @@ export interface Window {
   resetInMs: number;
 }
 
+/** A rate limit: at most `limit` requests per window of `windowMs`. */
+export interface RatePolicy {
+  limit: number;
+  windowMs: number;
+}
+
+/** The outcome of counting one request against a RatePolicy. */
+export interface RateDecision {
+  /** False once the window holds more than `limit` requests, this one included. */
+  allowed: boolean;
+  /** Requests the window still allows after this one (0 when refused). */
+  remaining: number;
+  /** Milliseconds until the window resets and the count starts over. */
+  resetInMs: number;
+}
+
 export interface ListPage<T> {
   items: { id: string; value: T }[];
   /** Pass back as `cursor` to read the next (older) page; absent on the last page. */
@@ -68,6 +84,13 @@ export interface Store {
   getByIndex<T>(indexKey: string): Promise<T | null>;
   /** Fixed-window counter: increments `key`, starting a window of `windowMs` if none is running. */
   increment(key: string, windowMs: number): Promise<Window>;
+  /**
+   * Counts one request under `key` against `policy`, in a fixed window, and says whether it is
+   * allowed. Refused requests count too. Windows are `policy.windowMs` long; an adapter may start
+   * them at the first request (Durable Object) or align them to multiples of the window (Upstash),
+   * so the first window of a key may be shorter. Atomic, like `increment`.
+   */
+  limit(key: string, policy: RatePolicy): Promise<RateDecision>;
   /** Appends to an append-only list; returns the item's id. Keeps at most `maxLength` newest items. */
   append(key: string, value: unknown, options?: { maxLength?: number }): Promise<string>;
   /** Reads a list newest first, `limit` items a page. */
@@ -105,6 +128,15 @@ export const MAX_PAGE_SIZE = 200;
 /** Clamps a requested page size to 1..MAX_PAGE_SIZE. */
 export function pageSize(limit: number | undefined): number {
   return Math.min(Math.max(Math.trunc(limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+}
+
+/** A RateDecision from a fixed-window count (for adapters that count with `increment`). */
+export function rateDecision(window: Window, policy: RatePolicy): RateDecision {
+  return {
+    allowed: window.count <= policy.limit,
+    remaining: Math.max(0, policy.limit - window.count),
+    resetInMs: Math.max(0, window.resetInMs),
+  };
 }
 
 /** The partition of a key: the text inside a leading `{…}` hash tag, or undefined. */

@@ -1,4 +1,5 @@
 /** Rate limits (SECURITY.md AB-1) at the token endpoint, configured tiny through env overrides. */
+import { env as bindings } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/context";
@@ -31,6 +32,20 @@ describe("rate limits", () => {
     expect(Number(limited.headers.get("Retry-After"))).toBeLessThanOrEqual(30);
     expect(limited.headers.get("Cache-Control")).toBe("no-store");
     expect(await limited.json()).toEqual({ error: "temporarily_unavailable", error_description: expect.stringMatching(/^Too many requests; try again in \d+ s\.$/) });
+  });
+
+  it("AB-1: answers 429 with Retry-After on the Upstash store too (@upstash/ratelimit)", async () => {
+    // Hour-long windows: @upstash/ratelimit aligns them to the clock, so a short one could roll over mid-test.
+    const env = { RATE_LIMIT_TOKEN: "2/3600s", UPSTASH_REDIS_REST_URL: bindings.TEST_UPSTASH_URL, UPSTASH_REDIS_REST_TOKEN: bindings.TEST_UPSTASH_TOKEN };
+    const [ip, other] = [freshIp(), freshIp()];
+    for (let i = 0; i < 2; i++) expect((await post(ip, env)).status).toBe(401);
+    const limited = await post(ip, env);
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(((await limited.json()) as { error: string }).error).toBe("temporarily_unavailable");
+    expect((await post(other, env)).status).toBe(401);
   });
 
   it("AB-1: counts each IP apart; an IPv6 client per /64", async () => {

@@ -3,7 +3,7 @@
  * (durable-object.test.ts, upstash.test.ts). Keys are unique per test so runs never collide.
  */
 import { describe, expect, it } from "vitest";
-import { StoreError, type Store } from "../../src/store/store";
+import { StoreError, type RateDecision, type Store } from "../../src/store/store";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -169,6 +169,55 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
       });
     });
 
+    describe("rate limits", () => {
+      const hour = { limit: 3, windowMs: 3_600_000 };
+
+      it("allows `limit` requests in a window, then refuses, with the time until it resets", async () => {
+        const s = scope();
+        const decisions: RateDecision[] = [];
+        for (let i = 0; i < 5; i++) decisions.push(await store.limit(s.untagged("rate:token:ip"), hour));
+        expect(decisions.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0], [false, 0]]);
+        for (const d of decisions) {
+          expect(d.resetInMs).toBeGreaterThan(0);
+          expect(d.resetInMs).toBeLessThanOrEqual(hour.windowMs);
+        }
+        expect(decisions[4]!.resetInMs).toBeLessThanOrEqual(decisions[0]!.resetInMs);
+      });
+
+      it("starts over once the window has reset", async () => {
+        const s = scope();
+        const policy = { limit: 1, windowMs: 1_000 };
+        // Wait out whatever window is running, so the checks below lie well inside a fresh one
+        // (an adapter may align windows to multiples of windowMs).
+        const first = await store.limit(s.untagged("rate:reset"), policy);
+        await sleep(first.resetInMs + 20);
+        const allowed = await store.limit(s.untagged("rate:reset"), policy);
+        expect(allowed).toMatchObject({ allowed: true, remaining: 0 });
+        const refused = await store.limit(s.untagged("rate:reset"), policy);
+        expect(refused.allowed).toBe(false);
+        expect(refused.resetInMs).toBeGreaterThan(0);
+        expect(refused.resetInMs).toBeLessThanOrEqual(allowed.resetInMs);
+        await sleep(refused.resetInMs + 50);
+        expect(await store.limit(s.untagged("rate:reset"), policy)).toMatchObject({ allowed: true, remaining: 0 });
+      });
+
+      it("counts each key apart", async () => {
+        const s = scope();
+        const one = { limit: 1, windowMs: 3_600_000 };
+        expect((await store.limit(s.untagged("rate:a"), one)).allowed).toBe(true);
+        expect((await store.limit(s.untagged("rate:a"), one)).allowed).toBe(false);
+        expect((await store.limit(s.untagged("rate:b"), one)).allowed).toBe(true);
+        expect((await store.limit(s.untagged("rate:a:b"), one)).allowed).toBe(true);
+      });
+
+      it("allows exactly `limit` of concurrent requests", async () => {
+        const s = scope();
+        const decisions = await Promise.all(Array.from({ length: 20 }, () => store.limit(s.untagged("rate:burst"), { limit: 5, windowMs: 3_600_000 })));
+        expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
+        expect(decisions.map((d) => d.remaining).sort((a, b) => a - b)).toEqual([...Array<number>(15).fill(0), 0, 1, 2, 3, 4]);
+      });
+    });
+
     describe("index lookups", () => {
       it("finds a record by each of its index keys", async () => {
         const s = scope();
@@ -322,6 +371,7 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
           () => down.take("k"),
           () => down.compareAndSet("{x}k", null, 1),
           () => down.increment("k", 1000),
+          () => down.limit("rate:k", { limit: 1, windowMs: 1000 }),
           () => down.getByIndex("{x}i"),
           () => down.append("{x}l", 1),
           () => down.list("{x}l"),

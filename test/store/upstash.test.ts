@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { expect, it } from "vitest";
 import { UpstashStore } from "../../src/store/upstash";
 import { storeContract } from "./contract";
 
@@ -8,3 +9,31 @@ storeContract(
   () => new UpstashStore({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN }),
   () => new UpstashStore({ url: "http://127.0.0.1:9", token: "unused", retry: false }),
 );
+
+it("keeps a rate limit's count (@upstash/ratelimit) under rate:rate:<key>:<window index>, as the README says", async () => {
+  const store = new UpstashStore({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN });
+  const key = `rate:shape:${crypto.randomUUID()}`;
+  const policy = { limit: 5, windowMs: 3_600_000 };
+  await store.limit(key, policy);
+  const { remaining } = await store.limit(key, policy);
+  expect(remaining).toBe(3);
+  expect(await store.get(`rate:${key}:${Math.floor(Date.now() / policy.windowMs)}`)).toBe(2);
+});
+
+it("counts a rate limit in one EVALSHA of @upstash/ratelimit's own script SHA (the bridge maps it for Redis 7.0)", async () => {
+  const store = new UpstashStore({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN, retry: false });
+  const policy = { limit: 5, windowMs: 3_600_000 };
+  await store.limit(`rate:sha:${crypto.randomUUID()}`, policy); // may load the script (EVALSHA, NOSCRIPT, EVAL)
+  const sent: unknown[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    sent.push(JSON.parse(String(init?.body))[0]);
+    return realFetch(input, init);
+  };
+  try {
+    expect(await store.limit(`rate:sha:${crypto.randomUUID()}`, policy)).toMatchObject({ allowed: true, remaining: 4 });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  expect(sent).toEqual(["evalsha"]);
+});
