@@ -10,25 +10,41 @@ const SEED_FILE = ".dev-seed.json";
 
 // The emulators' demo clients (idp-fixtures/clients.json); their redirect URIs name these ids.
 const clients = JSON.parse(readFileSync(new URL("../idp-fixtures/clients.json", import.meta.url), "utf8"));
+// Token exchange: each provider accepts the tokens of the emulators' second client, the "migrating
+// app" (scripts/upstream-token.mjs signs in as it), and Auth0 access tokens for the API below.
+const migratingApp = (kind) => clients[kind][1].clientId;
+const DEMO_API = "https://api.example.com";
 const PROVIDERS = [
-  { id: "auth0", kind: "auth0", issuer: `${EMULATORS}/auth0/`, domains: ["auth0.example"] },
-  { id: "okta", kind: "okta", issuer: `${EMULATORS}/okta/oauth2/default`, domains: ["okta.example"] },
-  { id: "google", kind: "google", issuer: `${EMULATORS}/google`, domains: ["workspace.example"] },
-  { id: "cognito", kind: "cognito", issuer: `${EMULATORS}/cognito/us-east-1_fedgate`, domains: ["cognito.example"] },
+  {
+    id: "auth0", kind: "auth0", issuer: `${EMULATORS}/auth0/`, domains: ["auth0.example"],
+    exchange: { audiences: [DEMO_API], clientIds: [migratingApp("auth0")], acceptOpaqueTokens: true },
+  },
+  {
+    id: "okta", kind: "okta", issuer: `${EMULATORS}/okta/oauth2/default`, domains: ["okta.example"],
+    exchange: { audiences: ["api://default"], clientIds: [migratingApp("okta")], acceptOpaqueTokens: false },
+  },
+  {
+    id: "google", kind: "google", issuer: `${EMULATORS}/google`, domains: ["workspace.example"],
+    exchange: { audiences: [], clientIds: [migratingApp("google")], acceptOpaqueTokens: true },
+  },
+  {
+    id: "cognito", kind: "cognito", issuer: `${EMULATORS}/cognito/us-east-1_fedgate`, domains: ["cognito.example"],
+    exchange: { audiences: [], clientIds: [migratingApp("cognito")], acceptOpaqueTokens: false },
+  },
 ];
 const DEMO_REDIRECT = "http://127.0.0.1:8789/callback";
 
 const token = readFileSync(".dev.vars", "utf8").match(/^ADMIN_BOOTSTRAP_TOKEN=(.+)$/m)?.[1];
 if (!token) throw new Error("ADMIN_BOOTSTRAP_TOKEN is missing from .dev.vars");
 
-async function admin(method, path, body) {
+async function admin(method, path, body, headers = {}) {
   const response = await fetch(`${BROKER}/admin/v1${path}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return { status: response.status, etag: response.headers.get("ETag"), body: text ? JSON.parse(text) : undefined };
 }
 
 async function ensure(what, read, create) {
@@ -49,10 +65,17 @@ if (!seed.projectId || (await admin("GET", `/projects/${seed.projectId}`)).statu
 }
 const project = `/projects/${seed.projectId}`;
 
-for (const { id, kind, issuer, domains } of PROVIDERS) {
-  const upstream = clients[kind === "okta" ? "okta" : kind][0];
-  const provider = { id, name: `${kind} (emulated)`, kind, issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret };
+for (const { id, kind, issuer, domains, exchange } of PROVIDERS) {
+  const upstream = clients[kind][0];
+  const provider = { id, name: `${kind} (emulated)`, kind, issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret, exchange };
   if (await ensure(`provider ${id}`, () => admin("GET", `${project}/providers/${id}`), () => admin("POST", `${project}/providers`, provider))) made.push(`provider ${id}`);
+  // A seed from before token exchange: give the provider its exchange settings.
+  const current = await admin("GET", `${project}/providers/${id}`);
+  if (JSON.stringify(current.body.exchange) !== JSON.stringify(exchange)) {
+    const patched = await admin("PATCH", `${project}/providers/${id}`, { exchange }, { "If-Match": current.etag });
+    if (patched.status !== 200) throw new Error(`seeding provider ${id}'s exchange settings failed: ${patched.status} ${JSON.stringify(patched.body)}`);
+    made.push(`provider ${id} exchange settings`);
+  }
   for (const domain of domains) {
     if (await ensure(`domain ${domain}`, () => admin("GET", `${project}/domains/${domain}`), () => admin("POST", `${project}/domains`, { domain, providerId: id }))) made.push(`domain ${domain}`);
   }
