@@ -1,10 +1,12 @@
 // `npm run bench`: for each suite, bundle its Worker, serve it with `workerd serve`, load each row with autocannon.
 // Suites run one after the other, each in its own workerd process: "main" (the Worker, ROUTES),
 // "resolution" (bench/workers/domain-resolution.ts: domain resolution at 10 and 100,000 mappings) and
-// "token" (bench/workers/token.ts: the real Worker's token endpoint, authorization_code and refresh_token).
+// "token" (bench/workers/token.ts: the real Worker's token endpoint, authorization_code, refresh_token and
+// client_credentials, next to node-oidc-provider 9's client_credentials in Node: bench/node-oidc-provider.mjs).
 // Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_SEQ (2000 sequential requests for CPU/req),
 // BENCH_ROUNDS (1; >1 alternates a suite's rows and reports medians), BENCH_SUITES (main,resolution,token),
-// BENCH_CONFIG or --config <wrangler.toml> (the main suite's config).
+// BENCH_CONFIG or --config <wrangler.toml> (the main suite's config), BENCH_TOKEN_RATE_LIMIT (the token suite's
+// RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN: 1000000/60s, or "off" to see what the counters cost).
 // Never benchmark through `wrangler dev` (its proxy costs ~16x throughput): see /work/shared/PERF.md.
 import autocannon from "autocannon";
 import { createLocalJWKSet, jwtVerify } from "jose";
@@ -12,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { startNodeOidcProvider } from "./node-oidc-provider.mjs";
 import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips, waitHealthy, workerdVersion } from "./workerd.mjs";
 
 // One row per benchmarked request. Optional per row: method, headers, body, `expect` (allowed status codes;
@@ -25,6 +28,10 @@ import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips,
 // - `onResponse(status, body)`: sees every warm-up response (autocannon's own responses go to their `requests`);
 // - `finish(run)`: after each load, with { total, seconds, reqPerSec }.
 // A row with `floor: true` is the suite's floor: the others' req/s are also noted as a fraction of it.
+// A row whose setup returns `external: { pid, stop }` is served by another process (a comparison such as
+// node-oidc-provider): its setup also returns `base`, CPU is read from that process group, it has no store
+// round trips (n/a), and stop() runs when the suite ends. `compareTo: <row name>` notes that row's req/s and CPU
+// as a multiple of this row's.
 const ROUTES = [
   { name: "GET /healthz (runtime ceiling)", path: "/healthz" },
   { name: "GET /.well-known/openid-configuration", path: "/.well-known/openid-configuration" },
@@ -135,12 +142,57 @@ async function checkTokenResponse(base, f, grant, res) {
   if (problems.length) throw new Error(`${grant}: malformed token response: ${problems.join("; ")}\n${text}`);
   return body;
 }
+/** client_secret_basic: RFC 6749 §2.3.1 form-encodes id and secret before base64. */
+const basicAuthorization = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+const CLIENT_CREDENTIALS_ROW = "POST /oauth2/token client_credentials (client_secret_basic)";
+const clientCredentialsParams = (m) => ({ grant_type: "client_credentials", scope: m.scopes.join(" "), resource: m.audience });
+/** Processes a comparison row started; stopped when its suite ends, or on exit. */
+const stops = new Set();
+const machineFixtures = new Map(); // base → promise of the machine client
+function machineFixture(base, note) {
+  if (!machineFixtures.has(base)) machineFixtures.set(base, (async () => {
+    await tokenFixture(base, note); // the project the machine client lives in
+    const res = await fetch(`${base}/__bench/client-credentials`, { method: "POST" });
+    if (!res.ok) throw new Error(`POST /__bench/client-credentials answered ${res.status}: ${await res.text()}`);
+    const m = await res.json();
+    m.authorization = basicAuthorization(m.clientId, m.clientSecret);
+    await checkClientCredentialsResponse(base, `${base}/.well-known/jwks.json`, m, await fetch(`${base}/oauth2/token`, tokenRequest(m, clientCredentialsParams(m))), { gty: true });
+    note("client_credentials: checked once: 200, no-store, Bearer, no refresh or ID token, ES256 access token (at+jwt) verified against " +
+      "/.well-known/jwks.json (iss, aud = the requested resource, sub = client_id = the client, gty client_credentials, scope)");
+    return m;
+  })());
+  return machineFixtures.get(base);
+}
+/** A client_credentials response: 200, no-store, an ES256 at+jwt for the client and the resource, nothing else. */
+async function checkClientCredentialsResponse(base, jwksUrl, m, res, { gty }) {
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`client_credentials at ${base} answered ${res.status}: ${text}`);
+  const body = JSON.parse(text);
+  const scope = m.scopes.join(" ");
+  const problems = [];
+  if (!/no-store/.test(res.headers.get("cache-control") ?? "")) problems.push("Cache-Control lacks no-store");
+  if (body.token_type !== "Bearer") problems.push(`token_type ${body.token_type}`);
+  if (body.scope !== scope) problems.push(`scope "${body.scope}"`);
+  if (body.refresh_token || body.id_token) problems.push("a refresh or ID token");
+  const jwks = createLocalJWKSet(await (await fetch(jwksUrl)).json());
+  const { payload } = await jwtVerify(body.access_token, jwks, { issuer: base, audience: m.audience, algorithms: ["ES256"], typ: "at+jwt" });
+  if (payload.sub !== m.clientId || payload.client_id !== m.clientId || payload.scope !== scope || (gty && payload.gty !== "client_credentials")) {
+    problems.push(`access token claims ${JSON.stringify(payload)}`);
+  }
+  if (problems.length) throw new Error(`client_credentials at ${base}: malformed token response: ${problems.join("; ")}\n${text}`);
+}
 /** Counts each response's `Server-Timing` store round trips, so a row reports their spread, not one sample. */
 const roundTripCounter = () => {
   const seen = new Map();
   return {
-    add: (headers) => { const n = storeRoundTrips(headers?.["server-timing"] ?? headers?.["Server-Timing"]); seen.set(n, (seen.get(n) ?? 0) + 1); },
-    text: () => [...seen].sort((a, b) => b[1] - a[1]).map(([n, count]) => `${n} RT × ${count.toLocaleString("en-US")}`).join(", "),
+    add: (headers) => {
+      const header = headers?.["server-timing"] ?? headers?.["Server-Timing"];
+      // Writes the request leaves for after the response (the audit log's append): `store-background;desc="N after …"`.
+      const background = Number(/store-background;desc="?(\d+) after/.exec(header ?? "")?.[1] ?? 0);
+      const n = `${storeRoundTrips(header)} RT${background ? ` (+ ${background} after the response)` : ""}`;
+      seen.set(n, (seen.get(n) ?? 0) + 1);
+    },
+    text: () => [...seen].sort((a, b) => b[1] - a[1]).map(([n, count]) => `${n} × ${count.toLocaleString("en-US")}`).join(", "),
     reset: () => seen.clear(),
   };
 };
@@ -222,12 +274,55 @@ const TOKEN_ROUTES = [
       };
     },
   },
+  {
+    // Nothing single use: the same form every request. The machine client (bench/workers/token.ts) has only the
+    // client_credentials grant; `resource` names an API it registered, so `aud` is that API, as for the
+    // node-oidc-provider row below, which gets the same body.
+    name: CLIENT_CREDENTIALS_ROW,
+    method: "POST", path: "/oauth2/token",
+    async setup({ base, note }) {
+      const m = await machineFixture(base, note);
+      const rts = roundTripCounter();
+      const request = tokenRequest(m, clientCredentialsParams(m));
+      const count = (headers) => rts.add(headers);
+      return {
+        ...request,
+        requests: [{ ...request, onResponse: (_s, _b, _c, headers) => count(headers) }],
+        prepare() { rts.reset(); },
+        finish({ seconds, total }) {
+          note(`client_credentials, ${seconds ? `${seconds} s load` : `${total} sequential`}: store round trips per response ${rts.text()}`);
+        },
+      };
+    },
+  },
+  {
+    // PERF.md's comparison: the same request to node-oidc-provider 9 (Node 24, in-memory adapter, which a JWT
+    // access token never touches), one client, ES256 `at+jwt` access tokens for one resource server.
+    name: "node-oidc-provider POST /token client_credentials (client_secret_basic), Node",
+    method: "POST", path: "/token",
+    compareTo: CLIENT_CREDENTIALS_ROW,
+    async setup({ note }) {
+      const m = { clientId: "bench-machine", clientSecret: b64url(32), scopes: ["read:devices", "write:results"], audience: "https://api.bench.example" };
+      m.authorization = basicAuthorization(m.clientId, m.clientSecret);
+      const server = await startNodeOidcProvider({ port: await freePort(), ...m });
+      stops.add(server.stop);
+      try {
+        const res = await fetch(`${server.base}/token`, tokenRequest(m, clientCredentialsParams(m)));
+        await checkClientCredentialsResponse(server.base, `${server.base}/jwks`, m, res, { gty: false });
+      } catch (error) { server.stop(); throw error; }
+      note(`node-oidc-provider ${server.version} on ${process.version} (pid ${server.pid}), NODE_ENV=production; checked once: 200, no-store, ES256 at+jwt ` +
+        "access token verified against its JWKS (iss, aud, sub, client_id, scope)");
+      const request = { ...tokenRequest(m, clientCredentialsParams(m)), path: "/token" };
+      return { base: server.base, ...request, external: { pid: server.pid, stop: server.stop }, name: `node-oidc-provider ${server.version} POST /token client_credentials (client_secret_basic), Node ${process.version}` };
+    },
+  },
 ];
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const TOKEN_RATE_LIMIT = process.env.BENCH_TOKEN_RATE_LIMIT ?? "1000000/60s";
 const WARMUP = 20;
 const argConfig = process.argv.indexOf("--config");
 const CONFIG = resolve(argConfig > 0 ? process.argv[argConfig + 1] : process.env.BENCH_CONFIG ?? join(ROOT, "wrangler.toml"));
@@ -242,15 +337,17 @@ const SUITES = [
     config: join(ROOT, "bench/workers/domain-resolution.toml"), routes: RESOLUTION_ROUTES, vars: () => ({}) },
   // Every request comes from 127.0.0.1 without CF-Connecting-IP, so all share one rate-limit bucket: raise the
   // token limit (default 300/60s) far above the load but keep it on, so its store increment stays in the path.
-  { name: "token", title: "Token endpoint: the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts; RATE_LIMIT_TOKEN=1000000/60s (still counted)",
-    config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: "1000000/60s" }) },
+  // The same for the per-client token limit (RATE_LIMIT_CLIENT_TOKEN, default 600/60s): each row loads one client.
+  { name: "token", title: "Token endpoint: the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts; " +
+      `RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN ${TOKEN_RATE_LIMIT}${TOKEN_RATE_LIMIT === "off" ? " (**not counted**)" : " (still counted)"}; node-oidc-provider in Node alongside (bench/node-oidc-provider.mjs)`,
+    config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) },
 ].filter((s) => (process.env.BENCH_SUITES ?? "main,resolution,token").split(",").map((x) => x.trim()).includes(s.name));
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
 const b64url = (n) => randomBytes(n).toString("base64url");
 
 let server;
-const cleanup = () => server?.stop();
+const cleanup = () => { server?.stop(); for (const stop of stops) stop(); };
 process.on("exit", cleanup);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { cleanup(); process.exit(130); });
 
@@ -296,13 +393,13 @@ async function runSuite(suite) {
     let res;
     for (let i = 0; i < WARMUP; i++) {
       const { path, method = "GET", headers, body } = row.nextRequest?.() ?? row;
-      res = await fetch(base + path, { method, headers, body });
+      res = await fetch(row.base + path, { method, headers, body }); // row.base: an external row serves elsewhere
       const text = await res.text();
       row.onResponse?.(res.status, text);
     }
     if (!(row.expect ? row.expect.includes(res.status) : res.ok)) console.error(`!!! ${row.name}: warm-up answered ${res.status}`);
     const serverTiming = res.headers.get("server-timing");
-    rows.push({ row, serverTiming, storeRT: storeRoundTrips(serverTiming), runs: [], seq: null });
+    rows.push({ row, serverTiming, storeRT: row.external ? null : storeRoundTrips(serverTiming), runs: [], seq: null });
   }
 
   // Rows alternate within each round, all in the same workerd process, so they share its warm state.
@@ -313,7 +410,7 @@ async function runSuite(suite) {
       await x.row.prepare?.({ connections: CONNECTIONS, duration: SECONDS });
       console.error(`round ${round + 1}/${ROUNDS}: ${x.row.name} (${SECONDS} s x ${CONNECTIONS} connections)`);
       const before = await upstream();
-      const run = await load(server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS });
+      const run = await load(x.row.external?.pid ?? server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS });
       x.upstreamFetches = (x.upstreamFetches ?? 0) + (await upstream()) - before;
       x.runs.push(run);
       x.row.finish?.({ seconds: SECONDS, total: run.total, reqPerSec: run.r.requests.average });
@@ -323,12 +420,12 @@ async function runSuite(suite) {
   if (SEQ > 0) for (const x of rows) {
     await x.row.prepare?.({ connections: 1, amount: SEQ });
     const before = await upstream();
-    x.seq = await load(server.pid, x.row, { connections: 1, amount: SEQ });
+    x.seq = await load(x.row.external?.pid ?? server.pid, x.row, { connections: 1, amount: SEQ });
     x.upstreamFetches = (x.upstreamFetches ?? 0) + (await upstream()) - before;
     x.row.finish?.({ total: x.seq.total });
   }
   if (suite.name === "token") {
-    for (const x of rows) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads`);
+    for (const x of rows) if (!x.row.external) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads`);
   }
 
   const sum = (xs, fn) => xs.reduce((n, x) => n + fn(x), 0);
@@ -352,8 +449,16 @@ async function runSuite(suite) {
   }));
 
   const floor = results.find((x, i) => rows[i].row.floor);
-  if (floor) for (const x of results) if (x !== floor) note(`${x.route}: ${(x.reqPerSec / floor.reqPerSec * 100).toFixed(0)}% of the floor's req/s, ${(x.cpuMsPerReq / floor.cpuMsPerReq).toFixed(1)}× its CPU/req`);
+  if (floor) for (const [i, x] of results.entries()) if (x !== floor && !rows[i].row.external) note(`${x.route}: ${(x.reqPerSec / floor.reqPerSec * 100).toFixed(0)}% of the floor's req/s, ${(x.cpuMsPerReq / floor.cpuMsPerReq).toFixed(1)}× its CPU/req`);
+  for (const [i, x] of results.entries()) {
+    const other = rows[i].row.compareTo && results.find((y) => y.route === rows[i].row.compareTo);
+    if (!other) continue;
+    const ratio = other.reqPerSec / x.reqPerSec;
+    note(`${other.route}: ${ratio.toFixed(2)}× the req/s of ${x.route} (PERF.md target ≥ 1.3×: ${ratio >= 1.3 ? "met" : "**not met**"}), ` +
+      `${(other.cpuMsPerReq / x.cpuMsPerReq).toFixed(2)}× its CPU/req (concurrent), ${(other.cpuMsPerReqSequential / x.cpuMsPerReqSequential).toFixed(2)}× (sequential)`);
+  }
 
+  for (const x of rows) if (x.row.external) { x.row.external.stop(); stops.delete(x.row.external.stop); }
   server.stop();
   server = undefined;
   return { suite, b, bundleLine, notes, results };
@@ -381,7 +486,7 @@ async function main() {
     for (const x of suite.results) {
       const bad = x.non2xx || x.errors ? `**${x.non2xx} !!!${x.errors ? ` +${x.errors} errors` : ""}**` : "0";
       const cpu = `${f(x.cpuMsPerReq, 3)} / ${f(x.cpuMsPerReqSequential, 3)}`;
-      console.log(`| ${x.route} | ${f(x.reqPerSec, 0)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${cpu} | ${x.storeRoundTrips} | ${bad} |`);
+      console.log(`| ${x.route} | ${f(x.reqPerSec, 0)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${cpu} | ${x.storeRoundTrips ?? "n/a"} | ${bad} |`);
     }
   }
   const suites = done.map(({ suite, b, notes }) => ({

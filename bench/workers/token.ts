@@ -12,6 +12,10 @@
  *   POST /__bench/codes?count=<n>         n codes from issueCode (scope openid email offline_access,
  *                                         S256 challenge of the fixed verifier): { codes, verifier }
  *   POST /__bench/refresh-tokens?count=<n> n refresh tokens, each of a grant recorded by Grants.record: { tokens }
+ *   POST /__bench/client-credentials      (after setup) a confidential machine client in the fixture's project:
+ *                                         grant client_credentials only, scopes read:devices write:results,
+ *                                         audience https://api.bench.example; created once per isolate:
+ *                                         { clientId, clientSecret, scopes, audience }
  *   POST /__bench/sign                    the floor of any token response: parse a form, sign one
  *                                         ES256 access token with the real active key (no store call
  *                                         once the key set is cached), as PERF.md describes
@@ -62,6 +66,16 @@ interface Fixture {
 
 /** Created by the first /__bench/setup of this isolate; a settled value only (src/cache.ts says why). */
 let fixture: Fixture | undefined;
+
+/** The client_credentials row's machine client, as a device or server would register it. */
+const MACHINE_SCOPES = ["read:devices", "write:results"];
+const MACHINE_AUDIENCE = "https://api.bench.example";
+interface MachineFixture {
+  clientId: string;
+  clientSecret: string;
+}
+/** Created by the first /__bench/client-credentials of this isolate. */
+let machineFixture: MachineFixture | undefined;
 
 /** Outbound fetches from this isolate: a warm token request must make none (issue 5). */
 let upstreamFetches = 0;
@@ -124,6 +138,32 @@ async function createFixture(store: Store, encryptionKey: Uint8Array): Promise<F
   };
 }
 
+/** A confidential client with only the client_credentials grant, written as the admin API writes one. */
+async function createMachineClient(store: Store, encryptionKey: Uint8Array, projectId: string): Promise<MachineFixture> {
+  const at = now();
+  const clientSecret = generateSecret();
+  const client: Client = {
+    id: newClientId(projectId),
+    projectId,
+    name: "bench machine client",
+    kind: "confidential",
+    secretHash: await hashSecret(encryptionKey, clientSecret),
+    secretRotatedAt: at,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grantTypes: ["client_credentials"],
+    scopes: MACHINE_SCOPES,
+    audiences: [MACHINE_AUDIENCE],
+    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
+    providerId: null,
+    ipRules: { allow: [], deny: [] },
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (!(await store.set(keys.client(projectId, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
+  return { clientId: client.id, clientSecret };
+}
+
 /** Runs `issue` count times, ISSUE_BATCH at once. */
 async function issueMany<T>(count: number, issue: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
@@ -164,6 +204,11 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
 
   if (!fixture) return new Response("POST /__bench/setup first", { status: 409 });
   const f = fixture;
+
+  if (route === "POST /__bench/client-credentials") {
+    machineFixture ??= await createMachineClient(store, config.encryptionKey, f.projectId);
+    return Response.json({ ...machineFixture, scopes: MACHINE_SCOPES, audience: MACHINE_AUDIENCE });
+  }
 
   if (route === "POST /__bench/codes") {
     const count = countOf(url);
