@@ -42,6 +42,10 @@ interface WriteCommand {
 }
 
 /** The Durable Object class behind the embedded store; its methods are called over RPC. */
+/** Lists capped at this length or less are trimmed on every append; longer ones every TRIM_EVERY appends. */
+const TRIM_EXACT_BELOW = 1_000;
+const TRIM_EVERY = 64;
+
 export class StoreObject extends DurableObject {
   private readonly sql: SqlStorage;
   private sweepAt: number | null = null;
@@ -137,7 +141,9 @@ export class StoreObject extends DurableObject {
   append(key: string, value: string, maxLength: number | undefined): string {
     return this.ctx.storage.transactionSync(() => {
       const id = this.sql.exec<{ id: number }>("INSERT INTO list (key, value) VALUES (?, ?) RETURNING id", key, value).one().id;
-      if (maxLength !== undefined) {
+      // Finding the cut walks up to maxLength index entries: on a long list (the audit log keeps
+      // 100,000) do it once every TRIM_EVERY appends, so a list holds at most TRIM_EVERY extra items.
+      if (maxLength !== undefined && (maxLength <= TRIM_EXACT_BELOW || id % TRIM_EVERY === 0)) {
         this.sql.exec(
           "DELETE FROM list WHERE key = ? AND id <= (SELECT id FROM list WHERE key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
           key,

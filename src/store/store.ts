@@ -91,7 +91,10 @@ export interface Store {
    * so the first window of a key may be shorter. Atomic, like `increment`.
    */
   limit(key: string, policy: RatePolicy): Promise<RateDecision>;
-  /** Appends to an append-only list; returns the item's id. Keeps at most `maxLength` newest items. */
+  /**
+   * Appends to an append-only list; returns the item's id. Keeps the `maxLength` newest items; an
+   * adapter may trim a long list (over 1,000) in batches, holding up to 64 more for a while.
+   */
   append(key: string, value: unknown, options?: { maxLength?: number }): Promise<string>;
   /** Reads a list newest first, `limit` items a page. */
   list<T>(key: string, options?: { limit?: number; cursor?: string }): Promise<ListPage<T>>;
