@@ -1,8 +1,10 @@
 // `npm run bench`: for each suite, bundle its Worker, serve it with `workerd serve`, load each row with autocannon.
 // Suites run one after the other, each in its own workerd process: "main" (the Worker, ROUTES),
 // "resolution" (bench/workers/domain-resolution.ts: domain resolution at 10 and 100,000 mappings) and
-// "token" (bench/workers/token.ts: the real Worker's token endpoint, authorization_code, refresh_token and
-// client_credentials, next to node-oidc-provider 9's client_credentials in Node: bench/node-oidc-provider.mjs).
+// "token" (bench/workers/token.ts: the real Worker's token endpoint, authorization_code, refresh_token,
+// client_credentials and token exchange, next to node-oidc-provider 9's client_credentials in Node:
+// bench/node-oidc-provider.mjs). The token-exchange rows' upstream providers are the IdP emulators
+// (idp-fixtures/start.mjs, Miniflare, on a random port), started here and stopped when the suite ends.
 // Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_SEQ (2000 sequential requests for CPU/req),
 // BENCH_ROUNDS (1; >1 alternates a suite's rows and reports medians), BENCH_SUITES (main,resolution,token),
 // BENCH_CONFIG or --config <wrangler.toml> (the main suite's config), BENCH_TOKEN_RATE_LIMIT (the token suite's
@@ -14,6 +16,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { startEmulators } from "../idp-fixtures/start.mjs";
+import { migratingAppClient, upstreamTokens } from "../scripts/upstream-token.mjs";
 import { startNodeOidcProvider } from "./node-oidc-provider.mjs";
 import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips, waitHealthy, workerdVersion } from "./workerd.mjs";
 
@@ -27,7 +31,8 @@ import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips,
 // - `nextRequest()`: { method, path, headers, body } of a fresh request, used by the warm-up (and by their `requests`);
 // - `onResponse(status, body)`: sees every warm-up response (autocannon's own responses go to their `requests`);
 // - `finish(run)`: after each load, with { total, seconds, reqPerSec }.
-// A row with `floor: true` is the suite's floor: the others' req/s are also noted as a fraction of it.
+// A row with `floor: true` is the suite's floor: the others' req/s are also noted as a fraction of it; a row's
+// `floorTarget` (a fraction) adds whether it meets that PERF.md target.
 // A row whose setup returns `external: { pid, stop }` is served by another process (a comparison such as
 // node-oidc-provider): its setup also returns `base`, CPU is read from that process group, it has no store
 // round trips (n/a), and stop() runs when the suite ends. `compareTo: <row name>` notes that row's req/s and CPU
@@ -193,9 +198,136 @@ const roundTripCounter = () => {
       seen.set(n, (seen.get(n) ?? 0) + 1);
     },
     text: () => [...seen].sort((a, b) => b[1] - a[1]).map(([n, count]) => `${n} × ${count.toLocaleString("en-US")}`).join(", "),
+    /** The most round trips (before the response) any counted response took. */
+    max: () => Math.max(0, ...[...seen.keys()].map((n) => Number.parseInt(n, 10))),
     reset: () => seen.clear(),
   };
 };
+// Token exchange (RFC 8693, README "Migrating an existing app"): a migrating app trades an upstream provider's
+// access token for a Fedgate access token. The upstream is the IdP emulators, started once per run (they are not
+// measured: a warm exchange must not call them, which /__bench/stats counts). The fixture Worker registers an Okta
+// custom authorization server and Google as the project's providers, each trusting the emulators' "migrating app"
+// client, and a confidential client with only the token-exchange grant.
+const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+const EXCHANGE_SCOPE = "openid orders:read";
+/** Expected store round trips of a warm exchange: the two rate-limit counters (per IP, per client) + the user lookup. */
+const EXCHANGE_RT = 3;
+let emulators; // promise of the running IdP emulators
+const emulator = () => (emulators ??= startEmulators());
+async function stopEmulators() {
+  const running = emulators;
+  emulators = undefined;
+  if (running) await (await running.catch(() => null))?.stop();
+}
+const upstreamFetchCount = async (base) => (await (await fetch(`${base}/__bench/stats`)).json()).upstreamFetches;
+const exchangeFixtures = new Map(); // base → promise of the exchange fixture
+function exchangeFixture(base, note) {
+  if (!exchangeFixtures.has(base)) exchangeFixtures.set(base, (async () => {
+    await tokenFixture(base, note); // the project the providers and the client live in
+    const emu = await emulator();
+    const res = await fetch(`${base}/__bench/exchange-setup`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ origin: emu.origin, okta: migratingAppClient("okta"), google: migratingAppClient("google") }),
+    });
+    if (!res.ok) throw new Error(`POST /__bench/exchange-setup answered ${res.status}: ${await res.text()}`);
+    const x = await res.json();
+    x.authorization = basicAuthorization(x.clientId, x.clientSecret);
+    x.origin = emu.origin;
+    note(`token exchange: IdP emulators (idp-fixtures/start.mjs, Miniflare) at ${emu.origin}; providers okta (${emu.issuers.okta}, ` +
+      `exchange.audiences ["api://default"]) and google (${emu.issuers.google}, acceptOpaqueTokens), both trusting the client ` +
+      `${migratingAppClient("okta").clientId} / ${migratingAppClient("google").clientId}`);
+    return x;
+  })());
+  return exchangeFixtures.get(base);
+}
+const exchangeParams = (subjectToken) => ({
+  grant_type: TOKEN_EXCHANGE, subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE, scope: EXCHANGE_SCOPE,
+});
+/** A fresh upstream access token from the emulators (a seeded user signs in as the migrating app) and whose it is. */
+async function upstreamSubjectToken(origin, provider) {
+  const tokens = await upstreamTokens(origin, provider);
+  // The upstream subject an exchange links: Okta's access token names the user by `uid`; Google's is opaque, its ID token's `sub`.
+  const claims = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString());
+  const subject = provider === "okta" ? claims(tokens.access_token).uid : claims(tokens.id_token).sub;
+  if (!subject) throw new Error(`${provider}: no upstream subject in ${JSON.stringify(tokens)}`);
+  return { token: tokens.access_token, subject, expiresIn: tokens.expires_in };
+}
+/** An exchange response: 200, no-store, an ES256 at+jwt for the linked user, issued by Fedgate, for the client. */
+async function checkExchangeResponse(base, x, provider, subject, res) {
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`token exchange (${provider}): POST /oauth2/token answered ${res.status}: ${text}`);
+  const body = JSON.parse(text);
+  const problems = [];
+  if (!/no-store/.test(res.headers.get("cache-control") ?? "")) problems.push("Cache-Control lacks no-store");
+  if (!/^store;.*round trips?"/.test(res.headers.get("server-timing") ?? "")) problems.push("no Server-Timing store metric");
+  if (body.issued_token_type !== ACCESS_TOKEN_TYPE) problems.push(`issued_token_type ${body.issued_token_type}`);
+  if (body.token_type !== "Bearer") problems.push(`token_type ${body.token_type}`);
+  if (!(Number.isInteger(body.expires_in) && body.expires_in > 0)) problems.push(`expires_in ${body.expires_in}`);
+  if (body.scope !== EXCHANGE_SCOPE) problems.push(`scope "${body.scope}"`);
+  if (body.refresh_token || body.id_token) problems.push("a refresh or ID token");
+  const linked = await fetch(`${base}/__bench/exchange-user?provider=${x.providers[provider]}&subject=${encodeURIComponent(subject)}`);
+  if (!linked.ok) throw new Error(`token exchange (${provider}): no user linked to ${subject}: ${linked.status} ${await linked.text()}`);
+  const user = await linked.json();
+  const jwks = createLocalJWKSet(await (await fetch(`${base}/.well-known/jwks.json`)).json());
+  const { payload, protectedHeader } = await jwtVerify(body.access_token, jwks, { issuer: base, audience: x.clientId, algorithms: ["ES256"], typ: "at+jwt" });
+  if (payload.sub !== user.userId || payload.idp !== x.providers[provider] || payload.client_id !== x.clientId || payload.scope !== EXCHANGE_SCOPE ||
+      payload.email !== user.email || protectedHeader.alg !== "ES256") {
+    problems.push(`access token claims ${JSON.stringify(payload)} (linked user ${JSON.stringify(user)})`);
+  }
+  if (problems.length) throw new Error(`token exchange (${provider}): malformed token response: ${problems.join("; ")}\n${text}`);
+  return { body, user, serverTiming: res.headers.get("server-timing") };
+}
+/**
+ * A token-exchange row. Access tokens are not single use: one upstream token serves every request of a load.
+ * `freshTokenPerLoad`: a new upstream token before each load, judged once by an exchange then (not measured), for
+ * subject tokens whose verdict is cached for a bounded time (an opaque token's, at most 60 s, never past its expiry).
+ * Before each load one exchange runs outside the measurement, so the load sees the warm path.
+ */
+const exchangeRow = ({ name, provider, label, freshTokenPerLoad = false, floorTarget }) => ({
+  name, floorTarget,
+  method: "POST", path: "/oauth2/token",
+  async setup({ base, note }) {
+    const x = await exchangeFixture(base, note);
+    let upstream = await upstreamSubjectToken(x.origin, provider);
+    let current = tokenRequest(x, exchangeParams(upstream.token));
+    const post = ({ path, ...init }) => fetch(base + path, init);
+    // Checked once, on the cold path: the first exchange of this person links (creates) the user and fetches what it needs upstream.
+    const before = await upstreamFetchCount(base);
+    const cold = await checkExchangeResponse(base, x, provider, upstream.subject, await post(current));
+    const coldFetches = (await upstreamFetchCount(base)) - before;
+    const coldRts = roundTripCounter();
+    coldRts.add({ "server-timing": cold.serverTiming });
+    note(`${label}: checked once: 200, no-store, issued_token_type access_token, Bearer, scope "${EXCHANGE_SCOPE}", no refresh or ID token, ` +
+      `ES256 access token (at+jwt) verified against /.well-known/jwks.json (iss, aud = client_id = the client, sub = the user linked to ` +
+      `${provider} subject ${upstream.subject} (${cold.user.email}), idp ${x.providers[provider]}); that first (cold) exchange: ` +
+      `${coldFetches} upstream fetches, ${coldRts.text()}`);
+    const rts = roundTripCounter();
+    const requests = [{ method: "POST", setupRequest: (req) => ({ ...req, ...current }), onResponse: (_s, _b, _c, headers) => rts.add(headers) }];
+    let tokensMinted = 1;
+    return {
+      ...current, requests,
+      nextRequest: () => current,
+      async prepare() {
+        if (freshTokenPerLoad) {
+          upstream = await upstreamSubjectToken(x.origin, provider);
+          current = tokenRequest(x, exchangeParams(upstream.token));
+          tokensMinted += 1;
+        }
+        const warm = await post(current);
+        if (warm.status !== 200) throw new Error(`${label}: the exchange before the load answered ${warm.status}: ${await warm.text()}`);
+        await warm.arrayBuffer();
+        rts.reset();
+      },
+      finish({ seconds, total }) {
+        const max = rts.max();
+        note(`${label}, ${seconds ? `${seconds} s load` : `${total} sequential`}: store round trips per response ${rts.text()} ` +
+          `(expected ${EXCHANGE_RT}: the two rate-limit counters + 1 user lookup; ${max <= EXCHANGE_RT ? "as expected" : `**up to ${max}**`})` +
+          (freshTokenPerLoad ? `; upstream tokens minted so far: ${tokensMinted} (one per load, ${upstream.expiresIn} s lifetime)` : ""));
+      },
+    };
+  },
+});
 const TOKEN_ROUTES = [
   {
     name: "POST /__bench/sign (floor: parse a form, sign one ES256 JWT)",
@@ -295,6 +427,14 @@ const TOKEN_ROUTES = [
       };
     },
   },
+  exchangeRow({
+    name: "POST /oauth2/token token exchange, JWT subject token (warm JWKS)", label: "token exchange, JWT (Okta custom AS access token)",
+    provider: "okta", floorTarget: 0.75,
+  }),
+  exchangeRow({
+    name: "POST /oauth2/token token exchange, opaque subject token (warm cache)", label: "token exchange, opaque (Google ya29 access token)",
+    provider: "google", freshTokenPerLoad: true,
+  }),
   {
     // PERF.md's comparison: the same request to node-oidc-provider 9 (Node 24, in-memory adapter, which a JWT
     // access token never touches), one client, ES256 `at+jwt` access tokens for one resource server.
@@ -338,7 +478,8 @@ const SUITES = [
   // Every request comes from 127.0.0.1 without CF-Connecting-IP, so all share one rate-limit bucket: raise the
   // token limit (default 300/60s) far above the load but keep it on, so its store increment stays in the path.
   // The same for the per-client token limit (RATE_LIMIT_CLIENT_TOKEN, default 600/60s): each row loads one client.
-  { name: "token", title: "Token endpoint: the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts; " +
+  { name: "token", title: "Token endpoint: the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts, " +
+      "token exchange against the IdP emulators (idp-fixtures, Miniflare; not measured); " +
       `RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN ${TOKEN_RATE_LIMIT}${TOKEN_RATE_LIMIT === "off" ? " (**not counted**)" : " (still counted)"}; node-oidc-provider in Node alongside (bench/node-oidc-provider.mjs)`,
     config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) },
 ].filter((s) => (process.env.BENCH_SUITES ?? "main,resolution,token").split(",").map((x) => x.trim()).includes(s.name));
@@ -349,7 +490,7 @@ const b64url = (n) => randomBytes(n).toString("base64url");
 let server;
 const cleanup = () => { server?.stop(); for (const stop of stops) stop(); };
 process.on("exit", cleanup);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { cleanup(); process.exit(130); });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { cleanup(); stopEmulators().finally(() => process.exit(130)); });
 
 /** Runs autocannon and reads workerd's CPU ticks around it. */
 async function load(pid, row, opts) {
@@ -425,7 +566,9 @@ async function runSuite(suite) {
     x.row.finish?.({ total: x.seq.total });
   }
   if (suite.name === "token") {
-    for (const x of rows) if (!x.row.external) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads`);
+    for (const x of rows) {
+      if (!x.row.external) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads (PERF.md: none on a warm path: ${x.upstreamFetches === 0 ? "met" : "**not met**"})`);
+    }
   }
 
   const sum = (xs, fn) => xs.reduce((n, x) => n + fn(x), 0);
@@ -449,7 +592,13 @@ async function runSuite(suite) {
   }));
 
   const floor = results.find((x, i) => rows[i].row.floor);
-  if (floor) for (const [i, x] of results.entries()) if (x !== floor && !rows[i].row.external) note(`${x.route}: ${(x.reqPerSec / floor.reqPerSec * 100).toFixed(0)}% of the floor's req/s, ${(x.cpuMsPerReq / floor.cpuMsPerReq).toFixed(1)}× its CPU/req`);
+  if (floor) for (const [i, x] of results.entries()) {
+    if (x === floor || rows[i].row.external) continue;
+    const share = x.reqPerSec / floor.reqPerSec;
+    const target = rows[i].row.floorTarget;
+    note(`${x.route}: ${(share * 100).toFixed(0)}% of the floor's req/s, ${(x.cpuMsPerReq / floor.cpuMsPerReq).toFixed(1)}× its CPU/req` +
+      (target ? ` (PERF.md target ≥ ${(target * 100).toFixed(0)}%: ${share >= target ? "met" : "**not met**"})` : ""));
+  }
   for (const [i, x] of results.entries()) {
     const other = rows[i].row.compareTo && results.find((y) => y.route === rows[i].row.compareTo);
     if (!other) continue;
@@ -459,6 +608,7 @@ async function runSuite(suite) {
   }
 
   for (const x of rows) if (x.row.external) { x.row.external.stop(); stops.delete(x.row.external.stop); }
+  await stopEmulators();
   server.stop();
   server = undefined;
   return { suite, b, bundleLine, notes, results };
@@ -504,4 +654,5 @@ async function main() {
   return failed.length ? 1 : 0;
 }
 
-main().then((code) => { cleanup(); process.exit(code); }, (err) => { console.error(err?.stack ?? err); cleanup(); process.exit(1); });
+main().then(async (code) => { cleanup(); await stopEmulators(); process.exit(code); },
+  async (err) => { console.error(err?.stack ?? err); cleanup(); await stopEmulators(); process.exit(1); });

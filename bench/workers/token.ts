@@ -16,6 +16,18 @@
  *                                         grant client_credentials only, scopes read:devices write:results,
  *                                         audience https://api.bench.example; created once per isolate:
  *                                         { clientId, clientSecret, scopes, audience }
+ *   POST /__bench/exchange-setup          (after setup) body { origin, okta: { clientId, clientSecret }, google: { … } }:
+ *                                         the token-exchange rows' upstream providers in the fixture's project,
+ *                                         kind okta at `${origin}/okta/oauth2/default` and kind google at
+ *                                         `${origin}/google` (the IdP emulators the harness started; the given
+ *                                         client is each emulator's "migrating app"), each trusting that
+ *                                         client's tokens (okta: JWT access tokens for api://default; google:
+ *                                         opaque tokens, judged at tokeninfo), and a confidential client with
+ *                                         only the token-exchange grant; created once per isolate:
+ *                                         { clientId, clientSecret, scopes, providers: { okta, google } }
+ *   GET  /__bench/exchange-user?provider=<id>&subject=<sub>
+ *                                         the platform user an exchange linked to that upstream subject
+ *                                         (findUserByExternalId): { userId, email }, 404 before the first exchange
  *   POST /__bench/sign                    the floor of any token response: parse a form, sign one
  *                                         ES256 access token with the real active key (no store call
  *                                         once the key set is cached), as PERF.md describes
@@ -29,12 +41,15 @@ import worker from "../../src/index";
 import { configOf } from "../../src/config";
 import type { Bindings } from "../../src/context";
 import { services } from "../../src/context";
-import { saveUser, type User } from "../../src/identity/users";
+import { findUserByExternalId, saveUser, type User } from "../../src/identity/users";
 import { newClientId, newProjectId, newProviderId, newUserId } from "../../src/ids";
 import { issueCode, type AuthorizationCode } from "../../src/oauth/codes";
 import { formParameters } from "../../src/oauth/form";
 import type { Client } from "../../src/registry/clients";
 import type { Project } from "../../src/registry/projects";
+import { forgetProjectProviders, sealContext, type Provider } from "../../src/registry/providers";
+import { TOKEN_EXCHANGE } from "../../src/oauth/grants/token-exchange";
+import { Sealer } from "../../src/security/encryption";
 import { generateSecret, hashSecret } from "../../src/security/secrets";
 import * as keys from "../../src/store/keys";
 import { openStore } from "../../src/store/open";
@@ -76,6 +91,20 @@ interface MachineFixture {
 }
 /** Created by the first /__bench/client-credentials of this isolate. */
 let machineFixture: MachineFixture | undefined;
+
+/** The token-exchange rows' client and providers (README "Migrating an existing app"). */
+const EXCHANGE_SCOPES = ["openid", "email", "orders:read"];
+const EXCHANGE_PROVIDERS = { okta: "okta", google: "google" } as const;
+interface ExchangeFixture {
+  clientId: string;
+  clientSecret: string;
+}
+/** Created by the first /__bench/exchange-setup of this isolate. */
+let exchangeFixture: ExchangeFixture | undefined;
+interface UpstreamClient {
+  clientId: string;
+  clientSecret: string;
+}
 
 /** Outbound fetches from this isolate: a warm token request must make none (issue 5). */
 let upstreamFetches = 0;
@@ -164,6 +193,60 @@ async function createMachineClient(store: Store, encryptionKey: Uint8Array, proj
   return { clientId: client.id, clientSecret };
 }
 
+/**
+ * The two upstream providers, written as the admin API writes them (secret sealed for `provider-secret:<id>`),
+ * and a confidential client with only the token-exchange grant. The project's provider list is cached per
+ * isolate for 30 s (findProjectProviders): it is forgotten here, as the admin API does, before any exchange.
+ */
+async function createExchangeFixture(store: Store, encryptionKey: Uint8Array, projectId: string, origin: string, upstream: Record<"okta" | "google", UpstreamClient>): Promise<ExchangeFixture> {
+  const at = now();
+  const sealer = new Sealer(encryptionKey);
+  const provider = async (id: string, kind: "okta" | "google", issuer: string, exchange: Provider["exchange"]): Promise<void> => {
+    const record: Provider = {
+      id, projectId, name: `bench ${kind} (IdP emulator)`, kind, issuer, clientId: upstream[kind].clientId,
+      clientSecretSealed: await sealer.seal(upstream[kind].clientSecret, sealContext(id)),
+      scopes: ["openid", "email", "profile"], linkBy: "email", createUsers: true, exchange, createdAt: at, updatedAt: at,
+    };
+    if (!(await store.set(keys.provider(projectId, id), record, { ifAbsent: true })).ok) throw new Error(`provider ${id} exists`);
+  };
+  await provider(EXCHANGE_PROVIDERS.okta, "okta", `${origin}/okta/oauth2/default`,
+    { audiences: ["api://default"], clientIds: [upstream.okta.clientId], acceptOpaqueTokens: false });
+  await provider(EXCHANGE_PROVIDERS.google, "google", `${origin}/google`,
+    { audiences: [], clientIds: [upstream.google.clientId], acceptOpaqueTokens: true });
+  forgetProjectProviders(projectId);
+
+  const clientSecret = generateSecret();
+  const client: Client = {
+    id: newClientId(projectId),
+    projectId,
+    name: "bench migrating app (token exchange)",
+    kind: "confidential",
+    secretHash: await hashSecret(encryptionKey, clientSecret),
+    secretRotatedAt: at,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grantTypes: [TOKEN_EXCHANGE],
+    scopes: EXCHANGE_SCOPES,
+    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
+    providerId: null,
+    ipRules: { allow: [], deny: [] },
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (!(await store.set(keys.client(projectId, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
+  return { clientId: client.id, clientSecret };
+}
+
+/** The exchange-setup body: a loopback http origin (the emulators) and the two upstream clients. */
+function exchangeSetupInput(body: unknown): { origin: string; upstream: Record<"okta" | "google", UpstreamClient> } | null {
+  if (typeof body !== "object" || body === null) return null;
+  const { origin, okta, google } = body as Record<string, unknown>;
+  const isClient = (x: unknown): x is UpstreamClient =>
+    typeof x === "object" && x !== null && typeof (x as UpstreamClient).clientId === "string" && typeof (x as UpstreamClient).clientSecret === "string";
+  if (typeof origin !== "string" || !/^http:\/\/127\.0\.0\.1:\d+$/.test(origin) || !isClient(okta) || !isClient(google)) return null;
+  return { origin, upstream: { okta, google } };
+}
+
 /** Runs `issue` count times, ISSUE_BATCH at once. */
 async function issueMany<T>(count: number, issue: () => Promise<T>): Promise<T[]> {
   const out: T[] = [];
@@ -208,6 +291,20 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
   if (route === "POST /__bench/client-credentials") {
     machineFixture ??= await createMachineClient(store, config.encryptionKey, f.projectId);
     return Response.json({ ...machineFixture, scopes: MACHINE_SCOPES, audience: MACHINE_AUDIENCE });
+  }
+
+  if (route === "POST /__bench/exchange-setup") {
+    const input = exchangeSetupInput(await request.json().catch(() => null));
+    if (!input) return new Response('body: { "origin": "http://127.0.0.1:<port>", "okta": { clientId, clientSecret }, "google": { … } }', { status: 400 });
+    exchangeFixture ??= await createExchangeFixture(store, config.encryptionKey, f.projectId, input.origin, input.upstream);
+    return Response.json({ ...exchangeFixture, scopes: EXCHANGE_SCOPES, providers: EXCHANGE_PROVIDERS });
+  }
+
+  if (route === "GET /__bench/exchange-user") {
+    const providerId = url.searchParams.get("provider") ?? "";
+    const subject = url.searchParams.get("subject") ?? "";
+    const user = await findUserByExternalId(store, f.projectId, { providerId, subject });
+    return user ? Response.json({ userId: user.id, email: user.email }) : new Response("no user linked to that subject", { status: 404 });
   }
 
   if (route === "POST /__bench/codes") {
