@@ -128,13 +128,19 @@ export class StoreObject extends DurableObject {
 
   async increment(key: string, windowMs: number): Promise<Window> {
     const now = Date.now();
-    const row = this.sql
-      .exec<{ count: number; expires_at: number }>("SELECT count, expires_at FROM counter WHERE key = ? AND expires_at > ?", key, now)
-      .toArray()[0];
-    const count = (row?.count ?? 0) + 1;
-    const expiresAt = row?.expires_at ?? now + windowMs;
-    this.sql.exec("INSERT OR REPLACE INTO counter (key, count, expires_at) VALUES (?, ?, ?)", key, count, expiresAt);
-    if (!row) await this.scheduleSweep(expiresAt);
+    // One statement on the hot path (every rate-limited request): a running window counts on, an
+    // expired or absent one starts over at 1.
+    const { count, expires_at: expiresAt } = this.sql
+      .exec<{ count: number; expires_at: number }>(
+        `INSERT INTO counter (key, count, expires_at) VALUES (?1, 1, ?2 + ?3)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN expires_at > ?2 THEN count + 1 ELSE 1 END,
+           expires_at = CASE WHEN expires_at > ?2 THEN expires_at ELSE excluded.expires_at END
+         RETURNING count, expires_at`,
+        key, now, windowMs,
+      )
+      .one();
+    if (count === 1) await this.scheduleSweep(expiresAt);
     return { count, resetInMs: expiresAt - now };
   }
 
