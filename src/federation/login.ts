@@ -10,6 +10,7 @@ import * as client from "openid-client";
 import type { AppEnv } from "../context";
 import type { Provider } from "../registry/providers";
 import { Sealer } from "../security/encryption";
+import { sha256 } from "../security/digest";
 import * as keys from "../store/keys";
 import type { PendingAuthorization } from "../oauth/authorization-request";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
@@ -30,10 +31,6 @@ export interface UpstreamTransaction {
 
 /** The binding cookie's name: one per transaction, so sign-ins in two tabs do not collide. */
 export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 12)}`;
-
-export async function sha256(text: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
-}
 
 /** Sends the browser to the provider's authorization endpoint (303). */
 export async function startUpstreamLogin(c: Context<AppEnv>, request: PendingAuthorization, provider: Provider): Promise<Response> {

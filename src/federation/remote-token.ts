@@ -12,7 +12,6 @@
  * past the token's expiry): a token revoked upstream is still accepted for up to that long. A
  * rejection is kept {@link REJECTED_TTL_S}, so a replayed bad token costs the provider nothing.
  */
-import { base64url } from "jose";
 import * as client from "openid-client";
 import type { Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
@@ -113,11 +112,6 @@ export async function userinfoClaims(provider: Provider, token: string, subject:
   } catch (error) {
     return { ok: false, outcome: "rejected", detail: error instanceof UpstreamTokenError ? error.detail : "userinfo: unusable answer" };
   }
-}
-
-/** SHA-256 of a token, base64url: what caches and single-use markers are keyed by. */
-export async function tokenHash(token: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))));
 }
 
 const isolate = new Map<string, { until: number; verdict: ExchangeVerdict }>();

@@ -19,7 +19,8 @@ import type { Sealer } from "../security/encryption";
 import type { Store } from "../store/store";
 import { providerKind } from "./providers";
 import { audiencesOf, type Claims, type ClaimRejection } from "./providers/provider";
-import { askProvider, tokenHash, VerdictCache } from "./remote-token";
+import { sha256 } from "../security/digest";
+import { askProvider, VerdictCache } from "./remote-token";
 import { upstreamConfiguration } from "./upstream";
 import { UpstreamTokenError, verifyAccessTokenJwt, type UpstreamTokenErrorCode } from "./verify";
 
@@ -136,7 +137,7 @@ async function judgeIdToken(provider: Provider, token: string, sealer: Sealer): 
       return rejection ? policyFailure(rejection) : undefined;
     },
   });
-  const id = typeof claims.jti === "string" && claims.jti !== "" ? `jti:${claims.jti}` : `token:${await tokenHash(token)}`;
+  const id = typeof claims.jti === "string" && claims.jti !== "" ? `jti:${claims.jti}` : `token:${await sha256(token)}`;
   return { provider, subject: claims.sub!, via: "id_token", claims, expiresAt: claims.exp, singleUse: { id, expiresAt: claims.exp } };
 }
 
@@ -160,7 +161,7 @@ async function judgeAccessJwt(provider: Provider, token: string, sealer: Sealer)
 
 /** A token judged at the provider (opaque tokens, Okta org-server JWTs): asked once per cache period. */
 async function judgeRemotely(input: JudgeInput, providers: Provider[]): Promise<UpstreamSubject> {
-  const hash = await tokenHash(input.token);
+  const hash = await sha256(input.token);
   const cache = new VerdictCache(input.store, input.projectId);
   const cached = await cache.get(hash);
   if (cached && !cached.accepted && providers.every((p) => cached.providerIds.includes(p.id))) {

@@ -10,6 +10,7 @@
 import { createLocalJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config";
 import type { Client } from "../registry/clients";
+import { sha256 } from "../security/digest";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
@@ -37,11 +38,6 @@ function keySetOf(jwks: NonNullable<Client["jwks"]>): JWTVerifyGetKey {
   let keySet = keySets.get(jwks);
   if (!keySet) keySets.set(jwks, (keySet = createLocalJWKSet(jwks)));
   return keySet;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** Resolves if `assertion` proves `client`; throws AssertionError (or the store's error) otherwise. */

@@ -8,6 +8,7 @@
  */
 import { base64url } from "jose";
 import type { User } from "../identity/users";
+import { sha256 } from "../security/digest";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
@@ -26,10 +27,6 @@ export interface AuthorizationCode {
   authTime: number;
   amr: string[];
   idp: string;
-}
-
-async function sha256(text: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
 }
 
 /** Stores a grant and returns its code. */

@@ -10,7 +10,7 @@ import { AUTH0_API, EXCHANGE, exchangeClient, exchangeProvider, exchangeToken, n
 import { newClient, store, tokenRequest, type ClientAuth } from "../helpers/oauth";
 import { registerUpstreamClient, upstreamTokens } from "../helpers/upstream";
 import * as keys from "../../src/store/keys";
-import { tokenHash } from "../../src/federation/remote-token";
+import { sha256 } from "../../src/security/digest";
 
 let project: { id: string; token: string };
 const providers: Record<string, ExchangeProvider> = {};
@@ -188,7 +188,7 @@ describe("the opaque-token cache", () => {
   it("a refusal is cached under the token's hash, never the token", async () => {
     const bogus = `ya29.${crypto.randomUUID()}`;
     await refused(exchangeToken(clients.google!, bogus), "invalid_request");
-    const record = await store.get<{ verdict: { accepted: boolean } }>(keys.exchangeVerdict(project.id, await tokenHash(bogus)));
+    const record = await store.get<{ verdict: { accepted: boolean } }>(keys.exchangeVerdict(project.id, await sha256(bogus)));
     expect(record?.verdict.accepted).toBe(false);
     expect(JSON.stringify(record)).not.toContain(bogus);
   });

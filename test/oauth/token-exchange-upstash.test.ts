@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tokenHash } from "../../src/federation/remote-token";
+import { sha256 } from "../../src/security/digest";
 import * as keys from "../../src/store/keys";
 import { UpstashStore } from "../../src/store/upstash";
 import { issuers } from "../helpers/admin";
@@ -70,7 +70,7 @@ describe("token exchange on the Upstash store", () => {
   it("a Google opaque token, its verdict cached in Redis under the token's hash", async () => {
     const accessToken = (await upstreamTokens("google", { clientId: upstreamClients.google.clientId })).access_token;
     expect((await exchange(app, accessToken, "access")).status).toBe(200);
-    const record = await redis.get<{ verdict: { accepted: boolean; providerId: string } }>(keys.exchangeVerdict(projectId, await tokenHash(accessToken)));
+    const record = await redis.get<{ verdict: { accepted: boolean; providerId: string } }>(keys.exchangeVerdict(projectId, await sha256(accessToken)));
     expect(record?.verdict).toMatchObject({ accepted: true, providerId: "google" });
   });
 });

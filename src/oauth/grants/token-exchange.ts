@@ -20,7 +20,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { providerKind } from "../../federation/providers";
-import { tokenHash, userinfoClaims } from "../../federation/remote-token";
+import { userinfoClaims } from "../../federation/remote-token";
 import { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "../../federation/subject-token";
 import { resolveUser } from "../../identity/linking";
 import { findUserByExternalId, type User } from "../../identity/users";
@@ -29,6 +29,7 @@ import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
 import { findProjectProviders, type Provider } from "../../registry/providers";
 import { auditLater } from "../../security/audit";
+import { sha256 } from "../../security/digest";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
 import { Grants } from "../../tokens/grants";
@@ -86,7 +87,7 @@ async function candidatesFor(c: Context<AppEnv>, client: Client): Promise<Provid
 /** RP-9: an ID token is exchanged once; the marker lives until the token could no longer pass `exp`. */
 async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject): Promise<void> {
   const { id, expiresAt } = upstream.singleUse!;
-  const hash = await tokenHash(id);
+  const hash = await sha256(id);
   const ttlMs = Math.max((expiresAt + SKEW_S) * 1000 - Date.now(), 1000);
   const written = await c.var.store.set(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, hash), { at: Date.now() }, { ttlMs, ifAbsent: true });
   if (!written.ok) throw new Refusal("invalid_request", "The subject ID token was already exchanged.", "ID token replayed", 400, upstream.provider.id);
