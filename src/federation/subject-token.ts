@@ -14,6 +14,7 @@
  * Candidates are the client's own provider when it has one, else the project's providers.
  */
 import { decodeJwt, decodeProtectedHeader } from "jose";
+import type { Configuration } from "openid-client";
 import type { Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import type { Store } from "../store/store";
@@ -110,9 +111,14 @@ function issuerOf(token: string): string | null {
 
 const policyFailure = (rejection: ClaimRejection) => `${rejection.reason}: ${rejection.detail}`;
 
+/** `serverMetadata()` copies the whole discovery document on every call: read `jwks_uri` once per Configuration. */
+const jwksUris = new WeakMap<Configuration, string | undefined>();
+
 async function jwksUriOf(provider: Provider, sealer: Sealer): Promise<string> {
   try {
-    const uri = (await upstreamConfiguration(provider, sealer)).serverMetadata().jwks_uri;
+    const configuration = await upstreamConfiguration(provider, sealer);
+    if (!jwksUris.has(configuration)) jwksUris.set(configuration, configuration.serverMetadata().jwks_uri);
+    const uri = jwksUris.get(configuration);
     if (uri) return uri;
   } catch (error) {
     throw new SubjectTokenError("unavailable", "The identity provider could not be reached.", `discovery: ${error instanceof Error ? error.message : String(error)}`, provider.id);
