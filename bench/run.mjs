@@ -8,7 +8,11 @@
 // Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_SEQ (2000 sequential requests for CPU/req),
 // BENCH_ROUNDS (1; >1 alternates a suite's rows and reports medians), BENCH_SUITES (main,resolution,token),
 // BENCH_CONFIG or --config <wrangler.toml> (the main suite's config), BENCH_TOKEN_RATE_LIMIT (the token suite's
-// RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN: 1000000/60s, or "off" to see what the counters cost).
+// RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN: 1000000/60s, or "off" to see what the counters cost),
+// BENCH_STORE (the main and token suites' store: "durable-object", the default, SQLite Durable Objects inside the
+// workerd process, so their CPU is in workerd's; or "upstash": Redis through the Upstash REST protocol, served by the
+// test bridge in its own Node process (bench/upstash.mjs) and redis-server db 9, emptied first, so workerd's CPU is
+// the Worker's own; the resolution suite reads Durable Objects directly and ignores it).
 // Never benchmark through `wrangler dev` (its proxy costs ~16x throughput): see /work/shared/PERF.md.
 import autocannon from "autocannon";
 import { createLocalJWKSet, jwtVerify } from "jose";
@@ -19,6 +23,7 @@ import { join, resolve } from "node:path";
 import { startEmulators } from "../idp-fixtures/start.mjs";
 import { migratingAppClient, upstreamTokens } from "../scripts/upstream-token.mjs";
 import { startNodeOidcProvider } from "./node-oidc-provider.mjs";
+import { startBenchUpstash } from "./upstash.mjs";
 import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips, waitHealthy, workerdVersion } from "./workerd.mjs";
 
 // One row per benchmarked request. Optional per row: method, headers, body, `expect` (allowed status codes;
@@ -463,6 +468,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TOKEN_RATE_LIMIT = process.env.BENCH_TOKEN_RATE_LIMIT ?? "1000000/60s";
+const STORE = process.env.BENCH_STORE ?? "durable-object";
+if (!["durable-object", "upstash"].includes(STORE)) throw new Error(`BENCH_STORE=${STORE}: "durable-object" (default) or "upstash"`);
+/** How the suites' titles name their store. */
+const STORE_TITLES = {
+  "durable-object": "store: Durable Objects (SQLite) inside the workerd process, so their CPU is in the CPU column",
+  upstash: "store: Upstash REST (BENCH_STORE=upstash): test/helpers/upstash-bridge.ts in its own Node process → redis-server db 9; " +
+    "the CPU column is the Worker's own",
+};
 const WARMUP = 20;
 const argConfig = process.argv.indexOf("--config");
 const CONFIG = resolve(argConfig > 0 ? process.argv[argConfig + 1] : process.env.BENCH_CONFIG ?? join(ROOT, "wrangler.toml"));
@@ -472,28 +485,35 @@ const appVars = (base) => ({
   SIGNING_ALG: "ES256", SERVER_TIMING: "on", LOG_LEVEL: "warn",
 });
 const SUITES = [
-  { name: "main", config: CONFIG, routes: ROUTES, vars: appVars },
+  { name: "main", config: CONFIG, routes: ROUTES, vars: appVars, store: STORE },
   { name: "resolution", title: "Domain resolution: readDomainMapping (cache=off) / resolveDomain (cache=on) over DurableObjectStore, bench/workers/domain-resolution.ts",
-    config: join(ROOT, "bench/workers/domain-resolution.toml"), routes: RESOLUTION_ROUTES, vars: () => ({}) },
+    config: join(ROOT, "bench/workers/domain-resolution.toml"), routes: RESOLUTION_ROUTES, vars: () => ({}), store: "durable-object" },
   // Every request comes from 127.0.0.1 without CF-Connecting-IP, so all share one rate-limit bucket: raise the
   // token limit (default 300/60s) far above the load but keep it on, so its store increment stays in the path.
   // The same for the per-client token limit (RATE_LIMIT_CLIENT_TOKEN, default 600/60s): each row loads one client.
-  { name: "token", title: "Token endpoint: the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts, " +
+  { name: "token", title: `Token endpoint (${STORE_TITLES[STORE]}): the real Worker (src/index.ts) with codes and refresh tokens issued by bench/workers/token.ts, ` +
       "token exchange against the IdP emulators (idp-fixtures, Miniflare; not measured); " +
       `RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN ${TOKEN_RATE_LIMIT}${TOKEN_RATE_LIMIT === "off" ? " (**not counted**)" : " (still counted)"}; node-oidc-provider in Node alongside (bench/node-oidc-provider.mjs)`,
-    config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) },
+    store: STORE, config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) },
 ].filter((s) => (process.env.BENCH_SUITES ?? "main,resolution,token").split(",").map((x) => x.trim()).includes(s.name));
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
 const b64url = (n) => randomBytes(n).toString("base64url");
 
 let server;
+let upstash; // the running Upstash bridge (BENCH_STORE=upstash), one per suite
 const cleanup = () => { server?.stop(); for (const stop of stops) stop(); };
 process.on("exit", cleanup);
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { cleanup(); stopEmulators().finally(() => process.exit(130)); });
 
-/** Runs autocannon and reads workerd's CPU ticks around it. */
-async function load(pid, row, opts) {
+/**
+ * Runs autocannon and reads workerd's CPU ticks around it; also those of the process groups in `watch`
+ * ({ name: pgid }: the Upstash store's processes), this process's CPU (the load generator) and the wall time.
+ */
+async function load(pid, row, opts, watch = {}) {
+  const w0 = Object.fromEntries(Object.entries(watch).map(([name, pgid]) => [name, cpuTicks(pgid)]));
+  const c0 = process.cpuUsage();
+  const start = performance.now();
   const t0 = cpuTicks(pid);
   const { base, path, method = "GET", headers, body, requests } = row;
   const run = autocannon({ url: base + path, method, headers, body, requests, ...opts });
@@ -502,12 +522,16 @@ async function load(pid, row, opts) {
   run.on("response", (_client, _status, _bytes, ms) => lat.push(ms));
   const r = await run;
   const ticks = cpuTicks(pid) - t0;
+  const wallS = (performance.now() - start) / 1000;
+  const c1 = process.cpuUsage(c0);
+  const watched = { ...Object.fromEntries(Object.entries(watch).map(([name, pgid]) => [name, cpuTicks(pgid) - w0[name]])),
+    "load generator (autocannon, this Node process)": ((c1.user + c1.system) / 1e6) * CLK_TCK };
   lat.sort((a, b) => a - b);
   const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
   const ok = (code) => (row.expect ? row.expect.includes(Number(code)) : code >= 200 && code < 300);
   const bad = Object.entries(r.statusCodeStats).reduce((n, [code, s]) => n + (ok(code) ? 0 : s.count), 0);
   const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([c, s]) => [c, s.count]));
-  return { r, ticks, total: r.requests.total, bad, p50: pct(50), p99: pct(99), statusCodes };
+  return { r, ticks, watched, wallS, total: r.requests.total, bad, p50: pct(50), p99: pct(99), statusCodes };
 }
 
 /** Bundles, serves and loads one suite; stops its workerd process before returning. */
@@ -519,9 +543,18 @@ async function runSuite(suite) {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const vars = suite.vars(base);
   const notes = [];
   const note = (text) => { console.error(text); notes.push(text); };
+  let vars = suite.vars(base);
+  let watch = {}; // the store's processes, whose CPU is read apart from workerd's
+  if (suite.store === "upstash") {
+    upstash = await startBenchUpstash();
+    stops.add(upstash.stop);
+    vars = { ...vars, UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token };
+    watch = { "Upstash bridge": upstash.pid, ...(upstash.redisPid ? { "redis-server": upstash.redisPid } : {}) };
+    note(`store: Upstash REST bridge (test/helpers/upstash-bridge.ts, Node ${upstash.node}, pid ${upstash.pid}) at ${upstash.url} → ` +
+      `redis-server (pid ${upstash.redisPid}) db ${upstash.db}, emptied (FLUSHDB) before the suite; its processes' CPU is not in the CPU column`);
+  }
   server = serve(b, port, vars);
   await waitHealthy(base, server);
   console.error(`workerd pid ${server.pid} on ${base} (log: ${server.logPath})`);
@@ -545,14 +578,19 @@ async function runSuite(suite) {
 
   // Rows alternate within each round, all in the same workerd process, so they share its warm state.
   // prepare() runs before load() reads workerd's CPU: issuing codes and tokens is not part of a row's figures.
-  const upstream = async () => (suite.name === "token" ? (await (await fetch(`${base}/__bench/stats`)).json()).upstreamFetches : 0);
+  const stats = async () => (suite.name === "token" ? await (await fetch(`${base}/__bench/stats`)).json() : {});
+  /** Adds to the row what the fixture Worker counted since `before`: upstream fetches and (Upstash) store HTTP requests. */
+  const count = (x, before, after) => {
+    x.upstreamFetches = (x.upstreamFetches ?? 0) + (after.upstreamFetches ?? 0) - (before.upstreamFetches ?? 0);
+    x.storeFetches = (x.storeFetches ?? 0) + (after.storeFetches ?? 0) - (before.storeFetches ?? 0);
+  };
   for (let round = 0; round < ROUNDS; round++) {
     for (const x of rows) {
       await x.row.prepare?.({ connections: CONNECTIONS, duration: SECONDS });
       console.error(`round ${round + 1}/${ROUNDS}: ${x.row.name} (${SECONDS} s x ${CONNECTIONS} connections)`);
-      const before = await upstream();
-      const run = await load(x.row.external?.pid ?? server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS });
-      x.upstreamFetches = (x.upstreamFetches ?? 0) + (await upstream()) - before;
+      const before = await stats();
+      const run = await load(x.row.external?.pid ?? server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS }, x.row.external ? {} : watch);
+      count(x, before, await stats());
       x.runs.push(run);
       x.row.finish?.({ seconds: SECONDS, total: run.total, reqPerSec: run.r.requests.average });
     }
@@ -560,9 +598,9 @@ async function runSuite(suite) {
   // Second CPU figure: one connection, sequential — the per-request cost without the batching a busy event loop gets.
   if (SEQ > 0) for (const x of rows) {
     await x.row.prepare?.({ connections: 1, amount: SEQ });
-    const before = await upstream();
-    x.seq = await load(x.row.external?.pid ?? server.pid, x.row, { connections: 1, amount: SEQ });
-    x.upstreamFetches = (x.upstreamFetches ?? 0) + (await upstream()) - before;
+    const before = await stats();
+    x.seq = await load(x.row.external?.pid ?? server.pid, x.row, { connections: 1, amount: SEQ }, x.row.external ? {} : watch);
+    count(x, before, await stats());
     x.row.finish?.({ total: x.seq.total });
   }
   if (suite.name === "token") {
@@ -570,11 +608,28 @@ async function runSuite(suite) {
       if (!x.row.external) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads (PERF.md: none on a warm path: ${x.upstreamFetches === 0 ? "met" : "**not met**"})`);
     }
   }
+  if (suite.store === "upstash") {
+    // Where the CPU went during each row's concurrent loads: the process that is busiest relative to the others
+    // sets the req/s (2 cores shared by all of them), and its figure is the one to read req/s against.
+    for (const x of rows) {
+      if (x.row.external) continue;
+      const total = x.runs.reduce((n, run) => n + run.total, 0);
+      const wallS = x.runs.reduce((n, run) => n + run.wallS, 0);
+      const ticks = { workerd: x.runs.reduce((n, run) => n + run.ticks, 0) };
+      for (const run of x.runs) for (const [name, t] of Object.entries(run.watched)) ticks[name] = (ticks[name] ?? 0) + t;
+      const parts = Object.entries(ticks).map(([name, t]) =>
+        `${name} ${((t * 1000) / CLK_TCK / total).toFixed(3)} ms/req (${((t / CLK_TCK / wallS) * 100).toFixed(0)}% of a core)`);
+      const requests = total + (x.seq?.total ?? 0);
+      note(`${x.row.name}: CPU during its concurrent loads: ${parts.join(", ")}` +
+        (suite.name === "token" ? `; ${(x.storeFetches / requests).toFixed(2)} store HTTP requests (to the bridge) per request over all its loads` : ""));
+    }
+  }
 
   const sum = (xs, fn) => xs.reduce((n, x) => n + fn(x), 0);
   const cpuMs = (runs) => (sum(runs, (x) => x.ticks) * 1000) / CLK_TCK / sum(runs, (x) => x.total);
   const results = rows.map(({ row, serverTiming, storeRT, runs, seq }) => ({
     suite: suite.name,
+    store: row.external ? null : suite.store,
     route: row.name,
     method: row.method ?? "GET",
     path: row.path,
@@ -608,6 +663,7 @@ async function runSuite(suite) {
   }
 
   for (const x of rows) if (x.row.external) { x.row.external.stop(); stops.delete(x.row.external.stop); }
+  if (upstash) { upstash.stop(); stops.delete(upstash.stop); upstash = undefined; }
   await stopEmulators();
   server.stop();
   server = undefined;
@@ -629,9 +685,10 @@ async function main() {
     `${CONNECTIONS} connections × ${SECONDS} s × ${ROUNDS} round(s) · CPU/req: concurrent run / ${SEQ} sequential requests (clock tick ${1000 / CLK_TCK} ms)`);
   for (const suite of done) {
     // The main suite prints as before (bundle line, table); other suites print a title and notes, no bundle line.
-    if (suite.suite.name === "main") console.log(`${suite.bundleLine}\n`);
+    if (suite.suite.name === "main") console.log(`${suite.bundleLine}${suite.suite.store === "upstash" ? `\n${STORE_TITLES.upstash}` : ""}\n`);
     else console.log(`\n${suite.suite.title}${suite.notes.map((n) => `\n- ${n}`).join("")}\n`);
-    console.log("| route | req/s | p50 ms | p99 ms | CPU ms/req (conc. / seq.) | store RT/req | non-2xx |");
+    const cpuColumn = suite.suite.store === "upstash" ? "CPU ms/req (conc. / seq.; workerd only: the store runs in other processes)" : "CPU ms/req (conc. / seq.)";
+    console.log(`| route | req/s | p50 ms | p99 ms | ${cpuColumn} | store RT/req | non-2xx |`);
     console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const x of suite.results) {
       const bad = x.non2xx || x.errors ? `**${x.non2xx} !!!${x.errors ? ` +${x.errors} errors` : ""}**` : "0";
@@ -640,7 +697,7 @@ async function main() {
     }
   }
   const suites = done.map(({ suite, b, notes }) => ({
-    name: suite.name, config: suite.config, notes, bundle: { rawBytes: b.rawBytes, gzipBytes: b.gzipBytes, gzipLevel: 9, wrangler: b.wrangler },
+    name: suite.name, config: suite.config, store: suite.store, notes, bundle: { rawBytes: b.rawBytes, gzipBytes: b.gzipBytes, gzipLevel: 9, wrangler: b.wrangler },
   }));
   writeFileSync(join(OUT, "results.json"), JSON.stringify({
     date: new Date().toISOString(), machine, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, sequentialRequests: SEQ, clkTck: CLK_TCK,

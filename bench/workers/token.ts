@@ -31,7 +31,9 @@
  *   POST /__bench/sign                    the floor of any token response: parse a form, sign one
  *                                         ES256 access token with the real active key (no store call
  *                                         once the key set is cached), as PERF.md describes
- *   GET  /__bench/stats                   { upstreamFetches }: outbound fetches since the isolate started
+ *   GET  /__bench/stats                   { upstreamFetches, storeFetches }: outbound fetches since the isolate
+ *                                         started, apart from those to the Upstash store (BENCH_STORE=upstash),
+ *                                         which are counted in storeFetches
  *
  * Every other request goes to the product's handler, with the same env, so the fixture routes and
  * the app share FEDGATE_ENCRYPTION_KEY (client secret hashes, refresh-token MACs) and the store.
@@ -108,9 +110,18 @@ interface UpstreamClient {
 
 /** Outbound fetches from this isolate: a warm token request must make none (issue 5). */
 let upstreamFetches = 0;
+/**
+ * With the Upstash store (BENCH_STORE=upstash), its REST calls are fetches too: they are the store's round trips,
+ * not upstream calls, so they are counted apart. The store's URL is read from the env of the first request
+ * ("" without Upstash).
+ */
+let storeUrl: string | undefined;
+let storeFetches = 0;
 const runtimeFetch = globalThis.fetch;
 globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-  upstreamFetches += 1;
+  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  if (storeUrl && (url === storeUrl || url.startsWith(`${storeUrl}/`))) storeFetches += 1;
+  else upstreamFetches += 1;
   return runtimeFetch(input, init);
 }) as typeof fetch;
 
@@ -266,7 +277,7 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
   const store = openStore(config, env);
   const route = `${request.method} ${url.pathname}`;
 
-  if (route === "GET /__bench/stats") return Response.json({ upstreamFetches });
+  if (route === "GET /__bench/stats") return Response.json({ upstreamFetches, storeFetches });
 
   if (route === "POST /__bench/sign") {
     // The floor: what every token response does at least (form, key from the isolate cache, one signature).
@@ -337,6 +348,10 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
 
 export default {
   fetch(request, env, ctx) {
+    if (storeUrl === undefined) {
+      const url = env.UPSTASH_REDIS_REST_URL;
+      storeUrl = typeof url === "string" ? url.replace(/\/+$/, "") : "";
+    }
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__bench/")) return bench(request, env, url);
     return worker.fetch(request, env, ctx);
