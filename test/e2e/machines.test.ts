@@ -4,19 +4,13 @@
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { adminApi } from "./admin";
 
 const brokerUrl = inject("brokerUrl");
 const adminToken = inject("adminToken");
 let project: { id: string; token: string };
 
-async function admin(token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${brokerUrl}/admin/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const admin = adminApi(brokerUrl);
 
 const machine = (extra: Record<string, unknown> = {}) =>
   admin(project.token, "POST", `/projects/${project.id}/clients`, { name: "ci job", kind: "confidential", grantTypes: ["client_credentials"], scopes: ["deploy", "read"], ...extra });

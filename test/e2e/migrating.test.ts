@@ -4,6 +4,7 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { adminApi } from "./admin";
 import { migratingAppClient, upstreamTokens } from "../../scripts/upstream-token.mjs";
 
 const brokerUrl = inject("brokerUrl");
@@ -12,14 +13,7 @@ const emulatorOrigin = inject("emulatorOrigin");
 const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 let app: { id: string; secret: string };
 
-async function admin(token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${brokerUrl}/admin/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const admin = adminApi(brokerUrl);
 
 beforeAll(async () => {
   const created = await admin(adminToken, "POST", "/projects", { name: "e2e migrating app" });
