@@ -131,31 +131,36 @@ async function s256(text: string): Promise<string> {
   return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
 }
 
+/** The bench clients' refresh-token lifetime (30 days, the admin API's default). */
+const REFRESH_TOKEN_SECONDS = 2_592_000;
+
+/** A confidential client written as the admin API writes one (secret as HMAC); returns its id and secret. */
+async function saveConfidentialClient(
+  store: Store, encryptionKey: Uint8Array, projectId: string,
+  settings: Pick<Client, "name" | "redirectUris" | "grantTypes" | "scopes"> & Partial<Pick<Client, "audiences">>,
+): Promise<{ clientId: string; clientSecret: string }> {
+  const at = now();
+  const clientSecret = generateSecret();
+  const client: Client = {
+    id: newClientId(projectId), projectId, kind: "confidential", ...settings,
+    secretHash: await hashSecret(encryptionKey, clientSecret), secretRotatedAt: at, postLogoutRedirectUris: [],
+    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: REFRESH_TOKEN_SECONDS },
+    providerId: null, ipRules: { allow: [], deny: [] }, createdAt: at, updatedAt: at,
+  };
+  if (!(await store.set(keys.client(projectId, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
+  return { clientId: client.id, clientSecret };
+}
+
 /** Writes the project, client and user with the shapes and keys the admin API uses. */
 async function createFixture(store: Store, encryptionKey: Uint8Array): Promise<Fixture> {
   const at = now();
   const project: Project = { id: newProjectId(), name: "bench", ipRules: { allow: [], deny: [] }, createdAt: at, updatedAt: at };
   if (!(await store.set(keys.project(project.id), project, { ifAbsent: true })).ok) throw new Error("project id collision");
 
-  const clientSecret = generateSecret();
-  const client: Client = {
-    id: newClientId(project.id),
-    projectId: project.id,
-    name: "bench confidential client",
-    kind: "confidential",
-    secretHash: await hashSecret(encryptionKey, clientSecret),
-    secretRotatedAt: at,
-    redirectUris: [REDIRECT_URI],
-    postLogoutRedirectUris: [],
-    grantTypes: ["authorization_code", "refresh_token"],
-    scopes: ["openid", "email", "profile", "offline_access"],
-    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
-    providerId: null,
-    ipRules: { allow: [], deny: [] },
-    createdAt: at,
-    updatedAt: at,
-  };
-  if (!(await store.set(keys.client(project.id, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
+  const { clientId, clientSecret } = await saveConfidentialClient(store, encryptionKey, project.id, {
+    name: "bench confidential client", redirectUris: [REDIRECT_URI],
+    grantTypes: ["authorization_code", "refresh_token"], scopes: ["openid", "email", "profile", "offline_access"],
+  });
 
   const providerId = newProviderId();
   const user: User = {
@@ -173,35 +178,16 @@ async function createFixture(store: Store, encryptionKey: Uint8Array): Promise<F
   if (!written.ok) throw new Error(`user conflict on ${written.conflict}`);
 
   return {
-    projectId: project.id, clientId: client.id, clientSecret, userId: user.id, providerId, refreshTokenSeconds: client.tokenLifetimes.refreshTokenSeconds,
+    projectId: project.id, clientId, clientSecret, userId: user.id, providerId, refreshTokenSeconds: REFRESH_TOKEN_SECONDS,
     user: { id: user.id, email: user.email, emailVerified: user.emailVerified, name: user.name },
   };
 }
 
 /** A confidential client with only the client_credentials grant, written as the admin API writes one. */
 async function createMachineClient(store: Store, encryptionKey: Uint8Array, projectId: string): Promise<MachineFixture> {
-  const at = now();
-  const clientSecret = generateSecret();
-  const client: Client = {
-    id: newClientId(projectId),
-    projectId,
-    name: "bench machine client",
-    kind: "confidential",
-    secretHash: await hashSecret(encryptionKey, clientSecret),
-    secretRotatedAt: at,
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    grantTypes: ["client_credentials"],
-    scopes: MACHINE_SCOPES,
-    audiences: [MACHINE_AUDIENCE],
-    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
-    providerId: null,
-    ipRules: { allow: [], deny: [] },
-    createdAt: at,
-    updatedAt: at,
-  };
-  if (!(await store.set(keys.client(projectId, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
-  return { clientId: client.id, clientSecret };
+  return saveConfidentialClient(store, encryptionKey, projectId, {
+    name: "bench machine client", redirectUris: [], grantTypes: ["client_credentials"], scopes: MACHINE_SCOPES, audiences: [MACHINE_AUDIENCE],
+  });
 }
 
 /**
@@ -226,26 +212,9 @@ async function createExchangeFixture(store: Store, encryptionKey: Uint8Array, pr
     { audiences: [], clientIds: [upstream.google.clientId], acceptOpaqueTokens: true });
   forgetProjectProviders(projectId);
 
-  const clientSecret = generateSecret();
-  const client: Client = {
-    id: newClientId(projectId),
-    projectId,
-    name: "bench migrating app (token exchange)",
-    kind: "confidential",
-    secretHash: await hashSecret(encryptionKey, clientSecret),
-    secretRotatedAt: at,
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    grantTypes: [TOKEN_EXCHANGE],
-    scopes: EXCHANGE_SCOPES,
-    tokenLifetimes: { accessTokenSeconds: 3600, idTokenSeconds: 3600, refreshTokenSeconds: 2_592_000 },
-    providerId: null,
-    ipRules: { allow: [], deny: [] },
-    createdAt: at,
-    updatedAt: at,
-  };
-  if (!(await store.set(keys.client(projectId, client.id), client, { ifAbsent: true })).ok) throw new Error("client id collision");
-  return { clientId: client.id, clientSecret };
+  return saveConfidentialClient(store, encryptionKey, projectId, {
+    name: "bench migrating app (token exchange)", redirectUris: [], grantTypes: [TOKEN_EXCHANGE], scopes: EXCHANGE_SCOPES,
+  });
 }
 
 /** The exchange-setup body: a loopback http origin (the emulators) and the two upstream clients. */
