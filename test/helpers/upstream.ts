@@ -19,8 +19,10 @@
  */
 import { env } from "cloudflare:workers";
 import { base64url } from "jose";
+import type { UpstreamName, UpstreamTokenResponse } from "../../scripts/upstream-token.mjs";
 
-export type UpstreamId = "auth0" | "okta" | "okta-org" | "google" | "cognito";
+export type { UpstreamTokenResponse };
+export type UpstreamId = UpstreamName;
 
 interface Paths {
   issuer: string;
@@ -102,16 +104,6 @@ export interface UpstreamOptions {
   login?: { email: string; password: string };
 }
 
-/** The provider's token response (fields as the provider names them). */
-export interface UpstreamTokenResponse {
-  access_token: string;
-  id_token?: string;
-  refresh_token?: string;
-  token_type: string;
-  expires_in: number;
-  scope?: string;
-  [other: string]: unknown;
-}
 
 /**
  * Signs a user in and stops at the authorization code: `redeem()` fetches the tokens later, so a
