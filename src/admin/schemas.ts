@@ -8,6 +8,7 @@ import { GRANT_TYPES } from "../registry/clients";
 import { normaliseDomain } from "../registry/domains";
 import { PROVIDER_KINDS } from "../registry/providers";
 import { normaliseCidr } from "../security/ip-rules";
+import { JWS_ALGORITHMS } from "../security/jws-algorithms";
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
@@ -54,6 +55,16 @@ export const TokenLifetimes = z.object({
 /** Per-client token rate (SECURITY.md AB-1): token requests per minute per client. */
 export const RateLimits = z.strictObject({ tokenPerMinute: z.optional(z.int().check(z.gte(1), z.lte(100_000))) });
 
+/** The refresh-token reuse grace (SECURITY.md AS-4), like Okta's grace period and Auth0's reuse interval. */
+const ReuseGrace = z.int().check(
+  z.gte(0), z.lte(60),
+  z.describe(
+    "Seconds (0-60) after a refresh token's rotation during which reusing the rotated-away token is refused (invalid_grant) " +
+      "without revoking its family, for clients that race themselves. 0 (default): any reuse revokes the whole family. " +
+      "A deliberate trade: within the grace, a thief who rotated first keeps the family.",
+  ),
+);
+
 // ---- projects
 const SignInOptions = z.object({
   listProviders: z._default(z.boolean().check(z.describe("Offer the project's providers on the sign-in page when an email's domain is unmapped.")), false),
@@ -92,16 +103,23 @@ export const ProjectCreated = z.object({ project: ProjectView, apiKey: ApiKeyCre
 
 // ---- clients
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-/** A public key for private_key_jwt: RSA, EC P-256 or Ed25519, never a private or symmetric key. */
+/** The curve each ECDSA algorithm signs with (RFC 7518 §3.4). */
+const EC_CURVES: ReadonlyMap<string, string> = new Map([["ES256", "P-256"], ["ES384", "P-384"], ["ES512", "P-521"]]);
+/** A public key for private_key_jwt: RSA, EC (P-256, P-384, P-521) or Ed25519, never a private or symmetric key. */
 const PublicJwk = z.looseObject({
   kty: z.enum(["RSA", "EC", "OKP"]),
   kid: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
-  alg: z.optional(z.enum(["RS256", "PS256", "ES256", "EdDSA", "Ed25519"])),
+  alg: z.optional(z.enum(JWS_ALGORITHMS)),
   use: z.optional(z.literal("sig")),
 }).check(
   z.refine((jwk) => PRIVATE_MEMBERS.every((member) => !(member in jwk)), "must be a public key: no private members (d, p, q, dp, dq, qi, oth, k)"),
   z.refine((jwk) => jwk.kty !== "RSA" || (typeof jwk["n"] === "string" && typeof jwk["e"] === "string" && (jwk["n"] as string).length >= 342), "an RSA key needs n (2048 bits or more) and e"),
-  z.refine((jwk) => jwk.kty !== "EC" || (jwk["crv"] === "P-256" && typeof jwk["x"] === "string" && typeof jwk["y"] === "string"), "an EC key must be P-256 with x and y"),
+  z.refine((jwk) => jwk.kty !== "EC" || ([...EC_CURVES.values()].includes(jwk["crv"] as string) && typeof jwk["x"] === "string" && typeof jwk["y"] === "string"), "an EC key must be P-256, P-384 or P-521 with x and y"),
+  z.refine((jwk) => {
+    if (jwk.alg === undefined) return true;
+    if (jwk.kty === "EC") return EC_CURVES.get(jwk.alg) === jwk["crv"];
+    return jwk.kty === "OKP" ? jwk.alg === "EdDSA" || jwk.alg === "Ed25519" : /^(RS|PS)/.test(jwk.alg);
+  }, "alg must match the key type (and an EC key's curve)"),
   z.refine((jwk) => jwk.kty !== "OKP" || (jwk["crv"] === "Ed25519" && typeof jwk["x"] === "string"), "an OKP key must be Ed25519 with x"),
 );
 export const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
@@ -130,6 +148,7 @@ export const ClientCreate = z.strictObject({
   jwks: z.optional(Jwks),
   audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
   rateLimits: z.optional(RateLimits),
+  refreshTokenReuseGraceSeconds: z._default(ReuseGrace, 0),
 });
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
@@ -143,6 +162,7 @@ export const ClientPatch = z.strictObject({
   jwks: z.optional(z.nullable(Jwks)),
   audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
   rateLimits: z.optional(RateLimits),
+  refreshTokenReuseGraceSeconds: z.optional(ReuseGrace),
 });
 /** The optional body of a secret rotation. */
 export const SecretRotation = z.strictObject({
@@ -157,7 +177,8 @@ export const ClientView = z.object({
   scopes: z.array(z.string()), tokenLifetimes: TokenLifetimes, providerId: z.nullable(z.string()), ipRules: IpRules,
   hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
   previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),
-  jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits), ...Timestamps,
+  jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits),
+  refreshTokenReuseGraceSeconds: ReuseGrace, ...Timestamps,
 });
 export const ClientWithSecret = z.object({
   client: ClientView,

@@ -47,6 +47,11 @@ export interface Client {
   grantTypes: GrantType[];
   scopes: string[];
   tokenLifetimes: TokenLifetimes;
+  /**
+   * Seconds after a rotation during which the rotated-away refresh token is refused without revoking
+   * its family (SECURITY.md AS-4); absent or 0: any reuse revokes the family.
+   */
+  refreshTokenReuseGraceSeconds?: number;
   /** Set: the application-level identity provider, used without home realm discovery. */
   providerId: string | null;
   ipRules: IpRules;

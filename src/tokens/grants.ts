@@ -8,8 +8,10 @@
  * derived from FEDGATE_ENCRYPTION_KEY: nothing secret is stored, every token ever issued can be
  * recognised, and a refresh reads the grant and its user together in one round trip. Presenting the
  * current generation rotates it (compare-and-set: of concurrent uses exactly one wins); an older,
- * genuine one is a replay and revokes the grant, except the generation rotated away in the last few
- * seconds, which is the client racing itself.
+ * genuine one is a replay and revokes the grant (SECURITY.md AS-4). The client's reuse grace
+ * (`refreshTokenReuseGraceSeconds`, 0 by default) spares only the generation rotated away within
+ * it: refused, but the grant is kept, for clients that race themselves. A grace is a trade: a thief
+ * who rotated first keeps the family if the rightful client comes back within it.
  */
 import { base64url } from "jose";
 import type { User } from "../identity/users";
@@ -49,9 +51,9 @@ export type RotationFailure =
   | "invalid"
   | "expired"
   | "revoked"
-  /** An old generation came back: the grant is now revoked. */
+  /** An old generation came back (or two requests raced without a grace): the grant is now revoked. */
   | "reused"
-  /** Another request rotated this generation at the same moment. */
+  /** The generation rotated away within the client's reuse grace came back: refused, the grant kept. */
   | "concurrent";
 
 export type Rotation = { ok: true; token: string; grant: GrantRecord } | { ok: false; reason: RotationFailure; grant?: GrantRecord };
@@ -61,7 +63,6 @@ const TOKEN = /^(prj_[a-z2-7]{16})\.(usr_[a-z2-7]{20})\.([a-z2-7]{26})\.(\d{1,9}
 const MARGIN_MS = 60_000;
 /** A grant without refresh tokens lives as long as a replay of its code could matter. */
 const CODE_REPLAY_WINDOW_MS = 10 * 60_000;
-const CONCURRENCY_GRACE_MS = 5_000;
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -122,8 +123,10 @@ export class Grants {
    * The refresh_token grant's rotation. `issue` runs on the live grant and user before anything
    * changes; it may throw to refuse (scope, a disabled user) and otherwise mints the new access
    * token, whose id the rotation records. Reads grant and user in one round trip, writes once.
+   * `reuseGraceMs` (the client's `refreshTokenReuseGraceSeconds`): how long after a rotation the
+   * previous generation is refused without revoking the grant; 0, any reuse revokes it.
    */
-  async rotate(token: string, clientId: string, issue: (grant: GrantRecord, user: User | null) => Promise<GrantRecord["access"]>): Promise<Rotation> {
+  async rotate(token: string, clientId: string, issue: (grant: GrantRecord, user: User | null) => Promise<GrantRecord["access"]>, reuseGraceMs = 0): Promise<Rotation> {
     const named = await this.parse(token);
     if (!named) return { ok: false, reason: "invalid" };
     const [stored, user] = await this.store.getManyVersioned<GrantRecord | User>([keys.grant(named.grantId), keys.user(named.projectId, named.userId)]);
@@ -132,17 +135,21 @@ export class Grants {
     if (!grant.refreshable || grant.clientId !== clientId || grant.userId !== named.userId) return { ok: false, reason: "invalid" };
     if (grant.revoked) return { ok: false, reason: "revoked", grant };
     if (grant.expiresAt <= this.now()) return { ok: false, reason: "expired", grant };
-    if (named.generation === grant.generation - 1 && this.now() - grant.rotatedAt < CONCURRENCY_GRACE_MS) return { ok: false, reason: "concurrent", grant };
-    if (named.generation < grant.generation) {
-      await this.revoke(grant.id, "reuse");
-      return { ok: false, reason: "reused", grant };
-    }
+    if (named.generation === grant.generation - 1 && this.now() - grant.rotatedAt < reuseGraceMs) return { ok: false, reason: "concurrent", grant };
+    if (named.generation < grant.generation) return this.reused(grant);
     if (named.generation > grant.generation) return { ok: false, reason: "invalid" };
     const access = await issue(grant, (user?.value as User | undefined) ?? null);
     const next: GrantRecord = { ...grant, generation: grant.generation + 1, rotatedAt: this.now(), access };
     const written = await this.store.compareAndSet(keys.grant(grant.id), stored.version, next, { ttlMs: this.ttl(next) });
-    if (!written.ok) return { ok: false, reason: "concurrent", grant };
+    // Lost the race to another use of the same token: a reuse like any other, inside the grace or not
+    // (a race is never older than a grace of 1 s or more, so any grace spares it).
+    if (!written.ok) return reuseGraceMs > 0 ? { ok: false, reason: "concurrent", grant } : this.reused(grant);
     return { ok: true, token: await this.tokenFor(next), grant: next };
+  }
+
+  private async reused(grant: GrantRecord): Promise<Rotation> {
+    await this.revoke(grant.id, "reuse");
+    return { ok: false, reason: "reused", grant };
   }
 
   /** A code presented again after its redemption: revokes what it issued only if the same client proves the same verifier. */

@@ -14,13 +14,17 @@ let project: { id: string; token: string };
 let web: { id: string; secret: string };
 let spa: string;
 let noRefresh: { id: string; secret: string };
+let graceful: { id: string; secret: string };
 let userId: string;
+/** The reuse grace of `graceful`, in seconds. */
+const GRACE_S = 2;
 
 beforeAll(async () => {
   project = await newProject("token endpoint");
   web = (await oauth.newClient(project, { name: "web", kind: "confidential" })) as typeof web;
   spa = (await oauth.newClient(project, { name: "spa", kind: "public" })).id;
   noRefresh = (await oauth.newClient(project, { name: "no refresh", kind: "confidential", grantTypes: ["authorization_code"] })) as typeof noRefresh;
+  graceful = (await oauth.newClient(project, { name: "graceful", kind: "confidential", refreshTokenReuseGraceSeconds: GRACE_S })) as typeof graceful;
   userId = (await api(project.token, "POST", `/projects/${project.id}/users`, { email: "ada@example.com", emailVerified: true, name: "Ada" })).body.id;
 });
 
@@ -28,6 +32,9 @@ const code = (clientId: string, options: { scope?: string[]; nonce?: string; use
   oauth.mintCode({ projectId: project.id, clientId, userId: options.user ?? userId, ...(options.scope ? { scope: options.scope } : {}), ...(options.nonce ? { nonce: options.nonce } : {}) });
 const redeem = (c: { code: string; verifier: string }, auth = web, extra: Record<string, string> = {}) => oauth.redeem(c, auth, extra);
 const refresh = (token: string, auth = web, extra: Record<string, string> = {}) => oauth.refresh(token, auth, extra);
+/** Whether an access token is still live (not deny-listed), as a resource server would ask. */
+const active = async (accessToken: string, auth = web) => (await oauth.formPost("/oauth2/introspect", { token: accessToken }, auth)).body.active as boolean;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("token endpoint: authorization_code", () => {
   it("AS-9: redeems a code for an access token, an ID token and a refresh token, verifiable with the JWKS", async () => {
@@ -111,6 +118,54 @@ describe("token endpoint: refresh_token", () => {
     const token = (await redeem(await code(web.id))).body.refresh_token;
     const results = await Promise.all(Array.from({ length: 10 }, () => refresh(token)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    // With a reuse grace the race is refused without revoking: the winner's token keeps working.
+    const graced = (await redeem(await code(graceful.id), graceful)).body.refresh_token;
+    const raced = await Promise.all(Array.from({ length: 10 }, () => refresh(graced, graceful)));
+    const winners = raced.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(raced.filter((r) => r.status !== 200).every((r) => r.body.error === "invalid_grant")).toBe(true);
+    expect((await refresh(winners[0]!.body.refresh_token, graceful)).status).toBe(200);
+  });
+
+  it("AS-4: without a reuse grace (the default), reusing the token rotated away 1 s ago revokes the family", async () => {
+    const first = (await redeem(await code(web.id))).body.refresh_token;
+    const second = await refresh(first);
+    expect(second.status).toBe(200);
+    expect(await active(second.body.access_token)).toBe(true);
+    await sleep(1_000);
+    expect((await refresh(first)).body).toEqual({ error: "invalid_grant", error_description: "The refresh token is invalid, expired or revoked." });
+    expect((await refresh(second.body.refresh_token)).body.error).toBe("invalid_grant");
+    expect(await active(second.body.access_token)).toBe(false);
+  });
+
+  it("AS-4: with refreshTokenReuseGraceSeconds, a reuse within the grace is refused without revoking; after it, the reuse revokes", async () => {
+    const first = (await redeem(await code(graceful.id), graceful)).body.refresh_token;
+    const second = await refresh(first, graceful);
+    expect(second.status).toBe(200);
+    expect((await refresh(first, graceful)).body.error).toBe("invalid_grant"); // within the grace: refused…
+    expect(await active(second.body.access_token, graceful)).toBe(true); // …and the family kept
+    await sleep(GRACE_S * 1000 + 100);
+    expect((await refresh(first, graceful)).body.error).toBe("invalid_grant");
+    expect(await active(second.body.access_token, graceful)).toBe(false);
+    expect((await refresh(second.body.refresh_token, graceful)).body.error).toBe("invalid_grant");
+    await sleep(50);
+    const log = await api(project.token, "GET", `/projects/${project.id}/audit?limit=100`);
+    const reuses = log.body.items.filter((e: { action: string; actor: { clientId?: string } }) => e.action === "refresh.reuse" && e.actor.clientId === graceful.id);
+    expect(reuses.map((e: { reason: string }) => e.reason)).toEqual(expect.arrayContaining([
+      "refresh token replayed within the client's reuse grace: grant kept", "refresh token replayed: grant revoked",
+    ]));
+  });
+
+  it("AS-4: the reuse grace is a client setting of 0 to 60 s, 0 by default", async () => {
+    const path = `/projects/${project.id}/clients`;
+    expect((await api(project.token, "GET", `${path}/${web.id}`)).body.refreshTokenReuseGraceSeconds).toBe(0);
+    expect((await api(project.token, "GET", `${path}/${graceful.id}`)).body.refreshTokenReuseGraceSeconds).toBe(GRACE_S);
+    expect((await api(project.token, "POST", path, { name: "too lenient", kind: "confidential", redirectUris: [oauth.REDIRECT], refreshTokenReuseGraceSeconds: 61 })).status).toBe(400);
+    const created = await api(project.token, "POST", path, { name: "patched", kind: "confidential", redirectUris: [oauth.REDIRECT] });
+    const patched = await api(project.token, "PATCH", `${path}/${created.body.client.id}`, { refreshTokenReuseGraceSeconds: 60 }, { "If-Match": created.headers.get("ETag")! });
+    expect(patched.status).toBe(200);
+    expect(patched.body.refreshTokenReuseGraceSeconds).toBe(60);
+    expect((await api(project.token, "PATCH", `${path}/${created.body.client.id}`, { refreshTokenReuseGraceSeconds: -1 }, { "If-Match": patched.headers.get("ETag")! })).status).toBe(400);
   });
 
   it("AS-12: may narrow the scope but never widen it", async () => {

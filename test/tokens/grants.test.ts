@@ -22,7 +22,7 @@ for (const [name, open] of [
   ["Upstash", () => new UpstashStore({ url: env.TEST_UPSTASH_URL, token: env.TEST_UPSTASH_TOKEN })],
 ] as [string, () => Store][]) {
   describe(`grants and refresh tokens over the ${name} store`, () => {
-    it("AS-4: rotates on every use; an old token is a replay that revokes the grant and deny-lists its access token", async () => {
+    it("AS-4: rotates on every use; without a grace, reusing the token rotated away even 1 s ago revokes the grant and deny-lists its access token", async () => {
       let clock = Date.now();
       const grants = new Grants(open(), config.encryptionKey, () => clock);
       const { refreshToken: first } = await grants.record(input, codeHash(), access(), 3600);
@@ -33,22 +33,52 @@ for (const [name, open] of [
       const lastAccess = access();
       const third = await grants.rotate(secondToken, input.clientId, async () => lastAccess);
       expect(third.ok).toBe(true);
-      // Right after a rotation the previous token is the client racing itself: refused, grant kept.
-      expect(await grants.rotate(secondToken, input.clientId, issueAccess)).toMatchObject({ ok: false, reason: "concurrent" });
-      clock += 6_000;
-      expect(await grants.rotate(first!, input.clientId, issueAccess)).toMatchObject({ ok: false, reason: "reused" });
+      clock += 1_000;
+      expect(await grants.rotate(secondToken, input.clientId, issueAccess)).toMatchObject({ ok: false, reason: "reused" });
       expect(await grants.rotate(third.ok ? third.token : "", input.clientId, issueAccess)).toMatchObject({ ok: false, reason: "revoked" });
       expect(await accessTokenDenied(open(), lastAccess.jti)).toBe(true);
     });
 
-    it("AS-4: of 20 concurrent uses of one refresh token exactly one succeeds, without revoking", async () => {
+    it("AS-4: with a reuse grace of 5 s the token rotated away is refused without revoking for 5 s, then its reuse revokes", async () => {
+      let clock = Date.now();
+      const grants = new Grants(open(), config.encryptionKey, () => clock);
+      const grace = 5_000;
+      const { refreshToken: first } = await grants.record(input, codeHash(), access(), 3600);
+      const second = await grants.rotate(first!, input.clientId, issueAccess, grace);
+      const lastAccess = access();
+      const third = await grants.rotate(second.ok ? second.token : "", input.clientId, async () => lastAccess, grace);
+      expect(third.ok).toBe(true);
+      // Two generations back is a replay whatever the grace.
+      const elsewhere = await grants.record(input, codeHash(), access(), 3600);
+      const a = await grants.rotate(elsewhere.refreshToken!, input.clientId, issueAccess, grace);
+      await grants.rotate(a.ok ? a.token : "", input.clientId, issueAccess, grace);
+      expect(await grants.rotate(elsewhere.refreshToken!, input.clientId, issueAccess, grace)).toMatchObject({ ok: false, reason: "reused" });
+
+      clock += grace - 1;
+      expect(await grants.rotate(second.ok ? second.token : "", input.clientId, issueAccess, grace)).toMatchObject({ ok: false, reason: "concurrent" });
+      expect(await accessTokenDenied(open(), lastAccess.jti)).toBe(false);
+      clock += 1;
+      expect(await grants.rotate(second.ok ? second.token : "", input.clientId, issueAccess, grace)).toMatchObject({ ok: false, reason: "reused" });
+      expect(await grants.rotate(third.ok ? third.token : "", input.clientId, issueAccess, grace)).toMatchObject({ ok: false, reason: "revoked" });
+      expect(await accessTokenDenied(open(), lastAccess.jti)).toBe(true);
+    });
+
+    it("AS-4: of 20 concurrent uses of one refresh token exactly one succeeds; with a grace, without revoking", async () => {
       const grants = new Grants(open(), config.encryptionKey);
       const { refreshToken } = await grants.record(input, codeHash(), access(), 3600);
-      const results = await Promise.all(Array.from({ length: 20 }, () => grants.rotate(refreshToken!, input.clientId, issueAccess)));
+      const results = await Promise.all(Array.from({ length: 20 }, () => grants.rotate(refreshToken!, input.clientId, issueAccess, 5_000)));
       const winners = results.filter((r) => r.ok);
       expect(winners).toHaveLength(1);
       expect(results.every((r) => r.ok || r.reason === "concurrent")).toBe(true);
       expect((await grants.rotate(winners[0]!.ok ? winners[0]!.token : "", input.clientId, issueAccess)).ok).toBe(true);
+
+      // Without a grace the losers are reuses: still exactly one success, and the family is revoked.
+      const strict = await grants.record(input, codeHash(), access(), 3600);
+      const raced = await Promise.all(Array.from({ length: 20 }, () => grants.rotate(strict.refreshToken!, input.clientId, issueAccess)));
+      const winner = raced.filter((r) => r.ok);
+      expect(winner).toHaveLength(1);
+      expect(raced.filter((r) => !r.ok).every((r) => !r.ok && (r.reason === "reused" || r.reason === "revoked"))).toBe(true);
+      expect(await grants.rotate(winner[0]!.ok ? winner[0]!.token : "", input.clientId, issueAccess)).toMatchObject({ ok: false, reason: "revoked" });
     });
 
     it("AS-3: a replayed code revokes what it issued only when the same client proves the same verifier", async () => {

@@ -23,7 +23,10 @@ import { projectInPath } from "./scope";
 /** What the API shows of a client: everything but the secrets' hashes. */
 export function clientView({ secretHash, previousSecret, ...client }: Client): z.output<typeof ClientView> {
   // The keys were validated by `Jwks` when registered; jose's JWK type is only looser.
-  return { ...client, hasSecret: secretHash !== undefined, ...(previousSecret ? { previousSecretExpiresAt: previousSecret.expiresAt } : {}) } as z.output<typeof ClientView>;
+  return {
+    ...client, refreshTokenReuseGraceSeconds: client.refreshTokenReuseGraceSeconds ?? 0, // clients stored before the setting: 0
+    hasSecret: secretHash !== undefined, ...(previousSecret ? { previousSecretExpiresAt: previousSecret.expiresAt } : {}),
+  } as z.output<typeof ClientView>;
 }
 
 const invalid = (description: string) => new Problem(400, "Bad Request", { description });

@@ -1,7 +1,11 @@
 /**
  * The refresh_token grant (RFC 6749 §6, SECURITY.md AS-4, AS-12): rotates the token, may narrow but
  * never widen the scope, and stops for a disabled user (revoking the grant). A replayed token
- * revokes its grant. Warm, it costs two store round trips: read grant and user, write the rotation.
+ * revokes its grant, unless it is the one rotated away within the client's reuse grace
+ * (`refreshTokenReuseGraceSeconds`). Either way the reuse is refused with `invalid_grant`: answering
+ * with tokens again, as Okta does within its grace period, would hand the live family to whoever holds
+ * the old token, a thief included; refusing costs a racing client only a sign-in. Both are audited
+ * (`refresh.reuse`). Warm, it costs two store round trips: read grant and user, write the rotation.
  */
 import { OAuthError } from "../../errors";
 import { auditLater } from "../../security/audit";
@@ -29,10 +33,11 @@ export const refreshTokenGrant: Grant = {
       const issued = await tokensFor(c, client, { user, scope: requested ?? grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, sessionId: grant.id });
       response = issued.response;
       return issued.access;
-    });
+    }, (client.refreshTokenReuseGraceSeconds ?? 0) * 1000);
     if (!rotation.ok) {
-      if (rotation.reason === "reused") {
-        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "refresh.reuse", target: { type: "user", id: rotation.grant!.userId }, outcome: "failure", reason: "refresh token replayed: grant revoked" });
+      if (rotation.reason === "reused" || rotation.reason === "concurrent") {
+        const reason = rotation.reason === "reused" ? "refresh token replayed: grant revoked" : "refresh token replayed within the client's reuse grace: grant kept";
+        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "refresh.reuse", target: { type: "user", id: rotation.grant!.userId }, outcome: "failure", reason });
       }
       throw new OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.", 400, { detail: rotation.reason });
     }
