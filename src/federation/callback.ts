@@ -24,7 +24,8 @@ import { bindingCookie, type UpstreamTransaction } from "./login";
 import { sha256 } from "../security/digest";
 import { providerKind } from "./providers";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
-import { UpstreamTokenError, checkUserinfoSub, verifyIdToken } from "./verify";
+import { classifyUpstreamFailure } from "./upstream-failure";
+import { checkUserinfoSub, verifyIdToken } from "./verify";
 
 /** A failed sign-in: shown to the person, audited with the internal reason. */
 class SignInFailure extends Error {
@@ -33,44 +34,27 @@ class SignInFailure extends Error {
   }
 }
 
-/** Sorts what openid-client throws during the code exchange and userinfo call. */
-function upstreamFailure(error: unknown): SignInFailure {
-  if (error instanceof UpstreamTokenError) {
-    const status = error.code === "jwks_unavailable" ? 503 : 502;
-    return new SignInFailure(status, "Sign-in failed", error.message, `${error.code}: ${error.detail}`);
-  }
-  if (error instanceof client.ResponseBodyError) {
-    return new SignInFailure(502, "Sign-in failed", "Your identity provider refused to complete the sign-in. Please start again.", `token endpoint: ${error.error}: ${error.error_description ?? ""}`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  if ((error as { code?: string }).code === undefined && (cause instanceof Error || error instanceof TypeError || /timed? ?out|abort/i.test(message))) {
-    return new SignInFailure(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.", `unreachable: ${message}`);
-  }
-  return new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `rejected: ${message}${describeCheck(error)}`);
-}
+const UNTRUSTED = "Your identity provider's answer could not be trusted, so you were not signed in.";
 
 /**
- * What openid-client objected to, for the audit reason (never a token): its code and, down the cause
- * chain, the specific message and the claim it names.
+ * What the code exchange, the ID token check or userinfo threw, as a page (upstream-failure.ts):
+ * an outage is 503, a refusal 502 audited as `<check>: <detail>`; anything else is rethrown, a 500.
  */
-function describeCheck(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
-    const { code, claim, message } = current as { code?: unknown; claim?: unknown; message?: unknown };
-    if (typeof code === "string") parts.push(code);
-    if (typeof claim === "string") parts.push(`claim ${claim}`);
-    if (depth > 0 && typeof message === "string") parts.push(message);
-    current = (current as { cause?: unknown }).cause;
+function upstreamFailure(error: unknown): SignInFailure {
+  const failure = classifyUpstreamFailure(error);
+  if (!failure) throw error;
+  if (failure.outcome === "unavailable") {
+    return new SignInFailure(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.", `unavailable: ${failure.detail}`);
   }
-  return parts.length > 0 ? ` (${parts.join("; ")})` : "";
+  if (failure.code === "refused") {
+    return new SignInFailure(502, "Sign-in failed", "Your identity provider refused to complete the sign-in. Please start again.", `refused: ${failure.detail}`);
+  }
+  return new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${failure.code}: ${failure.detail}`);
 }
 
 async function complete(c: Context<AppEnv>, provider: Provider, transaction: UpstreamTransaction): Promise<Response> {
   const { config, store } = c.var;
   const kind = providerKind(provider.kind);
-  const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
   // The URL the provider was told to return to, never the Host this request came in on (AS-13).
   const current = new URL(callbackUrl(config.issuer, provider));
   current.search = new URL(c.req.url).search;
@@ -79,6 +63,7 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
   let claims: Record<string, unknown>;
   let userinfo: Record<string, unknown> | undefined;
   try {
+    const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
     tokens = await client.authorizationCodeGrant(configuration, current, {
       pkceCodeVerifier: transaction.codeVerifier,
       expectedState: transaction.state,
@@ -95,7 +80,7 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
     });
     claims = verified.claims;
     const rejection = kind.checkIdToken(claims, provider);
-    if (rejection) throw new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `${rejection.reason}: ${rejection.detail}`);
+    if (rejection) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${rejection.reason}: ${rejection.detail}`);
     if (kind.needsUserinfo(claims)) {
       const info = await client.fetchUserInfo(configuration, tokens.access_token, client.skipSubjectCheck);
       userinfo = checkUserinfoSub(verified.claims.sub, info);
@@ -105,7 +90,7 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
   }
 
   const identity = kind.normalise(claims, userinfo, provider);
-  if (!identity.ok) throw new SignInFailure(502, "Sign-in failed", "Your identity provider's answer could not be trusted, so you were not signed in.", `${identity.reason}: ${identity.detail}`);
+  if (!identity.ok) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${identity.reason}: ${identity.detail}`);
   const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
   if (!resolution.ok) throw new SignInFailure(403, "You cannot sign in", resolution.message, resolution.reason);
 

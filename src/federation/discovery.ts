@@ -4,6 +4,7 @@
  * needs. openid-client does the fetch and the RFC 8414 / OIDC Discovery issuer check.
  */
 import * as client from "openid-client";
+import { classifyUpstreamFailure, upstreamFetch } from "./upstream-failure";
 
 /** Upper bound on the discovery request (RP-8: ≤ 5 s). */
 export const DISCOVERY_TIMEOUT_S = 5;
@@ -12,7 +13,7 @@ const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 export type IssuerCheck =
   | { ok: true; metadata: client.ServerMetadata }
-  /** `unreachable`: no answer, a timeout or a 5xx; `invalid`: an answer that is not a usable document. */
+  /** `unreachable`: no answer, a timeout, a 5xx or no JSON; `invalid`: an answer that is not a usable document. */
   | { ok: false; kind: "unreachable" | "invalid"; reason: string };
 
 /** Loads and checks `issuer`'s discovery document. Plain http is allowed on loopback only. */
@@ -23,36 +24,19 @@ export async function checkIssuer(issuer: string): Promise<IssuerCheck> {
   try {
     const configuration = await client.discovery(url, "fedgate-issuer-check", undefined, undefined, {
       timeout: DISCOVERY_TIMEOUT_S,
+      [client.customFetch]: upstreamFetch(),
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
     });
     metadata = configuration.serverMetadata();
   } catch (error) {
-    return describeFailure(error);
+    const failure = classifyUpstreamFailure(error);
+    if (!failure) throw error; // ours, not the provider's: a 500, never "unreachable"
+    if (failure.outcome === "rejected") return { ok: false, kind: "invalid", reason: `the discovery document was not accepted: ${failure.code}: ${failure.detail}` };
+    return failure.timedOut
+      ? { ok: false, kind: "unreachable", reason: `the discovery document did not arrive within ${DISCOVERY_TIMEOUT_S} s` }
+      : { ok: false, kind: "unreachable", reason: `the discovery document could not be reached: ${failure.detail}` };
   }
   const missing = (["authorization_endpoint", "token_endpoint", "jwks_uri"] as const).filter((name) => !metadata[name]);
   if (missing.length > 0) return { ok: false, kind: "invalid", reason: `the discovery document lacks ${missing.join(", ")}` };
   return { ok: true, metadata };
-}
-
-const isTimeout = (value: unknown) =>
-  value instanceof Error && (value.name === "TimeoutError" || value.name === "AbortError" || /timed? ?out|aborted/i.test(value.message));
-
-/** openid-client's failure, sorted: no answer (network, timeout, 5xx) versus an unusable answer. */
-function describeFailure(error: unknown): IssuerCheck {
-  const cause = (error as { cause?: unknown }).cause;
-  if (isTimeout(error) || isTimeout(cause)) {
-    return { ok: false, kind: "unreachable", reason: `the discovery document did not arrive within ${DISCOVERY_TIMEOUT_S} s` };
-  }
-  if (cause instanceof Response) {
-    return cause.status >= 500
-      ? { ok: false, kind: "unreachable", reason: `the discovery endpoint answered HTTP ${cause.status}` }
-      : { ok: false, kind: "invalid", reason: `the discovery endpoint answered HTTP ${cause.status}` };
-  }
-  const code = (error as { code?: unknown }).code;
-  // No response at all: openid-client wraps the runtime's network error without a code.
-  if (code === undefined && (cause instanceof Error || error instanceof TypeError)) {
-    return { ok: false, kind: "unreachable", reason: "the discovery endpoint could not be reached" };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { ok: false, kind: "invalid", reason: `the discovery document was not accepted: ${message}${typeof code === "string" ? ` (${code})` : ""}` };
 }

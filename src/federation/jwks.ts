@@ -10,6 +10,7 @@
  * one refetch per `cooldownMs` per `jwks_uri`, and none within `cooldownMs` of any fetch.
  */
 import { createRemoteJWKSet, customFetch, errors, type FlattenedJWSInput, type JWSHeaderParameters, type RemoteJWKSet } from "jose";
+import { upstreamFetch, type Fetch } from "./upstream-failure";
 
 /** RP-8: no upstream call may take longer than 5 s. */
 export const MAX_JWKS_TIMEOUT_MS = 5_000;
@@ -29,7 +30,7 @@ export interface JwksCacheOptions {
   /** Keys older than this are fetched again before use (default 10 min). */
   maxAgeMs?: number;
   /** Network IO; default the runtime's `fetch`. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: Fetch;
   /** Clock in ms for the refetch gate; default `Date.now` (tests move it past the cooldown). */
   clock?: () => number;
 }
@@ -72,7 +73,8 @@ export function createJwksCache(options: JwksCacheOptions = {}): JwksCache {
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 600_000;
   // Unbound: workerd's fetch throws "Illegal invocation" when called as a method of another object.
-  const doFetch = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  // Sorted: no answer or a 5xx becomes an UpstreamUnavailableError (upstream-failure.ts).
+  const doFetch = upstreamFetch(options.fetch ?? ((url, init) => fetch(url, init)));
   const clock = options.clock ?? Date.now;
   const entries = new Map<string, Entry>();
 

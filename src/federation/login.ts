@@ -13,7 +13,9 @@ import { Sealer } from "../security/encryption";
 import { sha256 } from "../security/digest";
 import * as keys from "../store/keys";
 import type { PendingAuthorization } from "../oauth/authorization-request";
+import { errorPage } from "../ui";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
+import { classifyUpstreamFailure } from "./upstream-failure";
 
 export const TRANSACTION_TTL_MS = 10 * 60_000;
 
@@ -35,7 +37,17 @@ export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 
 /** Sends the browser to the provider's authorization endpoint (303). */
 export async function startUpstreamLogin(c: Context<AppEnv>, request: PendingAuthorization, provider: Provider): Promise<Response> {
   const { config, store } = c.var;
-  const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
+  let configuration: client.Configuration;
+  try {
+    configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
+  } catch (error) {
+    const failure = classifyUpstreamFailure(error);
+    if (!failure) throw error; // a bug is a 500, not an outage (AB-8)
+    c.var.log.warn("upstream discovery failed", { provider: provider.id, outcome: failure.outcome, detail: failure.detail });
+    return failure.outcome === "unavailable"
+      ? errorPage(c, { title: "Identity provider unavailable", message: "Your identity provider did not answer in time. Please try again in a moment.", status: 503 })
+      : errorPage(c, { title: "Sign-in is not set up correctly", message: "Your identity provider's configuration could not be used. Tell your administrator.", status: 502 });
+  }
   const state = client.randomState();
   const nonce = client.randomNonce();
   const codeVerifier = client.randomPKCECodeVerifier();

@@ -1,10 +1,10 @@
 /**
  * Asking an upstream provider about a token Fedgate cannot judge locally (token exchange, SECURITY.md
  * RP-6): at its userinfo endpoint, by RFC 7662 introspection with Fedgate's client credentials, or at
- * Google's tokeninfo. Every request is bounded by the RP-8 timeout; the provider's answer is sorted
- * into "rejected" (a 4xx: the token is not good) and "unavailable" (no answer, a timeout, a 5xx, an
- * unreadable body: try again later), because only a rejection may be cached or reported as the
- * caller's fault.
+ * Google's tokeninfo. Every request is bounded by the RP-8 timeout; failures are sorted by
+ * upstream-failure.ts into "rejected" (the provider said no: the token is not good) and "unavailable"
+ * (no answer, a timeout, a 5xx, an unreadable body: try again later), because only a rejection may
+ * be cached or reported as the caller's fault; anything else is a bug and is rethrown.
  *
  * Verdicts on opaque tokens are cached in two tiers, keyed by the SHA-256 of the token (never the
  * token): this isolate's memory, then the store, so that a warm exchange makes no upstream call and,
@@ -20,6 +20,7 @@ import type { Store } from "../store/store";
 import { DISCOVERY_TIMEOUT_S } from "./discovery";
 import type { Claims, RemoteCheck } from "./providers/provider";
 import { upstreamConfiguration } from "./upstream";
+import { classifyUpstreamFailure, upstreamFetch, UpstreamUnavailableError, type Fetch } from "./upstream-failure";
 import { checkUserinfoSub, UpstreamTokenError } from "./verify";
 
 /** How long an upstream's acceptance of an opaque token is trusted without asking again. */
@@ -38,49 +39,42 @@ export type ExchangeVerdict =
   | { accepted: true; providerId: string; subject: string; expiresAt?: number; claims?: Claims }
   | { accepted: false; providerIds: string[]; detail: string };
 
-/** The HTTP status an openid-client or fetch failure carries, if the provider answered at all. */
-function statusOf(error: unknown): number | undefined {
-  let current = error;
-  for (let depth = 0; depth < 4 && current !== null && typeof current === "object"; depth++) {
-    if (current instanceof Response) return current.status;
-    const { status, response } = current as { status?: unknown; response?: unknown };
-    if (typeof status === "number") return status;
-    if (response instanceof Response) return response.status;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** A failed upstream request, sorted: a 4xx (but 408 and 429) rejects the token; anything else is the provider's trouble. */
+/**
+ * A failed upstream request as an answer: an outage (upstream-failure.ts) is "unavailable", a
+ * provider that said no is "rejected"; anything else is a bug and is rethrown.
+ */
 export function sortFailure(what: string, error: unknown): RemoteAnswer & { ok: false } {
-  const status = statusOf(error);
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return { ok: false, outcome: "rejected", detail: `${what} answered HTTP ${status}` };
-  }
-  return { ok: false, outcome: "unavailable", detail: `${what}: ${status === undefined ? message : `HTTP ${status}`}`.slice(0, 300) };
+  const failure = classifyUpstreamFailure(error);
+  if (!failure) throw error;
+  return failure.outcome === "unavailable"
+    ? { ok: false, outcome: "unavailable", detail: `${what}: ${failure.detail}`.slice(0, 300) }
+    : { ok: false, outcome: "rejected", detail: `${what}: ${failure.code}: ${failure.detail}`.slice(0, 300) };
 }
 
 /** Google's tokeninfo, by POST so the token stays out of URLs and their logs. */
-async function tokeninfo(endpoint: string, token: string): Promise<unknown> {
+async function tokeninfo(endpoint: string, token: string, fetch: Fetch): Promise<unknown> {
   const response = await fetch(endpoint, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: new URLSearchParams({ access_token: token }),
     signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_S * 1000),
   });
-  if (!response.ok) throw Object.assign(new Error(`tokeninfo answered HTTP ${response.status}`), { status: response.status });
-  return response.json();
+  if (!response.ok) throw new UpstreamTokenError("policy", `tokeninfo answered HTTP ${response.status}`);
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new UpstreamUnavailableError("tokeninfo: the answer is not JSON", { cause: error });
+  }
 }
 
 const isObject = (value: unknown): value is Claims => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Asks `provider` about `token` the way its kind's `remote` rule says, and applies the rule's claim checks. */
-export async function askProvider(provider: Provider, remote: RemoteCheck, token: string, sealer: Sealer): Promise<RemoteAnswer> {
+export async function askProvider(provider: Provider, remote: RemoteCheck, token: string, sealer: Sealer, fetch: Fetch = upstreamFetch()): Promise<RemoteAnswer> {
   let answer: unknown;
   try {
     if (remote.via === "tokeninfo") {
-      answer = await tokeninfo(remote.endpoint!, token);
+      answer = await tokeninfo(remote.endpoint!, token, fetch);
     } else {
       const configuration = await upstreamConfiguration(provider, sealer);
       answer = remote.via === "userinfo"

@@ -13,6 +13,7 @@ import * as keys from "../store/keys";
 import { errorPage, signInPage } from "../ui";
 import { Sealer } from "../security/encryption";
 import { upstreamConfiguration } from "./upstream";
+import { classifyUpstreamFailure } from "./upstream-failure";
 import { getPendingAuthorization, type PendingAuthorization } from "../oauth/authorization-request";
 import type { Client } from "../registry/clients";
 import { formText } from "../oauth/form";
@@ -36,7 +37,8 @@ async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<s
       try {
         const endpoint = (await upstreamConfiguration(value, sealer)).serverMetadata().authorization_endpoint;
         return endpoint ? new URL(endpoint).origin : undefined;
-      } catch {
+      } catch (error) {
+        if (!classifyUpstreamFailure(error)) throw error; // a bug is a 500 (AB-8)
         return undefined; // an unreachable provider cannot be signed in with anyway
       }
     }),

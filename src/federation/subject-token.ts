@@ -23,6 +23,7 @@ import { audiencesOf, type Claims, type ClaimRejection } from "./providers/provi
 import { sha256 } from "../security/digest";
 import { askProvider, VerdictCache } from "./remote-token";
 import { upstreamConfiguration } from "./upstream";
+import { classifyUpstreamFailure } from "./upstream-failure";
 import { UpstreamTokenError, verifyAccessTokenJwt, type UpstreamTokenErrorCode } from "./verify";
 
 /** RFC 8693 §3 token type identifiers Fedgate accepts as subject tokens. */
@@ -121,7 +122,11 @@ async function jwksUriOf(provider: Provider, sealer: Sealer): Promise<string> {
     const uri = jwksUris.get(configuration);
     if (uri) return uri;
   } catch (error) {
-    throw new SubjectTokenError("unavailable", "The identity provider could not be reached.", `discovery: ${error instanceof Error ? error.message : String(error)}`, provider.id);
+    const failure = classifyUpstreamFailure(error);
+    if (!failure) throw error;
+    // A discovery document that names another issuer is no more usable than a missing one: not the token's fault either.
+    const detail = failure.outcome === "unavailable" ? failure.detail : `${failure.code}: ${failure.detail}`;
+    throw new SubjectTokenError("unavailable", "The identity provider could not be reached.", `discovery: ${detail}`, provider.id);
   }
   throw new SubjectTokenError("not_accepted", "The identity provider publishes no signing keys.", "discovery has no jwks_uri", provider.id);
 }

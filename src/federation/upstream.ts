@@ -1,12 +1,14 @@
 /**
  * Talking to an upstream provider as a relying party: its openid-client Configuration (discovery
- * cached per isolate, client secret unsealed once), with the RP-8 timeout on every request.
+ * cached per isolate, client secret unsealed once), with the RP-8 timeout on every request and
+ * every request's failures sorted by upstream-failure.ts.
  */
 import * as client from "openid-client";
 import { IsolateCache } from "../cache";
 import { sealContext, type Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import { DISCOVERY_TIMEOUT_S } from "./discovery";
+import { upstreamFetch } from "./upstream-failure";
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 /** Discovery documents change rarely; a changed provider record (updatedAt) is a new entry. */
@@ -20,6 +22,8 @@ export function upstreamConfiguration(provider: Provider, sealer: Sealer): Promi
     const insecure = url.protocol === "http:" && LOOPBACK.has(url.hostname);
     const configuration = await client.discovery(url, provider.clientId, undefined, secret ? client.ClientSecretPost(secret) : client.None(), {
       timeout: DISCOVERY_TIMEOUT_S,
+      // Kept by the Configuration: token, userinfo and introspection requests are sorted alike.
+      [client.customFetch]: upstreamFetch(),
       ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
     });
     // Token and userinfo requests get the same bound as discovery (RP-8).

@@ -2,11 +2,14 @@
  * Relying-party verification of upstream tokens (SECURITY.md RP-2, RP-3, RP-4, RP-5 and the shared
  * core of RP-6). Every check runs here, once, for every provider (DESIGN.md style rule 2): provider
  * files add rules through `reject`, never replace these. Every failure is an UpstreamTokenError
- * whose `code` callers switch on (style rule 3); no jose error escapes unmapped. Programming
- * errors (an allow-list holding `none` or HS*, an access-token check with no audience rule) are TypeErrors.
+ * whose `code` callers switch on (style rule 3). Programming errors (an allow-list holding a value
+ * outside JWS_ALGORITHMS, an access-token check with no audience rule) are TypeErrors, and so is
+ * anything unexpected inside key resolution: they surface as 500s, never as an upstream outage.
  */
 import { base64url, compactVerify, decodeProtectedHeader, errors, type CompactJWSHeaderParameters, type JWTPayload } from "jose";
+import { allowList, hashOf, type JwsAlgorithm } from "../security/jws-algorithms";
 import { upstreamJwks, type JwksCache, type KeyResolver } from "./jwks";
+import { UpstreamUnavailableError } from "./upstream-failure";
 import { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
 
 export { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
@@ -16,17 +19,15 @@ const fail = (code: UpstreamTokenErrorCode, detail: string, cause?: unknown) => 
 const quote = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? "undefined";
 
 /** Signing algorithms Fedgate accepts from upstreams unless a provider narrows them. */
-export const DEFAULT_ALGORITHMS: readonly string[] = ["RS256", "ES256", "PS256"];
-/** The only algorithms an allow-list may hold: asymmetric, so never `none` and never HS*. */
-const ASYMMETRIC = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]);
+export const DEFAULT_ALGORITHMS: readonly JwsAlgorithm[] = ["RS256", "ES256", "PS256"];
 
 interface CoreExpectations {
   /** The provider's issuer, compared as an exact string; a list only where the provider documents several forms (Google). */
   issuer: string | readonly string[];
   /** The provider's `jwks_uri` (from its discovery document). */
   jwksUri: string;
-  /** Allowed `alg` values (default {@link DEFAULT_ALGORITHMS}); a TypeError if one is symmetric or `none`. */
-  algorithms?: readonly string[];
+  /** Allowed `alg` values (default {@link DEFAULT_ALGORITHMS}); a TypeError if one is not in JWS_ALGORITHMS. */
+  algorithms?: readonly JwsAlgorithm[];
   /** Tolerance for `exp`, `iat`, `nbf` (default 60 s). */
   clockSkewS?: number;
   /** Refuse (`expired`) a token whose `iat` is older than this (RP-9 maximum token age). */
@@ -84,7 +85,7 @@ export async function verifyIdToken(idToken: string, expected: IdTokenExpectatio
     throw fail("nonce", claims["nonce"] === undefined ? "the token has no nonce but we sent one" : "the nonce differs from ours");
   }
   const atHash = claims["at_hash"];
-  if (expected.accessToken !== undefined && atHash !== undefined && atHash !== (await accessTokenHash(expected.accessToken, header.alg))) {
+  if (expected.accessToken !== undefined && atHash !== undefined && atHash !== (await accessTokenHash(expected.accessToken, header.alg as JwsAlgorithm))) {
     throw fail("at_hash", `at_hash ${quote(atHash)} does not match the access token`);
   }
   return { header, claims: claims as IdTokenClaims };
@@ -122,15 +123,9 @@ export function checkUserinfoSub(idTokenSub: string, userinfo: unknown): Record<
   return userinfo as Record<string, unknown>;
 }
 
-function allowList(algorithms: readonly string[] = DEFAULT_ALGORITHMS): Set<string> {
-  if (algorithms.length === 0) throw new TypeError("the algorithm allow-list is empty");
-  for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`"${alg}" may not be on an upstream algorithm allow-list`);
-  return new Set(algorithms);
-}
-
 /** Signature, algorithm, issuer and times: what every upstream JWT must pass. */
 async function verifyCore(token: string, expected: CoreExpectations): Promise<VerifiedToken<VerifiedClaims>> {
-  const allowed = allowList(expected.algorithms);
+  const allowed: ReadonlySet<string> = allowList(expected.algorithms ?? DEFAULT_ALGORITHMS);
   if (typeof token !== "string" || token.split(".").length !== 3) throw fail("malformed", "not a compact JWS");
   let alg: unknown;
   try {
@@ -166,7 +161,11 @@ async function verifyCore(token: string, expected: CoreExpectations): Promise<Ve
   return { header: verified.protectedHeader, claims: claims as VerifiedClaims };
 }
 
-/** The cache's resolver for `jwksUri`, its failures mapped: RP-3 and RP-4 to `kid`, anything else to `jwks_unavailable`. */
+/**
+ * The cache's resolver for `jwksUri`, its failures mapped: RP-3 and RP-4 to `kid`; no answer, a
+ * timeout or a document that is not a key set to `jwks_unavailable`. Anything else is a bug and
+ * propagates as it is.
+ */
 function keyResolver(jwks: JwksCache, jwksUri: string): KeyResolver {
   let resolve: KeyResolver;
   try {
@@ -184,19 +183,27 @@ function keyResolver(jwks: JwksCache, jwksUri: string): KeyResolver {
       if (error instanceof errors.JWKSNoMatchingKey) {
         throw fail("kid", `no key in the JWKS for kid ${quote(header.kid)} and alg ${quote(header.alg)}`, error);
       }
-      const why = error instanceof Error ? `${error.name}: ${error.message}` : quote(error);
-      throw fail("jwks_unavailable", `${jwksUri}: ${why}`, error);
+      if (!isJwksOutage(error)) throw error;
+      throw fail("jwks_unavailable", `${jwksUri}: ${(error as Error).name}: ${(error as Error).message}`, error);
     }
   };
 }
+
+/** What jose's remote key set throws when the provider gave no usable key set (its other errors are checks). */
+const isJwksOutage = (error: unknown): boolean =>
+  error instanceof UpstreamUnavailableError || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid ||
+  // jose's own wording for a non-200 answer and for a body that is not JSON (it has no dedicated class for these).
+  (error instanceof errors.JOSEError && error.code === "ERR_JOSE_GENERIC" && /JSON Web Key Set HTTP response/.test(error.message));
 
 function verificationError(error: unknown): UpstreamTokenError {
   if (error instanceof UpstreamTokenError) return error;
   if (error instanceof errors.JWSSignatureVerificationFailed) return fail("signature", "the signature does not verify", error);
   if (error instanceof errors.JOSEAlgNotAllowed) return fail("algorithm", error.message, error);
-  // A key that cannot check this signature (e.g. an RSA key under 2048 bits) is a signature failure, not ours.
-  if (error instanceof TypeError) return fail("signature", error.message, error);
-  return fail("malformed", error instanceof Error ? `${error.name}: ${error.message}` : quote(error), error);
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return fail("malformed", error.message, error);
+  // A published key that cannot check this signature (an RSA key under 2048 bits, a key of another type) is the provider's fault.
+  if (error instanceof TypeError && /key/i.test(error.message)) return fail("signature", error.message, error);
+  // Anything else (the runtime refusing an algorithm we allow, a bug of ours) is a 500, not the token's fault.
+  throw error;
 }
 
 function parseClaims(payload: Uint8Array): JWTPayload {
@@ -232,9 +239,8 @@ function audienceOf(claims: JWTPayload): string[] {
   return list as string[];
 }
 
-/** OIDC Core §3.1.3.6: base64url of the left half of the SHA-2 hash that matches the ID token's `alg`. */
-async function accessTokenHash(accessToken: string, alg: string): Promise<string> {
-  const bits = alg.slice(2); // RS256 → 256, ES384 → 384, PS512 → 512 (the allow-list holds nothing else)
-  const digest = new Uint8Array(await crypto.subtle.digest(`SHA-${bits}`, new TextEncoder().encode(accessToken)));
+/** OIDC Core §3.1.3.6: base64url of the left half of the hash that matches the ID token's `alg`. */
+async function accessTokenHash(accessToken: string, alg: JwsAlgorithm): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest(hashOf(alg), new TextEncoder().encode(accessToken)));
   return base64url.encode(digest.subarray(0, digest.length / 2));
 }

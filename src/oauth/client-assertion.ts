@@ -1,7 +1,7 @@
 /**
  * `private_key_jwt` client authentication (RFC 7523 §2.2, §3; OpenID Connect Core §9): the client
  * signs a short-lived JWT with a key it registered (`Client.jwks`). Fedgate checks the signature on
- * an algorithm allow-list (RS256, PS256, ES256, EdDSA; never `none` or HS*), `iss` = `sub` = the
+ * the shared algorithm allow-list (security/jws-algorithms.ts: never `none` or HS*), `iss` = `sub` = the
  * client id, `aud` naming the token endpoint or the issuer, an `exp` at most five minutes ahead, and
  * that the `jti` was not used before (remembered until `exp`, written if absent: one store round trip).
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
@@ -11,11 +11,11 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose
 import type { Config } from "../config";
 import type { Client } from "../registry/clients";
 import { sha256 } from "../security/digest";
+import { JWS_ALGORITHMS } from "../security/jws-algorithms";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-export const ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA", "Ed25519"];
 
 /** An assertion may expire at most this far ahead: a stolen one is short-lived. */
 const MAX_AHEAD_S = 300;
@@ -49,7 +49,7 @@ export async function verifyClientAssertion(store: Store, config: Config, client
       issuer: client.id,
       subject: client.id,
       audience: [`${config.issuer}/oauth2/token`, config.issuer],
-      algorithms: ASSERTION_ALGORITHMS,
+      algorithms: [...JWS_ALGORITHMS],
       requiredClaims: ["exp", "jti"],
       clockTolerance: CLOCK_SKEW_S,
       currentDate: new Date(nowMs),

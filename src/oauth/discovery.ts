@@ -10,6 +10,7 @@ import { cors } from "hono/cors";
 import type { Config } from "../config";
 import { memoSettled } from "../cache";
 import type { AppEnv } from "../context";
+import { JWS_ALGORITHMS } from "../security/jws-algorithms";
 import { JWKS_MAX_AGE_S } from "../tokens/keys";
 import { supportedGrantTypes } from "./token";
 
@@ -57,7 +58,7 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     authorization_response_iss_parameter_supported: true,
     grant_types_supported: supportedGrantTypes(),
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-    token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
+    token_endpoint_auth_signing_alg_values_supported: [...JWS_ALGORITHMS],
     id_token_signing_alg_values_supported: [config.signingAlg],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],

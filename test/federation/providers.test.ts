@@ -92,7 +92,7 @@ describe("provider kinds: shared claim normalisation", () => {
     for (const kind of ["auth0", "okta", "google", "cognito", "oidc"] as const) {
       const algorithms = providerKind(kind).idTokenAlgorithms;
       expect(algorithms.length, kind).toBeGreaterThan(0);
-      expect(algorithms.some((alg) => alg === "none" || alg.startsWith("HS")), kind).toBe(false);
+      expect(algorithms.some((alg: string) => alg === "none" || alg.startsWith("HS")), kind).toBe(false);
     }
   });
 });

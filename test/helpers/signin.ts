@@ -9,7 +9,9 @@ import { base64url } from "jose";
 import { api, emulatorSwitch, issuers, newProject, operator } from "./admin";
 import { call, ISSUER } from "./worker";
 
+/** An emulated provider; a setup's provider kind is the emulator's own, or `oidc` (generic) in front of one. */
 export type Kind = "auth0" | "okta" | "google" | "cognito";
+export type ProviderKindName = Kind | "oidc";
 export const CLIENT_REDIRECT = "https://app.example/callback";
 
 export interface Federation {
@@ -23,8 +25,14 @@ export interface Federation {
 
 let counter = 0;
 
-/** A project with one provider of `kind` at its emulator, its domains mapped, and a public client. */
-export async function setupFederation(kind: Kind, options: { domains?: string[]; provider?: Record<string, unknown>; clientProviderId?: boolean; project?: Record<string, unknown> } = {}): Promise<Federation> {
+/**
+ * A project with one provider of `kind` at its emulator, its domains mapped, and a public client.
+ * `emulator` puts a provider of another kind (the generic `oidc`) in front of an emulator.
+ */
+export async function setupFederation(
+  kind: Kind,
+  options: { domains?: string[]; provider?: Record<string, unknown>; clientProviderId?: boolean; project?: Record<string, unknown>; providerKind?: ProviderKindName } = {},
+): Promise<Federation> {
   const project = await newProject(`sign-in ${kind}`);
   if (options.project) {
     const read = await api(project.token, "GET", `/projects/${project.id}`);
@@ -39,7 +47,7 @@ export async function setupFederation(kind: Kind, options: { domains?: string[];
   });
   if (!registered.ok) throw new Error(`emulator client registration failed: ${await registered.text()}`);
   const provider = await api(project.token, "POST", `/projects/${project.id}/providers`, {
-    id: providerId, name: `${kind} test`, kind, issuer: issuers[kind], clientId: upstreamClientId, clientSecret: "upstream-test-secret", ...options.provider,
+    id: providerId, name: `${kind} test`, kind: options.providerKind ?? kind, issuer: issuers[kind], clientId: upstreamClientId, clientSecret: "upstream-test-secret", ...options.provider,
   });
   if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${JSON.stringify(provider.body)}`);
   for (const domain of options.domains ?? []) {

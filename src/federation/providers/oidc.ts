@@ -8,8 +8,10 @@
 import {
   allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
 } from "./provider";
+import { JWS_ALGORITHMS } from "../../security/jws-algorithms";
 
-const ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "EdDSA"] as const;
+/** A generic provider may sign with any algorithm Fedgate verifies; its discovery document names which. */
+const ALGORITHMS = JWS_ALGORITHMS;
 
 function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
   const audiences = audiencesOf(claims);

@@ -10,6 +10,7 @@
  */
 import type { DomainMapping } from "../../registry/domains";
 import type { Provider } from "../../registry/providers";
+import type { JwsAlgorithm } from "../../security/jws-algorithms";
 
 export type ProviderKindName = Provider["kind"];
 export type Claims = Record<string, unknown>;
@@ -91,7 +92,7 @@ export interface RemoteCheck {
  */
 export interface AccessTokenRules {
   jwt?: {
-    algorithms: readonly string[];
+    algorithms: readonly JwsAlgorithm[];
     check(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }>;
   };
   remote?: RemoteCheck;
@@ -114,8 +115,8 @@ export function secondsOf(value: unknown): number | undefined {
 
 export interface ProviderKind {
   readonly kind: ProviderKindName;
-  /** The ID-token signing algorithms this kind uses: the verifier's allow-list (RP-2; never `none` or HS*). */
-  readonly idTokenAlgorithms: readonly string[];
+  /** The ID-token signing algorithms this kind uses: the verifier's allow-list (RP-2), a subset of JWS_ALGORITHMS. */
+  readonly idTokenAlgorithms: readonly JwsAlgorithm[];
   /** `iss` values accepted for this provider, compared exactly; the configured issuer first. */
   acceptedIssuers(provider: ProviderSettings): string[];
   /** The kind's own rules on a verified ID token's claims, after the broker's (Cognito: `token_use`). */
