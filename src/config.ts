@@ -15,7 +15,11 @@ export interface Config {
   encryptionKey: Uint8Array;
   adminBootstrapToken: string;
   upstash: { url: string; token: string } | undefined;
-  signingAlg: SigningAlg;
+  /**
+   * The ID tokens' algorithm for clients that do not set `idTokenSignedResponseAlg` (SIGNING_ALG).
+   * Access tokens are always ES256 (tokens/keys.ts).
+   */
+  defaultIdTokenAlg: SigningAlg;
   keyRotationIntervalMs: number;
   /** Upper bound of any token's lifetime: how long a retired signing key stays published. */
   tokenMaxLifetimeS: number;
@@ -85,7 +89,7 @@ const variables = {
     schema: z.optional(z.string().check(z.minLength(1))),
   },
   SIGNING_ALG: {
-    hint: '"ES256" (default) or "RS256"',
+    hint: '"ES256" (default) or "RS256", the ID tokens\' algorithm for clients without idTokenSignedResponseAlg (access tokens are always ES256)',
     schema: z._default(z.enum(["ES256", "RS256"]), "ES256"),
   },
   SIGNING_KEY_ROTATION_DAYS: {
@@ -160,7 +164,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     upstash: p.UPSTASH_REDIS_REST_URL && p.UPSTASH_REDIS_REST_TOKEN
       ? { url: p.UPSTASH_REDIS_REST_URL, token: p.UPSTASH_REDIS_REST_TOKEN }
       : undefined,
-    signingAlg: p.SIGNING_ALG,
+    defaultIdTokenAlg: p.SIGNING_ALG,
     keyRotationIntervalMs: p.SIGNING_KEY_ROTATION_DAYS * 86_400_000,
     tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
     logLevel: p.LOG_LEVEL,

@@ -22,7 +22,7 @@ describe("config", () => {
     const config = parseConfig(valid);
     expect(config).toMatchObject({
       issuer: "https://id.example.com",
-      signingAlg: "ES256",
+      defaultIdTokenAlg: "ES256",
       keyRotationIntervalMs: 30 * 86_400_000,
       tokenMaxLifetimeS: 3600,
       upstash: undefined,

@@ -124,6 +124,13 @@ const PublicJwk = z.looseObject({
 );
 export const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
 const Audience = z.string().check(z.minLength(1), z.maxLength(500), z.regex(/^\S+$/, "must not contain spaces"));
+const IdTokenAlg = z.enum(["ES256", "RS256"]).check(
+  z.describe(
+    "RFC 7591 `id_token_signed_response_alg`: the algorithm of this client's ID tokens, ES256 or RS256 (for relying parties " +
+      "that only verify RS256, OpenID Connect's default). Absent: the deployment's SIGNING_ALG (ES256 unless set). " +
+      "Access tokens are ES256 regardless.",
+  ),
+);
 
 const ClientFields = {
   name: text(200),
@@ -149,6 +156,7 @@ export const ClientCreate = z.strictObject({
   audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
   rateLimits: z.optional(RateLimits),
   refreshTokenReuseGraceSeconds: z._default(ReuseGrace, 0),
+  idTokenSignedResponseAlg: z.optional(IdTokenAlg),
 });
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
@@ -163,6 +171,8 @@ export const ClientPatch = z.strictObject({
   audiences: z.optional(z.array(Audience).check(z.maxLength(20))),
   rateLimits: z.optional(RateLimits),
   refreshTokenReuseGraceSeconds: z.optional(ReuseGrace),
+  /** null: back to the deployment's default. */
+  idTokenSignedResponseAlg: z.optional(z.nullable(IdTokenAlg)),
 });
 /** The optional body of a secret rotation. */
 export const SecretRotation = z.strictObject({
@@ -178,7 +188,7 @@ export const ClientView = z.object({
   hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
   previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),
   jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits),
-  refreshTokenReuseGraceSeconds: ReuseGrace, ...Timestamps,
+  refreshTokenReuseGraceSeconds: ReuseGrace, idTokenSignedResponseAlg: z.optional(IdTokenAlg), ...Timestamps,
 });
 export const ClientWithSecret = z.object({
   client: ClientView,

@@ -1,6 +1,8 @@
 /**
  * Admin view and rotation of Fedgate's signing keys. Rotation promotes the next key once it has
  * been published long enough; `{"force": true}` promotes at once (after a key compromise).
+ * `{"alg": "RS256"}` rotates one algorithm's keys; without it, every algorithm the set holds,
+ * all or none.
  */
 import { Hono } from "hono";
 import * as z from "zod/mini";
@@ -9,7 +11,7 @@ import { Problem } from "../errors";
 import { requireOperator } from "./auth";
 import { jsonBody } from "./json-body";
 
-const RotateRequest = z.strictObject({ force: z.optional(z.boolean()) });
+const RotateRequest = z.strictObject({ force: z.optional(z.boolean()), alg: z.optional(z.enum(["ES256", "RS256"])) });
 
 /** Mounted behind adminAuth(); signing keys are the platform operator's alone. */
 export const signingKeys = new Hono<AppEnv>()
@@ -19,9 +21,13 @@ export const signingKeys = new Hono<AppEnv>()
   })
   .get("/", async (c) => c.json({ keys: await c.var.keys.describe() }))
   .post("/rotate", async (c) => {
-    const { force } = await jsonBody(c, RotateRequest);
-    const report = await c.var.keys.rotate(force ? "forced" : "requested");
-    c.var.log.info("signing keys rotation", { promoted: report.promoted, force: Boolean(force) });
+    const { force, alg } = await jsonBody(c, RotateRequest);
+    if (alg && !(await c.var.keys.describe()).some((key) => key.alg === alg)) {
+      // Rotation never creates an algorithm's first keys: they come when a client needs them.
+      throw new Problem(409, "No keys of this algorithm", { description: `No client has needed ${alg} keys yet, so there is nothing to rotate.` });
+    }
+    const report = await c.var.keys.rotate(force ? "forced" : "requested", alg);
+    c.var.log.info("signing keys rotation", { promoted: report.promoted, algs: report.promotedAlgs, force: Boolean(force) });
     if (!report.promoted) {
       throw new Problem(409, "Next key not yet published long enough", {
         description: `The next key may sign from ${new Date(report.notBefore!).toISOString()}, once every cached JWKS has it. Send {"force": true} to rotate now.`,

@@ -59,7 +59,8 @@ export function providerMetadata(config: Config): Record<string, unknown> {
     grant_types_supported: supportedGrantTypes(),
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     token_endpoint_auth_signing_alg_values_supported: [...JWS_ALGORITHMS],
-    id_token_signing_alg_values_supported: [config.signingAlg],
+    // RS256 is required by OpenID Connect Discovery §3; a client picks it with idTokenSignedResponseAlg.
+    id_token_signing_alg_values_supported: ["ES256", "RS256"],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
     claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],
   };

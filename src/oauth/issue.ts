@@ -48,16 +48,18 @@ export interface Issued {
   access: { jti: string; exp: number };
 }
 
-/** Mints the access token (and ID token) for a sign-in; signs with the cached active key. */
+/**
+ * Mints the access token (always ES256) and the ID token (in the client's algorithm) for a sign-in;
+ * signs with the cached active keys, so the RS256 key is read and used only for clients that chose it.
+ */
 export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: SignIn): Promise<Issued> {
-  const signer = await c.var.keys.signer();
   const { issuer } = c.var.config;
-  const access = await mintAccessToken(signer, {
+  const access = await mintAccessToken(await c.var.keys.signer(), {
     issuer, subject: signIn.user.id, audience: client.id, clientId: client.id, scope: signIn.scope,
     lifetimeS: client.tokenLifetimes.accessTokenSeconds, projectId: client.projectId, email: signIn.user.email, idp: signIn.idp,
   });
   const id = signIn.scope.includes("openid")
-    ? await mintIdToken(signer, {
+    ? await mintIdToken(await c.var.keys.signer(client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg), {
         issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
         ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
         authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, signIn.scope),

@@ -4,6 +4,7 @@
  */
 import type { JWK } from "jose";
 import { IsolateCache } from "../cache";
+import type { SigningAlg } from "../config";
 import { projectOfClient } from "../ids";
 import type { IpRules } from "../security/ip-rules";
 import * as keys from "../store/keys";
@@ -47,6 +48,11 @@ export interface Client {
   grantTypes: GrantType[];
   scopes: string[];
   tokenLifetimes: TokenLifetimes;
+  /**
+   * RFC 7591 `id_token_signed_response_alg`: how this client's ID tokens are signed. Absent: the
+   * deployment's default (SIGNING_ALG, ES256 unless set). Access tokens are ES256 regardless.
+   */
+  idTokenSignedResponseAlg?: SigningAlg;
   /**
    * Seconds after a rotation during which the rotated-away refresh token is refused without revoking
    * its family (SECURITY.md AS-4); absent or 0: any reuse revokes the family.

@@ -3,6 +3,10 @@
  * is `next` (published in the JWKS, not yet signing), `active` (signs), or `retired` (published
  * until every token it signed has expired). Private JWKs are sealed at rest.
  *
+ * Each algorithm has its own active and next key and rotates on its own. ES256 signs every access
+ * token and is always present; RS256 exists only once something asked for it (a client's
+ * `idTokenSignedResponseAlg`), since an RSA key costs a slow generation and ~14× the signing time.
+ *
  * Rotation promotes `next` to `active` only after `next` has been published long enough for every
  * verifier's cached JWKS to know it, so no verifier ever sees a token signed by a key it lacks.
  */
@@ -46,8 +50,10 @@ export const JWKS_MAX_AGE_S = 300;
 export const KEY_CACHE_TTL_MS = 60_000;
 const CLOCK_SKEW_MS = 60_000;
 
+/** The algorithm every access token is signed with, and whose keys always exist. */
+export const ACCESS_TOKEN_ALG: SigningAlg = "ES256";
+
 export interface KeyPolicy {
-  alg: SigningAlg;
   /** Age at which the scheduled check promotes the next key. */
   rotationIntervalMs: number;
   /** How long a next key must have been published before it may sign. */
@@ -58,7 +64,6 @@ export interface KeyPolicy {
 
 export function keyPolicy(config: Config): KeyPolicy {
   return {
-    alg: config.signingAlg,
     rotationIntervalMs: config.keyRotationIntervalMs,
     // Verifiers cache the JWKS for max-age; isolates cache the key set: twice both is safe.
     publishLeadMs: 2 * (JWKS_MAX_AGE_S * 1000 + KEY_CACHE_TTL_MS),
@@ -68,7 +73,7 @@ export function keyPolicy(config: Config): KeyPolicy {
 }
 
 /**
- * - `ensure`: create the active and next keys if missing (first use).
+ * - `ensure`: create the active and next keys if missing (first use of an algorithm).
  * - `scheduled`: the cron check; promotes when the active key is older than the interval.
  * - `requested`: an administrator's rotation; promotes if the next key is published long enough.
  * - `forced`: promotes at once, for a compromised key; verifiers with a cached JWKS may briefly
@@ -77,17 +82,27 @@ export function keyPolicy(config: Config): KeyPolicy {
 export type RotationMode = "ensure" | "scheduled" | "requested" | "forced";
 
 export interface RotationReport {
+  /** Whether a next key was promoted (a requested or forced rotation promotes all algorithms or none). */
   promoted: boolean;
+  /** The algorithms whose next key was promoted. */
+  promotedAlgs: SigningAlg[];
   /** Set when a requested rotation had to wait: when the next key may be promoted. */
   notBefore?: number;
   keys: { kid: string; alg: SigningAlg; state: KeyState; createdAt: number; activatedAt?: number; removeAt?: number }[];
 }
 
-type NewKey = (state: KeyState) => Promise<SigningKeyRecord>;
+type NewKey = (alg: SigningAlg, state: KeyState) => Promise<SigningKeyRecord>;
+
+/** The algorithms a key set holds keys for, ES256 first. */
+export function algorithmsOf(set: KeySetRecord): SigningAlg[] {
+  return [...new Set<SigningAlg>([ACCESS_TOKEN_ALG, ...set.keys.map((key) => key.alg)])];
+}
 
 /**
- * The key set after a rotation step at `now`: expired retired keys dropped, active and next
- * present, next promoted when the mode and policy say so. Pure apart from `newKey`.
+ * The key set after a rotation step at `now` for the algorithms `algs`: expired retired keys
+ * dropped, an active and a next key present per algorithm, next keys promoted when the mode and
+ * policy say so. A requested rotation promotes all of `algs` or none (so one call never leaves
+ * half the set rotated); a scheduled one looks at each algorithm's age apart. Pure apart from `newKey`.
  */
 export async function rotateKeySet(
   current: KeySetRecord,
@@ -95,33 +110,43 @@ export async function rotateKeySet(
   policy: KeyPolicy,
   mode: RotationMode,
   newKey: NewKey,
-): Promise<{ set: KeySetRecord; promoted: boolean; notBefore?: number }> {
+  algs: readonly SigningAlg[],
+): Promise<{ set: KeySetRecord; promotedAlgs: SigningAlg[]; notBefore?: number }> {
   let keys = current.keys.filter((key) => key.state !== "retired" || (key.removeAt ?? 0) > now);
-  if (!keys.some((key) => key.state === "active")) {
-    keys = keys.filter((key) => key.state !== "next");
-    keys.push({ ...(await newKey("active")), activatedAt: now });
+  const pairs: { alg: SigningAlg; active: SigningKeyRecord; next: SigningKeyRecord }[] = [];
+  for (const alg of algs) {
+    const mine = (state: KeyState) => keys.find((key) => key.alg === alg && key.state === state);
+    if (!mine("active")) {
+      keys = keys.filter((key) => key.alg !== alg || key.state !== "next");
+      keys.push({ ...(await newKey(alg, "active")), activatedAt: now });
+    }
+    if (!mine("next")) keys.push(await newKey(alg, "next"));
+    pairs.push({ alg, active: mine("active")!, next: mine("next")! });
   }
-  if (!keys.some((key) => key.state === "next")) keys.push(await newKey("next"));
 
-  const active = keys.find((key) => key.state === "active")!;
-  const next = keys.find((key) => key.state === "next")!;
-  const publishedLongEnough = now - next.createdAt >= policy.publishLeadMs;
-  const due =
-    mode === "forced" ||
-    (mode === "requested" && publishedLongEnough) ||
-    (mode === "scheduled" && publishedLongEnough && now - (active.activatedAt ?? active.createdAt) >= policy.rotationIntervalMs);
-  if (!due) {
-    const notBefore = mode === "requested" ? next.createdAt + policy.publishLeadMs : undefined;
-    return { set: { keys }, promoted: false, ...(notBefore === undefined ? {} : { notBefore }) };
+  const publishedLongEnough = (next: SigningKeyRecord) => now - next.createdAt >= policy.publishLeadMs;
+  let due: typeof pairs = [];
+  if (mode === "forced") due = pairs;
+  if (mode === "requested" && pairs.every(({ next }) => publishedLongEnough(next))) due = pairs;
+  if (mode === "scheduled") {
+    due = pairs.filter(({ active, next }) => publishedLongEnough(next) && now - (active.activatedAt ?? active.createdAt) >= policy.rotationIntervalMs);
   }
+  if (due.length === 0) {
+    const notBefore = mode === "requested" && pairs.length > 0 ? Math.max(...pairs.map(({ next }) => next.createdAt + policy.publishLeadMs)) : undefined;
+    return { set: { keys }, promotedAlgs: [], ...(notBefore === undefined ? {} : { notBefore }) };
+  }
+  const retiring = new Set(due.map(({ active }) => active));
+  const promoting = new Set(due.map(({ next }) => next));
   keys = keys.map((key) => {
-    if (key === active) return { ...key, state: "retired", retiredAt: now, removeAt: now + policy.retainMs };
-    if (key === next) return { ...key, state: "active", activatedAt: now };
+    if (retiring.has(key)) return { ...key, state: "retired", retiredAt: now, removeAt: now + policy.retainMs };
+    if (promoting.has(key)) return { ...key, state: "active", activatedAt: now };
     return key;
   });
-  keys.push(await newKey("next"));
-  return { set: { keys }, promoted: true };
+  for (const { alg } of due) keys.push(await newKey(alg, "next"));
+  return { set: { keys }, promotedAlgs: due.map(({ alg }) => alg) };
 }
+
+const hasActive = (set: KeySetRecord, alg: SigningAlg): boolean => set.keys.some((key) => key.alg === alg && key.state === "active");
 
 function summarise(set: KeySetRecord): RotationReport["keys"] {
   return set.keys.map(({ kid, alg, state, createdAt, activatedAt, removeAt }) => ({
@@ -188,8 +213,18 @@ export class SigningKeys {
 
   private async load(): Promise<KeySetRecord> {
     const stored = await this.store.get<KeySetRecord>(this.recordKey);
-    if (stored?.keys.some((key) => key.state === "active")) return stored;
-    return (await this.rotate("ensure")).set;
+    if (stored && hasActive(stored, ACCESS_TOKEN_ALG)) return stored;
+    return this.ensure(ACCESS_TOKEN_ALG);
+  }
+
+  /**
+   * The key set with an active (and next) key for `alg`, created if missing: the first ES256 key
+   * on first use, the first RS256 key when a client first needs it. Reads the store, not the cache.
+   */
+  async ensure(alg: SigningAlg): Promise<KeySetRecord> {
+    const cached = this.cache.entry;
+    if (cached && this.now() - cached.at < KEY_CACHE_TTL_MS && hasActive(cached.set, alg)) return cached.set;
+    return (await this.rotate("ensure", alg)).set;
   }
 
   /** The public keys to publish: active, next, then retired keys not yet removed. */
@@ -212,10 +247,16 @@ export class SigningKeys {
     return document;
   }
 
-  /** The active key, with its private half unsealed and imported (once per isolate). */
-  async signer(): Promise<Signer> {
-    const active = (await this.keySet()).keys.find((key) => key.state === "active");
-    if (!active) throw new Error("key set has no active key");
+  /**
+   * The active key of `alg` (ES256, the access tokens' algorithm, by default), with its private half
+   * unsealed and imported (once per isolate). Only an RS256 ID token asks for RS256, whose keys
+   * are created then if no client asked before.
+   */
+  async signer(alg: SigningAlg = ACCESS_TOKEN_ALG): Promise<Signer> {
+    let set = await this.keySet();
+    if (!hasActive(set, alg)) set = await this.ensure(alg);
+    const active = set.keys.find((key) => key.alg === alg && key.state === "active");
+    if (!active) throw new Error(`key set has no active ${alg} key`);
     let privateKey = this.cache.privateKeys.get(active.kid);
     if (!privateKey) {
       const jwk = await this.sealer.open(active.sealedPrivateJwk, `signing-key:${active.kid}`);
@@ -231,16 +272,25 @@ export class SigningKeys {
     return summarise(await this.keySet());
   }
 
-  /** One rotation step, written with compare-and-set so concurrent rotations cannot lose keys. */
-  async rotate(mode: Exclude<RotationMode, "ensure">): Promise<RotationReport>;
-  async rotate(mode: "ensure"): Promise<{ set: KeySetRecord }>;
-  async rotate(mode: RotationMode): Promise<RotationReport | { set: KeySetRecord }> {
+  /**
+   * One rotation step for `alg`, or for every algorithm the set holds when `alg` is absent; written
+   * with compare-and-set so concurrent rotations cannot lose keys. Rotation never creates an
+   * algorithm's first keys, except `ensure`.
+   */
+  async rotate(mode: Exclude<RotationMode, "ensure">, alg?: SigningAlg): Promise<RotationReport>;
+  async rotate(mode: "ensure", alg: SigningAlg): Promise<{ set: KeySetRecord }>;
+  async rotate(mode: RotationMode, alg?: SigningAlg): Promise<RotationReport | { set: KeySetRecord }> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await this.store.getVersioned<KeySetRecord>(this.recordKey);
       const current = stored?.value ?? { keys: [] };
-      if (mode === "ensure" && current.keys.some((key) => key.state === "active")) return { set: current };
+      if (mode === "ensure" && hasActive(current, alg!)) {
+        this.cache.entry = { at: this.now(), set: current };
+        return { set: current };
+      }
       const now = this.now();
-      const result = await rotateKeySet(current, now, this.policy, mode, (state) => this.newKey(state, now));
+      const held = algorithmsOf(current);
+      const algs = alg ? (mode === "ensure" || held.includes(alg) ? [alg] : []) : held;
+      const result = await rotateKeySet(current, now, this.policy, mode, (keyAlg, state) => this.newKey(keyAlg, state, now), algs);
       const unchanged = JSON.stringify(result.set) === JSON.stringify(current);
       if (!unchanged) {
         const written = await this.store.compareAndSet(this.recordKey, stored?.version ?? null, result.set);
@@ -249,7 +299,8 @@ export class SigningKeys {
       }
       if (mode === "ensure") return { set: result.set };
       return {
-        promoted: result.promoted,
+        promoted: result.promotedAlgs.length > 0,
+        promotedAlgs: result.promotedAlgs,
         ...(result.notBefore === undefined ? {} : { notBefore: result.notBefore }),
         keys: summarise(result.set),
       };
@@ -257,8 +308,7 @@ export class SigningKeys {
     throw new Error("signing key rotation kept losing compare-and-set races");
   }
 
-  private async newKey(state: KeyState, now: number): Promise<SigningKeyRecord> {
-    const alg = this.policy.alg;
+  private async newKey(alg: SigningAlg, state: KeyState, now: number): Promise<SigningKeyRecord> {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk, "sha256");

@@ -2,9 +2,15 @@ import { env } from "cloudflare:workers";
 import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { api, newProject } from "../helpers/admin";
 import { admin, call } from "../helpers/worker";
 
-type KeyView = { kid: string; state: string };
+type KeyView = { kid: string; alg: string; state: string };
+
+const listKeys = async () => ((await (await admin("/admin/v1/signing-keys")).json()) as { keys: KeyView[] }).keys;
+const rotate = (body: unknown) =>
+  admin("/admin/v1/signing-keys/rotate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const publishedKids = async () => ((await (await call("/.well-known/jwks.json")).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
 describe("admin: signing keys", () => {
   it("refuses requests without the bootstrap token, or with a wrong one, as problem+json 401", async () => {
@@ -78,11 +84,68 @@ describe("admin: signing keys", () => {
   });
 });
 
+describe("admin: signing keys per algorithm", () => {
+  it("refuses to rotate RS256 keys before any client needed them, and creates none", async () => {
+    const response = await rotate({ alg: "RS256", force: true });
+    expect(response.status).toBe(409);
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+    expect((await listKeys()).some((k) => k.alg === "RS256")).toBe(false);
+  });
+
+  it("AS-8: a client choosing RS256 ID tokens gets the RS256 keys made and published before its first sign-in", async () => {
+    const project = await newProject("RS256 keys");
+    const created = await api(project.token, "POST", `/projects/${project.id}/clients`, {
+      name: "RS256 app", kind: "confidential", redirectUris: ["https://app.example/cb"], idTokenSignedResponseAlg: "RS256",
+    });
+    expect(created.status).toBe(201);
+    const keys = await listKeys();
+    expect(keys.filter((k) => k.alg === "RS256").map((k) => k.state).sort()).toEqual(["active", "next"]);
+    expect(await publishedKids()).toEqual(expect.arrayContaining(keys.map((k) => k.kid)));
+  });
+
+  it("AS-8: rotates one algorithm with {alg}, its retired key still published, the other algorithm's keys untouched", async () => {
+    const before = await listKeys();
+    const response = await rotate({ alg: "RS256", force: true });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { promoted: boolean; promotedAlgs: string[]; keys: KeyView[] };
+    expect(report).toMatchObject({ promoted: true, promotedAlgs: ["RS256"] });
+    const es256 = (keys: KeyView[]) => keys.filter((k) => k.alg === "ES256").map(({ kid, state }) => ({ kid, state }));
+    expect(es256(report.keys)).toEqual(es256(before));
+    const wasActive = before.find((k) => k.alg === "RS256" && k.state === "active")!;
+    const wasNext = before.find((k) => k.alg === "RS256" && k.state === "next")!;
+    expect(report.keys.find((k) => k.kid === wasActive.kid)?.state).toBe("retired");
+    expect(report.keys.find((k) => k.kid === wasNext.kid)?.state).toBe("active");
+    expect(await publishedKids()).toEqual(expect.arrayContaining([wasActive.kid, wasNext.kid]));
+  });
+
+  it("AS-8: rotates every algorithm at once without {alg}, all or none", async () => {
+    expect((await rotate({})).status).toBe(409); // the next keys were just made
+    const forced = (await (await rotate({ force: true })).json()) as { promotedAlgs: string[]; keys: KeyView[] };
+    expect(forced.promotedAlgs).toEqual(["ES256", "RS256"]);
+    for (const alg of ["ES256", "RS256"]) {
+      expect(forced.keys.filter((k) => k.alg === alg && k.state === "active")).toHaveLength(1);
+      expect(forced.keys.filter((k) => k.alg === alg && k.state === "retired").length).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it("AD-3: refuses an unknown algorithm with problem+json naming the field", async () => {
+    for (const alg of ["HS256", "none", "es256"]) {
+      const response = await rotate({ alg, force: true });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+      expect(((await response.json()) as { detail: string }).detail).toContain('"alg"');
+    }
+  });
+});
+
 describe("cron trigger", () => {
-  it("runs the rotation check and leaves a published active and next key", async () => {
+  it("runs the rotation check and leaves a published active and next key of each algorithm", async () => {
     await worker.scheduled(createScheduledController({ cron: "17 * * * *" }), env as never);
-    const { keys } = (await (await admin("/admin/v1/signing-keys")).json()) as { keys: KeyView[] };
-    expect(keys.filter((k) => k.state === "active")).toHaveLength(1);
-    expect(keys.filter((k) => k.state === "next")).toHaveLength(1);
+    const keys = await listKeys();
+    for (const alg of new Set(keys.map((k) => k.alg))) {
+      expect(keys.filter((k) => k.alg === alg && k.state === "active")).toHaveLength(1);
+      expect(keys.filter((k) => k.alg === alg && k.state === "next")).toHaveLength(1);
+    }
+    expect(new Set(keys.map((k) => k.alg))).toContain("ES256");
   });
 });

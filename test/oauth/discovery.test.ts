@@ -26,8 +26,8 @@ describe("discovery", () => {
       authorization_response_iss_parameter_supported: true,
       grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-      token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
-      id_token_signing_alg_values_supported: ["ES256"],
+      token_endpoint_auth_signing_alg_values_supported: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"],
+      id_token_signing_alg_values_supported: ["ES256", "RS256"],
       scopes_supported: ["openid", "profile", "email", "offline_access"],
       claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],
     });

@@ -12,6 +12,7 @@ import { getProvider } from "../../registry/providers";
 import { audit } from "../../security/audit";
 import { generateSecret, hashSecret } from "../../security/secrets";
 import * as keys from "../../store/keys";
+import { ACCESS_TOKEN_ALG } from "../../tokens/keys";
 import { notFound } from "../auth";
 import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
@@ -49,6 +50,15 @@ async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
   }
 }
 
+/**
+ * Creates the signing keys of the client's ID token algorithm if it is the first to need them
+ * (RS256), so they are in the JWKS before its first sign-in rather than made during it.
+ */
+async function publishIdTokenKeys(c: Context<AppEnv>, client: Client): Promise<void> {
+  const alg = client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg;
+  if (alg !== ACCESS_TOKEN_ALG) await c.var.keys.ensure(alg);
+}
+
 async function storedClient(c: Context<AppEnv>) {
   const project = await projectInPath(c);
   const clientId = c.req.param("clientId")!;
@@ -79,6 +89,7 @@ export const clientOperations: Operation[] = [
         updatedAt: at,
       };
       await checkClient(c, client);
+      await publishIdTokenKeys(c, client);
       const written = await c.var.store.set(keys.client(project.id, client.id), client, { ifAbsent: true });
       if (!written.ok) throw new Problem(409, "Conflict", { description: "Client id collision; try again." });
       await audit(c, { projectId: project.id, action: "client.create", target: { type: "client", id: client.id }, after: clientView(client) });
@@ -120,7 +131,9 @@ export const clientOperations: Operation[] = [
         updatedAt: now(),
       };
       if (patch.jwks === null) delete next.jwks; // null removes the keys: back to the secret
+      if (patch.idTokenSignedResponseAlg === null) delete next.idTokenSignedResponseAlg; // back to the default
       await checkClient(c, next);
+      await publishIdTokenKeys(c, next);
       const written = await c.var.store.compareAndSet(keys.client(next.projectId, next.id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
       forgetClient(next.id);
