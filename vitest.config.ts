@@ -11,6 +11,7 @@ export const testVars = {
   // Every test request comes from the "unknown" address bucket: the limits' own tests set tight ones.
   RATE_LIMIT_SIGN_IN: "100000/60s",
   RATE_LIMIT_TOKEN: "100000/60s",
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: "100000/60s",
   // Tests choose their store explicitly, whatever a developer's .dev.vars says.
   UPSTASH_REDIS_REST_URL: "",
   UPSTASH_REDIS_REST_TOKEN: "",

@@ -26,8 +26,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
   serverTiming: boolean;
-  /** Per-IP request limits (security/rate-limit.ts); null: off. */
-  rateLimits: { token: RateLimit | null; signIn: RateLimit | null; clientToken: RateLimit | null };
+  /**
+   * Request limits (security/rate-limit.ts), and failed client authentications per client id and per
+   * IP (security/client-auth-failures.ts); null: off.
+   */
+  rateLimits: { token: RateLimit | null; signIn: RateLimit | null; clientToken: RateLimit | null; clientAuthFailures: RateLimit | null };
 }
 
 /** At most `limit` requests per `windowS` seconds. */
@@ -116,6 +119,10 @@ const variables = {
     hint: 'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s", e.g. "600/60s" (default), or "off"',
     schema: z._default(rateLimitSchema(), { limit: 600, windowS: 60 }),
   },
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: {
+    hint: 'failed client authentications per window, per client id and per IP, "<count>/<seconds>s", e.g. "10/60s" (default), or "off"',
+    schema: z._default(rateLimitSchema(), { limit: 10, windowS: 60 }),
+  },
   RATE_LIMIT_SIGN_IN: {
     hint: 'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", e.g. "60/60s" (default), or "off"',
     schema: z._default(rateLimitSchema(), { limit: 60, windowS: 60 }),
@@ -169,7 +176,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
     logLevel: p.LOG_LEVEL,
     serverTiming: p.SERVER_TIMING === "on",
-    rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN, clientToken: p.RATE_LIMIT_CLIENT_TOKEN },
+    rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN, clientToken: p.RATE_LIMIT_CLIENT_TOKEN, clientAuthFailures: p.RATE_LIMIT_CLIENT_AUTH_FAILURES },
   };
 }
 

@@ -3,13 +3,17 @@
  * `client_secret_post`, `private_key_jwt` (client-assertion.ts), and `none` for public clients
  * (which prove themselves with PKCE instead). One method per request. A confidential client with
  * registered keys (`jwks`) must use `private_key_jwt`; one without uses its secret, checked in
- * constant time against its HMAC (AS-7), or during a rotation's overlap the previous one.
+ * constant time against its HMAC (AS-7), or during a rotation's overlap the previous one. Endpoints
+ * call `authenticateLimited`, which counts, audits and limits failures (AB-7).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
+import type { Context } from "hono";
 import { decodeJwt } from "jose";
 import type { Config } from "../config";
+import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
 import { findClient, type Client } from "../registry/clients";
+import { countFailure, refuseBlockedIp } from "../security/client-auth-failures";
 import { verifySecret } from "../security/secrets";
 import type { Store } from "../store/store";
 import { AssertionError, JWT_BEARER_ASSERTION, verifyClientAssertion } from "./client-assertion";
@@ -83,11 +87,38 @@ export function presentedClient(authorization: string | undefined, params: URLSe
   return bodySecret === undefined ? { method: "none", clientId: bodyId } : { method: "client_secret_post", clientId: bodyId, secret: bodySecret };
 }
 
+/** Presented credentials that were checked and refused: `invalid_client` (401), with what the id names. */
+export class ClientAuthenticationFailed extends OAuthError {
+  constructor(
+    /** The client the presented id names, or null for an unknown id. */
+    readonly client: Client | null,
+    detail: string,
+    headers: Record<string, string> | undefined,
+  ) {
+    super("invalid_client", "Client authentication failed.", 401, { detail, ...(headers ? { headers } : {}) });
+  }
+}
+
+/**
+ * `authenticateClient` behind the failure limits (SECURITY.md AB-7, security/client-auth-failures.ts):
+ * what every endpoint that authenticates a client calls. Success costs no store call of its own.
+ */
+export async function authenticateLimited(c: Context<AppEnv>, presented: PresentedClient): Promise<Client> {
+  refuseBlockedIp(c);
+  try {
+    return await authenticateClient(c.var.store, c.var.config, presented);
+  } catch (error) {
+    if (!(error instanceof ClientAuthenticationFailed)) throw error;
+    await countFailure(c, error.client, error.detail ?? "client authentication failed");
+    throw Object.assign(error, { audited: error.client !== null }); // countFailure audited it
+  }
+}
+
 /** The client the request proves it is; `invalid_client` (401) otherwise, saying no more than that. */
 export async function authenticateClient(store: Store, config: Config, presented: PresentedClient): Promise<Client> {
   const headers = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
-  const refuse = (detail: string) => new OAuthError("invalid_client", "Client authentication failed.", 401, { detail, ...(headers ? { headers } : {}) });
   const client = await findClient(store, presented.clientId);
+  const refuse = (detail: string) => new ClientAuthenticationFailed(client, detail, headers);
   if (!client) throw refuse("unknown client");
   if (client.kind === "public") {
     if (presented.method !== "none") throw refuse("a public client presented a secret");

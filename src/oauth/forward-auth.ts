@@ -5,7 +5,8 @@
  *   type, expiry), then the deny-list (one store read).
  * - `Basic <client_id:client_secret>` for devices that cannot do OAuth: a confidential client with
  *   the client_credentials grant and no registered keys; rate limited per IP before the secret is
- *   checked (constant time, the previous secret too during a rotation's overlap), the project's and
+ *   checked (constant time, the previous secret too during a rotation's overlap), failures limited
+ *   like at the token endpoint (AB-7, `authenticateLimited`), the project's and
  *   the client's IP rules applied, then rate limited per client (its token rate, counted apart).
  * Optional query parameters narrow what passes: `project` (the identity's project must be it) and
  * `scope` (space-separated, every one granted; Basic identities hold the client's configured scopes).
@@ -23,7 +24,7 @@ import { clientIpBucket, clientTokenPolicy, countRequest } from "../security/rat
 import { StoreError } from "../store/store";
 import { accessTokenDenied } from "../tokens/deny-list";
 import { verifyAccessToken } from "../tokens/verify";
-import { authenticateClient, presentedClient } from "./client-auth";
+import { authenticateLimited, presentedClient } from "./client-auth";
 
 /** The identity a gateway passes on. */
 export interface VerifiedIdentity {
@@ -57,7 +58,7 @@ async function basic(c: Context<AppEnv>, authorization: string): Promise<Verifie
   const { store, config } = c.var;
   if (config.rateLimits.token) await countRequest(c, "verify-basic", clientIpBucket(c), config.rateLimits.token);
   const presented = presentedClient(authorization, new URLSearchParams());
-  const client = await authenticateClient(store, config, presented).catch(async (error: unknown) => {
+  const client = await authenticateLimited(c, presented).catch(async (error: unknown) => {
     if (error instanceof OAuthError) {
       throw unauthorized("The client credentials are invalid.", error.detail ?? error.description);
     }

@@ -17,7 +17,7 @@ import type { Client } from "../registry/clients";
 import { StoreError } from "../store/store";
 import { accessTokenDenied } from "../tokens/deny-list";
 import { verifyAccessToken } from "../tokens/verify";
-import { authenticateClient, presentedClient } from "./client-auth";
+import { authenticateLimited, presentedClient } from "./client-auth";
 import { formParameters } from "./form";
 
 /** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
@@ -51,7 +51,7 @@ export const introspect = new Hono<AppEnv>()
     const params = await formParameters(c.req.raw);
     const presented = presentedClient(c.req.header("Authorization"), params);
     if (presented.method === "none") throw new OAuthError("invalid_client", "Introspection requires client authentication.", 401, { detail: "public client" });
-    const client = await authenticateClient(c.var.store, c.var.config, presented);
+    const client = await authenticateLimited(c, presented);
     const token = params.get("token");
     if (!token) throw new OAuthError("invalid_request", '"token" is required.');
     return c.json(await introspection(c, client, token), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });

@@ -20,7 +20,7 @@ import { StoreError } from "../store/store";
 import { denyAccessToken } from "../tokens/deny-list";
 import { Grants } from "../tokens/grants";
 import { verifyAccessToken } from "../tokens/verify";
-import { authenticateClient, presentedClient } from "./client-auth";
+import { authenticateLimited, presentedClient } from "./client-auth";
 import { formParameters } from "./form";
 
 /** What a revocation request found to revoke. */
@@ -48,7 +48,7 @@ export const revoke = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
   .post("/", async (c) => {
     const params = await formParameters(c.req.raw);
-    const client = await authenticateClient(c.var.store, c.var.config, presentedClient(c.req.header("Authorization"), params));
+    const client = await authenticateLimited(c, presentedClient(c.req.header("Authorization"), params));
     const token = params.get("token");
     if (!token) throw new OAuthError("invalid_request", '"token" is required.');
     const revoked = await revokeToken(c, client, token);

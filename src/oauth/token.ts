@@ -2,7 +2,8 @@
  * The token endpoint (RFC 6749 §3.2): a form-encoded POST, each parameter at most once, the client
  * authenticated, the grant on the client's list, dispatched from a map; only the grant's own
  * parameters reach it. Responses and errors carry `Cache-Control: no-store` (AS-11). Requests are
- * rate limited per IP before anything is read, and per client once it is authenticated (AB-1); the
+ * rate limited per IP before anything is read, and per client once it is authenticated (AB-1); failed
+ * client authentication is limited per client id and per IP (AB-7, `authenticateLimited`); the
  * project's and the client's IP rules apply once the client is authenticated (AB-2).
  * Refused client_credentials and token-exchange requests are audited with the reason (`token.refuse`,
  * or the exchange's own `token.exchange` failures).
@@ -17,7 +18,7 @@ import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { clientTokenPolicy, countRequest, rateLimit } from "../security/rate-limit";
-import { authenticateClient, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
+import { authenticateLimited, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
 import { formParameters } from "./form";
 import { authorizationCodeGrant } from "./grants/authorization-code";
 import { clientCredentialsGrant } from "./grants/client-credentials";
@@ -54,7 +55,7 @@ export const token = new Hono<AppEnv>()
 
     const presented = presentedClient(c.req.header("Authorization"), params);
     try {
-      const client = await authenticateClient(c.var.store, c.var.config, presented);
+      const client = await authenticateLimited(c, presented);
       const refusedBy = await ipRefusal(c, client);
       if (refusedBy) {
         auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });

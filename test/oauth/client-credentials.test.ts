@@ -67,14 +67,14 @@ describe("client_credentials", () => {
     expect(payload.email).toBeUndefined();
   });
 
-  it("AS-7: client_secret_post works, a wrong secret is invalid_client and audited as token.refuse", async () => {
+  it("AS-7: client_secret_post works, a wrong secret is invalid_client and audited as client.auth.failure", async () => {
     const post = await formPost("/oauth2/token", { grant_type: "client_credentials", client_id: machine.id, client_secret: machine.secret! });
     expect(post.status).toBe(200);
     const wrong = await cc({ id: machine.id, secret: "not-the-secret" });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe("invalid_client");
     const events = await auditEvents();
-    expect(events.some((e) => e.action === "token.refuse" && e.actor.clientId === machine.id && e.reason?.includes("wrong client secret"))).toBe(true);
+    expect(events.some((e) => e.action === "client.auth.failure" && e.actor.clientId === machine.id && e.reason?.includes("wrong client secret"))).toBe(true);
     expect(events.some((e) => e.action === "token.issue" && e.actor.clientId === machine.id && e.outcome === "success")).toBe(true);
   });
 
@@ -180,7 +180,7 @@ describe("client_credentials with private_key_jwt (RFC 7523)", () => {
     const tampered = `${header}.${payload}.${signature!.startsWith("A") ? "B" : "A"}${signature!.slice(1)}`;
     expect((await withAssertion(tampered)).status).toBe(401);
     const events = await auditEvents();
-    expect(events.some((e) => e.action === "token.refuse" && e.actor.clientId === client.id && e.reason?.includes("bad signature"))).toBe(true);
+    expect(events.some((e) => e.action === "client.auth.failure" && e.actor.clientId === client.id && e.reason?.includes("bad signature"))).toBe(true);
   });
 
   it("AS-7: a replayed jti, an expired assertion, one expiring too far ahead, or iss ≠ sub are refused", async () => {
