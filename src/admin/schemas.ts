@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { GRANT_TYPES } from "../registry/clients";
 import { normaliseDomain } from "../registry/domains";
+import { canonicalOrigin } from "../registry/origins";
 import { PROVIDER_KINDS } from "../registry/providers";
 import { normaliseCidr } from "../security/ip-rules";
 import { JWS_ALGORITHMS } from "../security/jws-algorithms";
@@ -42,6 +43,21 @@ const RedirectUri = z.string().check(
   }),
 );
 const RedirectUris = z.array(RedirectUri).check(z.maxLength(20));
+
+/** A web origin for credentialed CORS: https, or http on a loopback host, exactly as browsers send it. */
+const AllowedOrigin = z.string().check(
+  z.refine((value) => {
+    const origin = canonicalOrigin(value);
+    return origin !== undefined && (origin.startsWith("https:") || LOOPBACK.has(new URL(origin).hostname));
+  }, "must be an origin such as https://app.example.com (scheme://host[:port], no path, no trailing slash; http only on a loopback host)"),
+);
+const AllowedOrigins = z.array(AllowedOrigin).check(
+  z.maxLength(20),
+  z.describe(
+    "Origins whose browser code may call the token, userinfo, revoke, introspect and logout endpoints with credentials " +
+      "(CORS; SECURITY.md AS-14). Absent (or null in a patch): the origins of the client's http(s) redirect URIs.",
+  ),
+);
 
 const ScopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "must be an RFC 6749 scope token"));
 const Seconds = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
@@ -146,6 +162,7 @@ export const ClientCreate = z.strictObject({
   name: ClientFields.name,
   kind: z.enum(["public", "confidential"]),
   redirectUris: z._default(ClientFields.redirectUris, []),
+  allowedOrigins: z.optional(AllowedOrigins),
   postLogoutRedirectUris: z._default(ClientFields.postLogoutRedirectUris, []),
   grantTypes: z._default(ClientFields.grantTypes, ["authorization_code", "refresh_token"]),
   scopes: z._default(ClientFields.scopes, ["openid", "profile", "email", "offline_access"]),
@@ -161,6 +178,8 @@ export const ClientCreate = z.strictObject({
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
   redirectUris: z.optional(ClientFields.redirectUris),
+  /** null: back to the redirect URIs' origins. */
+  allowedOrigins: z.optional(z.nullable(AllowedOrigins)),
   postLogoutRedirectUris: z.optional(ClientFields.postLogoutRedirectUris),
   grantTypes: z.optional(ClientFields.grantTypes),
   scopes: z.optional(ClientFields.scopes),
@@ -183,7 +202,10 @@ export const SecretRotation = z.strictObject({
 });
 export const ClientView = z.object({
   id: z.string(), projectId: z.string(), name: z.string(), kind: z.enum(["public", "confidential"]),
-  redirectUris: z.array(z.string()), postLogoutRedirectUris: z.array(z.string()), grantTypes: z.array(z.enum(GRANT_TYPES)),
+  redirectUris: z.array(z.string()),
+  allowedOrigins: z.array(z.string()).check(z.describe("The origins in effect: the registered ones, or the redirect URIs' origins.")),
+  allowedOriginsFromRedirectUris: z.boolean().check(z.describe("True when no origins were registered and the redirect URIs' origins apply.")),
+  postLogoutRedirectUris: z.array(z.string()), grantTypes: z.array(z.enum(GRANT_TYPES)),
   scopes: z.array(z.string()), tokenLifetimes: TokenLifetimes, providerId: z.nullable(z.string()), ipRules: IpRules,
   hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
   previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),

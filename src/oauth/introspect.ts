@@ -10,7 +10,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc7662
  */
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
@@ -18,6 +17,7 @@ import { StoreError } from "../store/store";
 import { accessTokenDenied } from "../tokens/deny-list";
 import { verifyAccessToken } from "../tokens/verify";
 import { authenticateLimited, presentedClient } from "./client-auth";
+import { credentialedCors, forClient } from "./cors";
 import { formParameters } from "./form";
 
 /** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
@@ -46,12 +46,13 @@ async function introspection(c: Context<AppEnv>, client: Client, token: string):
 }
 
 export const introspect = new Hono<AppEnv>()
-  .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
+  .use(credentialedCors({ methods: ["POST"] }))
   .post("/", async (c) => {
     const params = await formParameters(c.req.raw);
     const presented = presentedClient(c.req.header("Authorization"), params);
     if (presented.method === "none") throw new OAuthError("invalid_client", "Introspection requires client authentication.", 401, { detail: "public client" });
     const client = await authenticateLimited(c, presented);
+    forClient(c, client);
     const token = params.get("token");
     if (!token) throw new OAuthError("invalid_request", '"token" is required.');
     return c.json(await introspection(c, client, token), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });

@@ -26,7 +26,7 @@ export interface SignIn {
   authTime: number;
   amr: string[];
   idp: string;
-  /** The grant, when it carries refresh tokens: the ID token's `sid`, what logout revokes. */
+  /** The grant, when it carries refresh tokens: the tokens' `sid`, what logout revokes. */
   sessionId?: string;
 }
 
@@ -57,6 +57,8 @@ export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: Sign
   const access = await mintAccessToken(await c.var.keys.signer(), {
     issuer, subject: signIn.user.id, audience: client.id, clientId: client.id, scope: signIn.scope,
     lifetimeS: client.tokenLifetimes.accessTokenSeconds, projectId: client.projectId, email: signIn.user.email, idp: signIn.idp,
+    // The grant's id, as in the ID token: what API sign-out with this token revokes (oauth/sign-out.ts).
+    ...(signIn.sessionId ? { extra: { sid: signIn.sessionId } } : {}),
   });
   const id = signIn.scope.includes("openid")
     ? await mintIdToken(await c.var.keys.signer(client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg), {

@@ -8,6 +8,9 @@
  * expire (revoke them at /oauth2/revoke). A hint without `sid` (no refresh token) ends nothing
  * server-side. When Fedgate gains a browser session, ending it belongs here too.
  *
+ * A POST with `Authorization: Bearer` is an API client's sign-out instead (oauth/sign-out.ts). Both
+ * answer browser code of registered origins with credentialed CORS (oauth/cors.ts).
+ *
  * Redirects: only to a `post_logout_redirect_uri` equal to one the identified client registered
  * (client from the hint's `aud` or from `client_id`, which must agree), with `state`, by 303.
  * Otherwise the "You are signed out" page; invalid input (bad hint, unknown or disagreeing client,
@@ -24,7 +27,9 @@ import { StoreError } from "../store/store";
 import { Grants } from "../tokens/grants";
 import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
 import { errorPage, signedOutPage } from "../ui";
+import { credentialedCors } from "./cors";
 import { formText, isForm, repeatedParameter } from "./form";
+import { apiSignOut, isApiSignOut } from "./sign-out";
 
 /** Input that makes the logout request invalid: shown on an error page, nothing done. */
 class LogoutError extends Error {
@@ -86,8 +91,9 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
 }
 
 export const logoutEndpoint = new Hono<AppEnv>()
+  .use(credentialedCors({ methods: ["GET", "POST"] }))
   .get("/", logout)
-  .post("/", logout)
+  .post("/", (c) => (isApiSignOut(c) ? apiSignOut(c) : logout(c)))
   // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect.
   .onError((error, c) => {
     if (error instanceof LogoutError) {

@@ -11,7 +11,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc7009
  */
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
@@ -21,6 +20,7 @@ import { denyAccessToken } from "../tokens/deny-list";
 import { Grants } from "../tokens/grants";
 import { verifyAccessToken } from "../tokens/verify";
 import { authenticateLimited, presentedClient } from "./client-auth";
+import { credentialedCors, forClient } from "./cors";
 import { formParameters } from "./form";
 
 /** What a revocation request found to revoke. */
@@ -45,10 +45,11 @@ async function revokeToken(c: Context<AppEnv>, client: Client, token: string): P
 }
 
 export const revoke = new Hono<AppEnv>()
-  .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
+  .use(credentialedCors({ methods: ["POST"] }))
   .post("/", async (c) => {
     const params = await formParameters(c.req.raw);
     const client = await authenticateLimited(c, presentedClient(c.req.header("Authorization"), params));
+    forClient(c, client);
     const token = params.get("token");
     if (!token) throw new OAuthError("invalid_request", '"token" is required.');
     const revoked = await revokeToken(c, client, token);

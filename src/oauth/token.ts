@@ -10,7 +10,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
 import { OAuthError, Problem } from "../errors";
 import { findClient } from "../registry/clients";
@@ -19,6 +18,7 @@ import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { clientTokenPolicy, countRequest, rateLimit } from "../security/rate-limit";
 import { authenticateLimited, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
+import { credentialedCors, requireClientOrigin } from "./cors";
 import { formParameters } from "./form";
 import { authorizationCodeGrant } from "./grants/authorization-code";
 import { clientCredentialsGrant } from "./grants/client-credentials";
@@ -45,7 +45,7 @@ async function auditRefusal(c: Context<AppEnv>, clientId: string, grantType: str
 }
 
 export const token = new Hono<AppEnv>()
-  .use(cors({ origin: "*", allowMethods: ["POST"], allowHeaders: ["Authorization", "Content-Type"], maxAge: 86_400 }))
+  .use(credentialedCors({ methods: ["POST"] }))
   .post("/", rateLimit({ name: "token", limits: (config) => config.rateLimits.token }), async (c) => {
     const params = await formParameters(c.req.raw);
     const grantType = params.get("grant_type");
@@ -56,6 +56,12 @@ export const token = new Hono<AppEnv>()
     const presented = presentedClient(c.req.header("Authorization"), params);
     try {
       const client = await authenticateLimited(c, presented);
+      try {
+        requireClientOrigin(c, client);
+      } catch (error) {
+        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `browser origin ${c.req.header("Origin")} not registered by the client` });
+        throw Object.assign(error as OAuthError, { audited: true });
+      }
       const refusedBy = await ipRefusal(c, client);
       if (refusedBy) {
         auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });

@@ -3,39 +3,21 @@
  * token comes in the `Authorization: Bearer` header, or for POST in a form `access_token` (never
  * both, never the query), is verified against Fedgate's own keys, must not be revoked, must carry
  * `openid`, and its user must exist and not be disabled. The answer is `sub` plus the claims the
- * token's scopes release. Errors carry an RFC 6750 §3 challenge; CORS is allowed (AS-14).
+ * token's scopes release. Errors carry an RFC 6750 §3 challenge (oauth/bearer.ts); browser code of the
+ * token's client may call it with credentials (oauth/cors.ts, AS-14).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
-import { OAuthError } from "../errors";
 import { getUser } from "../identity/users";
 import { StoreError } from "../store/store";
 import { accessTokenDenied } from "../tokens/deny-list";
 import { verifyAccessToken } from "../tokens/verify";
+import { BEARER, bearerError, isBearer, noToken } from "./bearer";
+import { credentialedCors, forClientId } from "./cors";
 import { formParameters, isForm } from "./form";
 import { profileClaims } from "./issue";
-
-type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
-
-const STATUS = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 } as const;
-
-/** An RFC 6750 §3 error: the JSON body (AS-11) and the matching `WWW-Authenticate` challenge. */
-function bearerError(code: BearerErrorCode, description: string, detail?: string): OAuthError {
-  // error_description may not hold `"` or `\` (RFC 6750 §3); ours never do, but keep it so.
-  const quoted = description.replace(/["\\]/g, "'");
-  const scope = code === "insufficient_scope" ? ', scope="openid"' : "";
-  const challenge = `Bearer realm="fedgate", error="${code}", error_description="${quoted}"${scope}`;
-  return new OAuthError(code, description, STATUS[code], { headers: { "WWW-Authenticate": challenge }, ...(detail ? { detail } : {}) });
-}
-
-/** RFC 6750 §3.1: a request without any credentials gets a bare challenge, no error code in it. */
-const noToken = () =>
-  new OAuthError("invalid_token", "An access token is required.", 401, { headers: { "WWW-Authenticate": 'Bearer realm="fedgate"' } });
-
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The one access token the request presents. */
 async function presentedToken(c: Context<AppEnv>): Promise<string> {
@@ -44,8 +26,8 @@ async function presentedToken(c: Context<AppEnv>): Promise<string> {
   }
   const authorization = c.req.header("Authorization");
   let fromHeader: string | undefined;
-  if (authorization !== undefined && /^Bearer(\s|$)/i.test(authorization)) {
-    fromHeader = BEARER.exec(authorization)?.[1];
+  if (isBearer(authorization)) {
+    fromHeader = BEARER.exec(authorization!)?.[1];
     if (!fromHeader) throw bearerError("invalid_request", "The Authorization header is not a valid Bearer credential.");
   }
   const fromBody = c.req.method === "POST" && isForm(c.req.raw) ? ((await formParameters(c.req.raw)).get("access_token") ?? undefined) : undefined;
@@ -63,6 +45,7 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
     if (error instanceof StoreError) throw error;
     throw bearerError("invalid_token", "The access token is invalid or expired.", String(error));
   });
+  await forClientId(c, claims.client_id);
   const scope = claims.scope.split(" ");
   if (!scope.includes("openid")) throw bearerError("insufficient_scope", 'The access token lacks the "openid" scope.');
   // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
@@ -73,14 +56,6 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
 }
 
 export const userinfoEndpoint = new Hono<AppEnv>()
-  .use(
-    cors({
-      origin: "*",
-      allowMethods: ["GET", "POST"],
-      allowHeaders: ["Authorization", "Content-Type"],
-      exposeHeaders: ["WWW-Authenticate"],
-      maxAge: 86_400,
-    }),
-  )
+  .use(credentialedCors({ methods: ["GET", "POST"] }))
   .get("/", userinfo)
   .post("/", userinfo);

@@ -44,6 +44,11 @@ export interface Client {
   /** Overrides the project's (and the deployment's) per-client token rate. */
   rateLimits?: { tokenPerMinute?: number };
   redirectUris: string[];
+  /**
+   * Web origins whose browser code may call the token, userinfo, revoke, introspect and logout
+   * endpoints with credentials (SECURITY.md AS-14). Absent: its redirect URIs' origins (registry/origins.ts).
+   */
+  allowedOrigins?: string[];
   postLogoutRedirectUris: string[];
   grantTypes: GrantType[];
   scopes: string[];

@@ -38,6 +38,12 @@ export const userByExternalId = (projectId: string, providerId: string, subject:
 /** The project's audit log: an append-only list of `AuditEvent`. */
 export const auditLog = (projectId: string): string => inProject(projectId, "audit");
 
+// The browser origins clients registered (registry/origins.ts), one partition per origin, so a CORS
+// preflight (which names no client) is one scan of one small partition.
+/** That a client registered this origin: `{ projectId, clientId }`, no TTL; written and removed by the admin client routes. */
+export const originClient = (origin: string, clientId: string): string => `{origin:${origin}}client:${clientId}`;
+export const originClientsPrefix = (origin: string): string => `{origin:${origin}}client:`;
+
 // Short-lived grant state, spread over shards by key (no partition).
 /** What a redeemed code issued (refresh generation, newest access token): `GrantRecord`, until its expiry. */
 export const grant = (grantId: string): string => `grant:${grantId}`;

@@ -14,6 +14,8 @@ export interface AccessTokenPayload extends JWTPayload {
   client_id: string;
   scope: string;
   project: string;
+  /** The refresh family (grant) the token was issued from, when it has one (oauth/issue.ts). */
+  sid?: string;
 }
 
 export interface IdTokenPayload extends JWTPayload {

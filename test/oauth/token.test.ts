@@ -214,9 +214,12 @@ describe("token endpoint: request hygiene", () => {
     expect(wrongSecret.headers.get("WWW-Authenticate")).toMatch(/^Basic/);
   });
 
-  it("allows cross-origin token requests (AS-14)", async () => {
-    const preflight = await call("/oauth2/token", { method: "OPTIONS", headers: { Origin: "https://spa.example", "Access-Control-Request-Method": "POST" } });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
+  it("allows cross-origin token requests from registered origins only, never with * (AS-14; more in cors.test.ts)", async () => {
+    const registered = await call("/oauth2/token", { method: "OPTIONS", headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST" } });
+    expect(registered.status).toBe(204);
+    expect(registered.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    expect(registered.headers.get("Access-Control-Allow-Credentials")).toBe("true");
+    const unregistered = await call("/oauth2/token", { method: "OPTIONS", headers: { Origin: "https://spa.example", "Access-Control-Request-Method": "POST" } });
+    expect(unregistered.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

@@ -44,12 +44,14 @@ describe("userinfo: claims per scope", () => {
     expect((await userinfo(token, { method: "POST" })).status).toBe(200);
   });
 
-  it("AS-14: allows cross-origin calls and exposes the challenge header", async () => {
-    const preflight = await call("/oauth2/userinfo", { method: "OPTIONS", headers: { Origin: "https://spa.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } });
+  it("AS-14: allows cross-origin calls from registered origins and exposes the challenge header", async () => {
+    const preflight = await call("/oauth2/userinfo", { method: "OPTIONS", headers: { Origin: "https://app.example", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization" } });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
-    const response = await call("/oauth2/userinfo", { headers: { Origin: "https://spa.example" } });
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example");
+    const response = await call("/oauth2/userinfo", { headers: { Origin: "https://app.example" } });
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("WWW-Authenticate");
+    const unregistered = await call("/oauth2/userinfo", { headers: { Origin: "https://spa.example" } });
+    expect(unregistered.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });
 

@@ -8,6 +8,7 @@ import type { AppEnv } from "../../context";
 import { Problem } from "../../errors";
 import { newClientId } from "../../ids";
 import { forgetClient, type Client } from "../../registry/clients";
+import { indexOrigins, originsOf } from "../../registry/origins";
 import { getProvider } from "../../registry/providers";
 import { audit } from "../../security/audit";
 import { generateSecret, hashSecret } from "../../security/secrets";
@@ -26,6 +27,7 @@ export function clientView({ secretHash, previousSecret, ...client }: Client): z
   // The keys were validated by `Jwks` when registered; jose's JWK type is only looser.
   return {
     ...client, refreshTokenReuseGraceSeconds: client.refreshTokenReuseGraceSeconds ?? 0, // clients stored before the setting: 0
+    allowedOrigins: originsOf(client), allowedOriginsFromRedirectUris: client.allowedOrigins === undefined,
     hasSecret: secretHash !== undefined, ...(previousSecret ? { previousSecretExpiresAt: previousSecret.expiresAt } : {}),
   } as z.output<typeof ClientView>;
 }
@@ -92,6 +94,7 @@ export const clientOperations: Operation[] = [
       await publishIdTokenKeys(c, client);
       const written = await c.var.store.set(keys.client(project.id, client.id), client, { ifAbsent: true });
       if (!written.ok) throw new Problem(409, "Conflict", { description: "Client id collision; try again." });
+      await indexOrigins(c.var.store, null, client);
       await audit(c, { projectId: project.id, action: "client.create", target: { type: "client", id: client.id }, after: clientView(client) });
       c.header("Location", `/admin/v1/projects/${project.id}/clients/${client.id}`);
       return withEtag(c, { client: clientView(client), ...(secret ? { clientSecret: secret } : {}) }, written.version, 201);
@@ -132,11 +135,14 @@ export const clientOperations: Operation[] = [
       };
       if (patch.jwks === null) delete next.jwks; // null removes the keys: back to the secret
       if (patch.idTokenSignedResponseAlg === null) delete next.idTokenSignedResponseAlg; // back to the default
+      if (patch.allowedOrigins === null) delete next.allowedOrigins; // back to the redirect URIs' origins
       await checkClient(c, next);
       await publishIdTokenKeys(c, next);
       const written = await c.var.store.compareAndSet(keys.client(next.projectId, next.id), stored.version, next);
       if (!written.ok) throw changedMeanwhile();
       forgetClient(next.id);
+      // Every patch rewrites the client's entries, so one after a failed index write puts it right.
+      await indexOrigins(c.var.store, stored.value, next);
       await audit(c, { projectId: next.projectId, action: "client.update", target: { type: "client", id: next.id }, before: clientView(stored.value), after: clientView(next) });
       return withEtag(c, clientView(next), written.version);
     },
@@ -173,6 +179,7 @@ export const clientOperations: Operation[] = [
       const stored = await storedClient(c);
       await c.var.store.delete(keys.client(stored.value.projectId, stored.value.id));
       forgetClient(stored.value.id);
+      await indexOrigins(c.var.store, stored.value, null);
       await audit(c, { projectId: stored.value.projectId, action: "client.delete", target: { type: "client", id: stored.value.id }, before: clientView(stored.value) });
       return c.body(null, 204);
     },

@@ -32,7 +32,7 @@ import { auditLater } from "../../security/audit";
 import { sha256 } from "../../security/digest";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
-import { Grants } from "../../tokens/grants";
+import { Grants, grantIdForCode } from "../../tokens/grants";
 import { mintAccessToken } from "../../tokens/jwt";
 import { wantsRefresh } from "../issue";
 import type { Grant } from "./grant";
@@ -151,18 +151,20 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
 
   const refreshable = wantsRefresh(client, scope);
   const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
+  // A grant record like a code's, under a random seed: rotation, reuse detection and revocation apply alike.
+  const seed = refreshable ? `exchange:${randomId(26)}` : undefined;
+  const sessionId = seed ? await grantIdForCode(seed) : undefined;
   const access = await mintAccessToken(await c.var.keys.signer(), {
     issuer: c.var.config.issuer, subject: user.id, audience, clientId: client.id, scope, lifetimeS, projectId: client.projectId,
-    email: user.email, idp: upstream.provider.id,
+    email: user.email, idp: upstream.provider.id, ...(sessionId ? { extra: { sid: sessionId } } : {}),
   });
   let refreshToken: string | undefined;
-  if (refreshable) {
+  if (seed) {
     const now = Math.floor(Date.now() / 1000);
     const grants = new Grants(c.var.store, c.var.config.encryptionKey);
-    // A grant record like a code's, under a random seed: rotation, reuse detection and revocation apply alike.
     ({ refreshToken } = await grants.record(
       { projectId: client.projectId, clientId: client.id, userId: user.id, scope, authTime: now, amr: ["fed"], idp: upstream.provider.id, refreshable },
-      `exchange:${randomId(26)}`,
+      seed,
       { jti: access.jti, exp: access.expiresAt },
       client.tokenLifetimes.refreshTokenSeconds,
     ));

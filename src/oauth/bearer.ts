@@ -1,0 +1,29 @@
+/**
+ * RFC 6750 for Fedgate's protected resources (userinfo, API sign-out): the Bearer credential's shape
+ * and the §3 errors, a JSON body (AS-11) plus the matching `WWW-Authenticate` challenge.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+import { OAuthError } from "../errors";
+
+export type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
+
+const STATUS = { invalid_request: 400, invalid_token: 401, insufficient_scope: 403 } as const;
+
+/** An `Authorization: Bearer` credential (b64token, RFC 6750 §2.1); the token is group 1. */
+export const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** Whether an Authorization header uses the Bearer scheme at all (well-formed or not). */
+export const isBearer = (authorization: string | undefined): boolean => authorization !== undefined && /^Bearer(\s|$)/i.test(authorization);
+
+/** An RFC 6750 §3 error: the JSON body (AS-11) and the matching `WWW-Authenticate` challenge. */
+export function bearerError(code: BearerErrorCode, description: string, detail?: string): OAuthError {
+  // error_description may not hold `"` or `\` (RFC 6750 §3); ours never do, but keep it so.
+  const quoted = description.replace(/["\\]/g, "'");
+  const scope = code === "insufficient_scope" ? ', scope="openid"' : "";
+  const challenge = `Bearer realm="fedgate", error="${code}", error_description="${quoted}"${scope}`;
+  return new OAuthError(code, description, STATUS[code], { headers: { "WWW-Authenticate": challenge }, ...(detail ? { detail } : {}) });
+}
+
+/** RFC 6750 §3.1: a request without any credentials gets a bare challenge, no error code in it. */
+export const noToken = (): OAuthError =>
+  new OAuthError("invalid_token", "An access token is required.", 401, { headers: { "WWW-Authenticate": 'Bearer realm="fedgate"' } });
