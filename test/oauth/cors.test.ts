@@ -1,9 +1,13 @@
 /** Credentialed CORS for browser clients (SECURITY.md AS-14): registered origins only, reflected exactly. */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, newProject } from "../helpers/admin";
 import { mintCode, newClient, redeem, store, tokenRequest, type ClientAuth } from "../helpers/oauth";
 import { call } from "../helpers/worker";
+import type { Client } from "../../src/registry/clients";
+import { indexOrigins, originRegistered } from "../../src/registry/origins";
 import * as keys from "../../src/store/keys";
+import { UpstashStore } from "../../src/store/upstash";
 
 const SPA = "https://spa.cors.example";
 const OTHER = "https://other.cors.example";
@@ -181,5 +185,20 @@ describe("AS-14: requests with an Origin", () => {
     const challenge = await call("/oauth2/userinfo", { headers: { Origin: SPA } });
     expect(challenge.status).toBe(401);
     expectReflected(challenge, SPA); // no client known: any registered origin reads the challenge
+  });
+});
+
+describe("the origin index on the Upstash store", () => {
+  it("is written, found and removed like on the Durable Object store (IPv6 loopback origin included)", async () => {
+    const bindings = env as unknown as { TEST_UPSTASH_URL: string; TEST_UPSTASH_TOKEN: string };
+    const redis = new UpstashStore({ url: bindings.TEST_UPSTASH_URL, token: bindings.TEST_UPSTASH_TOKEN });
+    const origin = `http://[::1]:${1024 + Math.floor(Math.random() * 60_000)}`;
+    const client = { id: `${project.id}.upstash${crypto.randomUUID().slice(0, 8)}`, projectId: project.id, redirectUris: [`${origin}/cb`] } as Client;
+    expect(await originRegistered(redis, origin)).toBe(false);
+    await indexOrigins(redis, null, client);
+    expect(await originRegistered(redis, origin)).toBe(true);
+    expect((await redis.scan<{ clientId: string }>(keys.originClientsPrefix(origin))).items.map((item) => item.value)).toEqual([{ projectId: project.id, clientId: client.id }]);
+    await indexOrigins(redis, client, null);
+    expect(await originRegistered(redis, origin)).toBe(false);
   });
 });
