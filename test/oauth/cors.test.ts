@@ -95,6 +95,17 @@ describe("allowedOrigins (admin API)", () => {
   });
 });
 
+describe("the origin index after a lost write", () => {
+  it("is rewritten by any patch of the client, an empty one too", async () => {
+    const origin = "https://lost.cors.example";
+    const lost = await newClient(project, { name: "lost", kind: "public", redirectUris: [`${origin}/cb`] });
+    await store.delete(keys.originClient(origin, lost.id)); // as if the index write had failed, or the client predated it
+    const current = await api(project.token, "GET", clientPath(lost));
+    expect((await api(project.token, "PATCH", clientPath(lost), {}, { "If-Match": current.headers.get("ETag")! })).status).toBe(200);
+    expectReflected(await preflight("/oauth2/token", origin), origin);
+  });
+});
+
 describe("AS-14: preflights", () => {
   it("answers a registered origin on token, userinfo, revoke, introspect and logout with the SDKs' headers", async () => {
     for (const [path, method] of [["/oauth2/token", "POST"], ["/oauth2/userinfo", "GET"], ["/oauth2/revoke", "POST"], ["/oauth2/introspect", "POST"], ["/oauth2/logout", "POST"]] as const) {
