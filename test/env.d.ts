@@ -11,6 +11,8 @@ declare global {
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
       TEST_EMULATOR_ORIGIN: string;
+      /** Requests the malformed-input fuzz sends; empty for its default. */
+      FUZZ_RUNS: string;
     }
     /** Types `exports` from "cloudflare:workers": the Worker's own entry points. */
     interface GlobalProps {

@@ -32,14 +32,17 @@ control.get("/", (c) =>
 
 /** {} resets everything; {clientId} (optionally with provider) only that client's switches. */
 control.post("/reset", async (c) => {
-  let b: Record<string, unknown>;
+  let b: unknown;
   try {
-    b = (await body(c.req.raw)) as Record<string, unknown>;
+    b = await body(c.req.raw);
   } catch {
     return c.json({ error: "body must be JSON" }, 400);
   }
-  const clientId = typeof b["clientId"] === "string" ? b["clientId"] : undefined;
-  const provider = isProvider(b["provider"]) ? b["provider"] : undefined;
+  // `null` or `[]` is JSON too: reading `clientId` off null was a 500.
+  if (typeof b !== "object" || b === null || Array.isArray(b)) return c.json({ error: "body must be a JSON object" }, 400);
+  const fields = b as Record<string, unknown>;
+  const clientId = typeof fields["clientId"] === "string" ? fields["clientId"] : undefined;
+  const provider = isProvider(fields["provider"]) ? fields["provider"] : undefined;
   if (clientId === undefined && provider === undefined) {
     resetSwitches();
     resetKeys();

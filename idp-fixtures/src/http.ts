@@ -31,7 +31,9 @@ export function endpointUrl(c: Ctx, p: Provider, e: Endpoint): string | undefine
 export async function readParams(c: Ctx): Promise<Record<string, string>> {
   const cached = c.get("params");
   if (cached) return cached;
-  const out: Record<string, string> = {};
+  // Null prototype: a parameter named `constructor` or `__proto__` is kept as sent, and reading an
+  // absent one is undefined, never Object.prototype's (Fedgate SECURITY.md AB-6).
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of new URL(c.req.url).searchParams) out[k] ??= v;
   if (c.req.method === "POST") {
     const type = c.req.header("content-type") ?? "";

@@ -95,13 +95,14 @@ export function parseControl(body: unknown): ControlRequest {
     if (key === "clientId") {
       if (!isStr(value)) throw new Error('"clientId" must be a string');
       out.clientId = value as string;
-    } else if (key in SCOPED_CHECKS) {
+    } else if (Object.hasOwn(SCOPED_CHECKS, key)) {
+      // Own keys only: `constructor` or `toString` is an unknown switch, not Object's (Fedgate AB-6).
       if (value !== null && !SCOPED_CHECKS[key as keyof Switches](value)) throw new Error(`"${key}" has an invalid value`);
       out.scoped[key] = value;
-    } else if (key in GLOBAL_CHECKS) {
+    } else if (Object.hasOwn(GLOBAL_CHECKS, key)) {
       if (value !== null && !GLOBAL_CHECKS[key as keyof GlobalSwitches](value)) throw new Error(`"${key}" has an invalid value`);
       out.global[key] = value;
-    } else if (key in ACTION_CHECKS) {
+    } else if (Object.hasOwn(ACTION_CHECKS, key)) {
       if (!ACTION_CHECKS[key as keyof Actions](value)) throw new Error(`"${key}" must be a boolean`);
       out.actions[key as keyof Actions] = value as boolean;
     } else {
@@ -178,7 +179,7 @@ export function endpointHit(rule: { endpoints?: Endpoint[] } | undefined, e: End
 /** Bends a token's claims as the switches ask; `now` is the issuance time in seconds. */
 export function applyClaimSwitches(claims: JWTPayload, sw: Switches, kind: TokenKind, now: number): JWTPayload {
   if (sw.tokens && !sw.tokens.includes(kind)) return claims;
-  const out: JWTPayload = { ...claims };
+  let out: JWTPayload = { ...claims };
   if (sw.iss !== undefined) out["iss"] = sw.iss;
   if (sw.aud !== undefined) out["aud"] = sw.aud;
   if (sw.extraAudiences) {
@@ -200,7 +201,9 @@ export function applyClaimSwitches(claims: JWTPayload, sw: Switches, kind: Token
   if (sw.nonce !== undefined && kind === "id_token") out["nonce"] = sw.nonce;
   // A well-formed at_hash of some other token: the hash check fails, the format check passes.
   if (sw.invalidAtHash && kind === "id_token") out["at_hash"] = "x5eYRHeRwOLqgBoEm1KlwA";
-  if (sw.claims) Object.assign(out, sw.claims);
+  // Spread, not Object.assign: a `__proto__` claim from the control body becomes a claim of the
+  // token (own property), where assigning it would replace the payload's prototype instead.
+  if (sw.claims) out = { ...out, ...sw.claims };
   for (const k of sw.omitClaims ?? []) delete out[k];
   return out;
 }

@@ -113,17 +113,18 @@ const refreshTokenGrant: GrantHandler = async (c, p, client, params) => {
   return mint(c, p, client, grant, token);
 };
 
-const GRANTS: Record<string, GrantHandler> = {
-  authorization_code: authorizationCode,
-  refresh_token: refreshTokenGrant,
-};
+/** A Map: `grant_type=constructor` is an unsupported grant, not Object's constructor (Fedgate AB-6). */
+const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
+  ["authorization_code", authorizationCode],
+  ["refresh_token", refreshTokenGrant],
+]);
 
 /** POST {token path}. */
 export function token(c: Ctx, p: Provider): Promise<Response> {
   return guarded(p, "token", async () => {
     const params = await readParams(c);
     const { client } = authenticateClient(p, c, params);
-    const handler = GRANTS[params["grant_type"] ?? ""];
+    const handler = GRANTS.get(params["grant_type"] ?? "");
     if (!handler) throw new EmuError("unsupported_grant_type", params["grant_type"] ?? "");
     return handler(c, p, client, params);
   });

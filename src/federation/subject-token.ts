@@ -26,13 +26,17 @@ import { upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 import { UpstreamTokenError, verifyAccessTokenJwt, type UpstreamTokenErrorCode } from "./verify";
 
-/** RFC 8693 §3 token type identifiers Fedgate accepts as subject tokens. */
-export const SUBJECT_TOKEN_TYPES = {
-  "urn:ietf:params:oauth:token-type:access_token": "access_token",
-  "urn:ietf:params:oauth:token-type:id_token": "id_token",
-  "urn:ietf:params:oauth:token-type:jwt": "jwt",
-} as const;
-export type SubjectTokenType = (typeof SUBJECT_TOKEN_TYPES)[keyof typeof SUBJECT_TOKEN_TYPES];
+export type SubjectTokenType = "access_token" | "id_token" | "jwt";
+
+/**
+ * RFC 8693 §3 token type identifiers Fedgate accepts as subject tokens. A Map, because the request
+ * names the key: `subject_token_type=constructor` must be unknown, not Object's constructor (AB-6).
+ */
+export const SUBJECT_TOKEN_TYPES: ReadonlyMap<string, SubjectTokenType> = new Map([
+  ["urn:ietf:params:oauth:token-type:access_token", "access_token"],
+  ["urn:ietf:params:oauth:token-type:id_token", "id_token"],
+  ["urn:ietf:params:oauth:token-type:jwt", "jwt"],
+]);
 
 /** Why a subject token was refused; `unavailable` is the provider's fault (503), every other code the token's. */
 export type SubjectTokenErrorCode =

@@ -18,11 +18,12 @@ function version(text: string): string {
   return (hash >>> 0).toString(36);
 }
 
-const files = {
-  [`ui-${version(STYLESHEET)}.css`]: { body: STYLESHEET, type: "text/css; charset=utf-8" },
-  [`icon-${version(FAVICON)}.svg`]: { body: FAVICON, type: "image/svg+xml" },
-};
-const [stylesheetName, faviconName] = Object.keys(files) as [string, string];
+/** By file name; a Map because the path names the key (`/auth/assets/__proto__` is no file, AB-6). */
+const files: ReadonlyMap<string, { body: string; type: string }> = new Map([
+  [`ui-${version(STYLESHEET)}.css`, { body: STYLESHEET, type: "text/css; charset=utf-8" }],
+  [`icon-${version(FAVICON)}.svg`, { body: FAVICON, type: "image/svg+xml" }],
+]);
+const [stylesheetName, faviconName] = [...files.keys()] as [string, string];
 
 /** Absolute paths of the stylesheet and the favicon, for `<link>` elements. */
 export const STYLESHEET_PATH = `${ASSETS_BASE}/${stylesheetName}`;
@@ -32,7 +33,7 @@ export const FAVICON_PATH = `${ASSETS_BASE}/${faviconName}`;
 export const uiAssets = new Hono();
 
 uiAssets.get("/:file", (c, next) => {
-  const file = files[c.req.param("file")];
+  const file = files.get(c.req.param("file"));
   if (!file) return next();
   return c.body(file.body, 200, {
     "Content-Type": file.type,

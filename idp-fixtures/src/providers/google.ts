@@ -7,12 +7,13 @@ import { randomId } from "../store";
 import type { Endpoint, ErrorRendering, JWTPayload, Provider, TokenContext } from "../types";
 import { compact, has, oauthError, type ErrorTable } from "./shared";
 
-const SCOPE_URLS: Record<string, string> = {
-  email: "https://www.googleapis.com/auth/userinfo.email",
-  profile: "https://www.googleapis.com/auth/userinfo.profile",
-};
+/** A Map: the requested scope names the key, and `scope=constructor` is just a scope (Fedgate AB-6). */
+const SCOPE_URLS: ReadonlyMap<string, string> = new Map([
+  ["email", "https://www.googleapis.com/auth/userinfo.email"],
+  ["profile", "https://www.googleapis.com/auth/userinfo.profile"],
+]);
 /** Google answers with the long scope names, as its token endpoint does. */
-const longScopes = (scope: string[]) => scope.map((s) => SCOPE_URLS[s] ?? s).join(" ");
+const longScopes = (scope: string[]) => scope.map((s) => SCOPE_URLS.get(s) ?? s).join(" ");
 
 function userClaims(ctx: { user: TokenContext["user"]; grant: TokenContext["grant"] }) {
   const { user, grant } = ctx;

@@ -127,8 +127,8 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   const tokenTypeUri = params.get("subject_token_type");
   if (!token) throw invalidRequest('"subject_token" is required.');
   if (!tokenTypeUri) throw invalidRequest('"subject_token_type" is required.');
-  const type = SUBJECT_TOKEN_TYPES[tokenTypeUri as keyof typeof SUBJECT_TOKEN_TYPES];
-  if (!type) throw invalidRequest(`"subject_token_type" must be one of ${Object.keys(SUBJECT_TOKEN_TYPES).join(", ")}.`);
+  const type = SUBJECT_TOKEN_TYPES.get(tokenTypeUri);
+  if (!type) throw invalidRequest(`"subject_token_type" must be one of ${[...SUBJECT_TOKEN_TYPES.keys()].join(", ")}.`);
   const issuedType = params.get("requested_token_type") ?? ACCESS_TOKEN_TYPE;
   if (!ISSUABLE.has(issuedType)) throw invalidRequest(`"requested_token_type" must be ${[...ISSUABLE].join(" or ")}: Fedgate exchanges for access tokens.`);
   if (client.kind === "public" && !(await findProject(c.var.store, client.projectId))?.tokenExchange?.allowPublicClients) {
