@@ -48,3 +48,20 @@ export async function openPage(browser: Browser, options: { viewport?: { width: 
   });
   return { context, page, problems };
 }
+
+/**
+ * The person's part of a sign-in from an app's page: the app's "Sign in" button, Fedgate's page
+ * (project heading, email), then the emulated provider's form. Returns when the provider's form is
+ * submitted; the caller waits for what its app shows next.
+ */
+export async function signInFromApp(page: Page, options: { appUrl: string; projectName: string; emulatorOrigin: string; email: string; password: string }): Promise<void> {
+  await page.goto(options.appUrl);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: `Sign in to ${options.projectName}` }).waitFor();
+  await page.getByLabel("Email address").fill(options.email);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL((url) => url.origin === options.emulatorOrigin);
+  await page.locator("#email").fill(options.email);
+  await page.locator("#password").fill(options.password);
+  await page.locator('button[type="submit"]').click();
+}

@@ -13,7 +13,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { migratingAppClient, upstreamTokens } from "../../scripts/upstream-token.mjs";
 import { adminApi } from "./admin";
-import { launchBrowser, openPage } from "./browser";
+import { launchBrowser, openPage, signInFromApp } from "./browser";
 import { PROVIDERS, setUpSignIn, type SignInSetup } from "./signin-setup";
 import { browserBundle, startSpa, type Spa } from "./spa";
 
@@ -218,15 +218,7 @@ describe("MedplumClient in Chromium", () => {
     page.on("request", (request) => requested.push(`${request.method()} ${request.url()}`));
     try {
       const { email, password } = PROVIDERS.okta;
-      await page.goto(spa.origin);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { level: 1, name: `Sign in to ${setup.projectName}` }).waitFor();
-      await page.getByLabel("Email address").fill(email);
-      await page.getByRole("button", { name: "Continue" }).click();
-      await page.waitForURL((url) => url.origin === emulatorOrigin);
-      await page.locator("#email").fill(email);
-      await page.locator("#password").fill(password);
-      await page.locator('button[type="submit"]').click();
+      await signInFromApp(page, { appUrl: spa.origin, projectName: setup.projectName, emulatorOrigin, email, password });
 
       await page.getByRole("status").filter({ hasText: "Signed in, profile: null" }).waitFor();
       const login = await page.evaluate(() => (window as any).medplum.getActiveLogin());

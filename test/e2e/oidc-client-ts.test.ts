@@ -5,7 +5,7 @@
 import { decodeJwt } from "jose";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, openPage } from "./browser";
+import { launchBrowser, openPage, signInFromApp } from "./browser";
 import { PROVIDERS, setUpSignIn, type SignInSetup } from "./signin-setup";
 import { browserBundle, startSpa, type Spa } from "./spa";
 
@@ -70,15 +70,7 @@ describe("oidc-client-ts in Chromium", () => {
     const { context, page, problems } = await openPage(browser);
     try {
       const { email, password } = PROVIDERS.auth0;
-      await page.goto(spa.origin);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { level: 1, name: `Sign in to ${setup.projectName}` }).waitFor();
-      await page.getByLabel("Email address").fill(email);
-      await page.getByRole("button", { name: "Continue" }).click();
-      await page.waitForURL((url) => url.origin === emulatorOrigin);
-      await page.locator("#email").fill(email);
-      await page.locator("#password").fill(password);
-      await page.locator('button[type="submit"]').click();
+      await signInFromApp(page, { appUrl: spa.origin, projectName: setup.projectName, emulatorOrigin, email, password });
       await page.getByRole("status").filter({ hasText: `Signed in as ${email}` }).waitFor();
 
       const user = await page.evaluate(async () => {

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, openPage } from "./browser";
+import { launchBrowser, openPage, signInFromApp } from "./browser";
 import { freePort, startDemoApp, type DemoApp } from "./demo-app";
 import { PROVIDERS, setUpSignIn, type SignInSetup } from "./signin-setup";
 
@@ -31,15 +31,7 @@ describe("the demo app", () => {
     const { context, page, problems } = await openPage(browser);
     try {
       const { email, password } = PROVIDERS.cognito;
-      await page.goto(demo.url);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { level: 1, name: `Sign in to ${setup.projectName}` }).waitFor();
-      await page.getByLabel("Email address").fill(email);
-      await page.getByRole("button", { name: "Continue" }).click();
-      await page.waitForURL((url) => url.origin === emulatorOrigin);
-      await page.locator("#email").fill(email);
-      await page.locator("#password").fill(password);
-      await page.locator('button[type="submit"]').click();
+      await signInFromApp(page, { appUrl: demo.url, projectName: setup.projectName, emulatorOrigin, email, password });
 
       await page.getByRole("heading", { level: 1, name: `Signed in as ${email}` }).waitFor();
       expect(page.url()).toBe(`${demo.url}/`);
