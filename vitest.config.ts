@@ -31,6 +31,7 @@ export default defineConfig({
                 TEST_UPSTASH_URL: inject("upstashUrl"),
                 TEST_UPSTASH_TOKEN: inject("upstashToken"),
                 TEST_EMULATOR_ORIGIN: inject("emulatorOrigin"),
+                TEST_OIDC_PROVIDER_ISSUER: inject("oidcProviderIssuer"),
                 // How many requests test/malformed-input.test.ts sends (empty: its default).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
               },

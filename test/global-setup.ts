@@ -1,9 +1,12 @@
 // Vitest globalSetup: runs once in Node before any test (outside workerd), so it can
 // open sockets. It starts the Upstash REST bridge and hands its URL/token to the tests
-// via `inject("upstashUrl")` / `inject("upstashToken")`.
+// via `inject("upstashUrl")` / `inject("upstashToken")`, the IdP emulators, and node-oidc-provider
+// (the real generic upstream, test/helpers/node/oidc-provider.ts) at `inject("oidcProviderIssuer")`.
 import IORedis from "ioredis";
 import type { TestProject } from "vitest/node";
 import { startEmulators } from "../idp-fixtures/start.mjs";
+import { testVars } from "../vitest.config";
+import { startOidcProvider } from "./helpers/node/oidc-provider";
 import { startUpstashBridge } from "./helpers/upstash-bridge";
 
 declare module "vitest" {
@@ -12,6 +15,8 @@ declare module "vitest" {
     upstashToken: string;
     /** The IdP emulators (idp-fixtures/), shared by the broker's test files. */
     emulatorOrigin: string;
+    /** node-oidc-provider's issuer (http://127.0.0.1:<port>): a real OpenID Provider for the `oidc` kind. */
+    oidcProviderIssuer: string;
   }
 }
 
@@ -51,7 +56,9 @@ export default async function ({ provide }: TestProject) {
   provide("upstashToken", bridge.token);
   const emulators = await startEmulators();
   provide("emulatorOrigin", emulators.origin);
+  const oidcProvider = await startOidcProvider({ redirectOrigins: [testVars.ISSUER] });
+  provide("oidcProviderIssuer", oidcProvider.issuer);
   return async () => {
-    await Promise.all([bridge.close(), emulators.stop()]);
+    await Promise.all([bridge.close(), emulators.stop(), oidcProvider.close()]);
   };
 }

@@ -81,7 +81,7 @@ export interface FlowResult {
 }
 
 /** The authorization request URL for a setup. */
-export function authorizeUrl(f: Federation, challenge: string, extra: Record<string, string> = {}): string {
+export function authorizeUrl(f: Pick<Federation, "clientId">, challenge: string, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams({
     response_type: "code", client_id: f.clientId, redirect_uri: CLIENT_REDIRECT, scope: "openid email profile offline_access",
     state: "st-123", nonce: "nonce-abc", code_challenge: challenge, code_challenge_method: "S256", ...extra,
@@ -126,7 +126,7 @@ export async function signInFlow(f: Federation, person: { email: string; passwor
 }
 
 /** Redeems the code from a finished flow at the token endpoint. */
-export async function redeemFlow(f: Federation, flow: FlowResult) {
+export async function redeemFlow(f: Pick<Federation, "clientId">, flow: FlowResult) {
   const response = await call("/oauth2/token", {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
