@@ -215,6 +215,15 @@ describe("token exchange refusals for node-oidc-provider's tokens (RP-6)", () =>
     await refused(() => exchangeToken(client, `${upstream.access_token}x`), /userinfo/);
   });
 
+  it("RP-7: a first ID token without email claims is refused rather than creating a second user for a person sign-in would link by email", async () => {
+    const upstream = await nodeOidcTokens({ account: "otto" }); // node-oidc-provider keeps email out of ID tokens by default
+    expect(decodeJwt(upstream.id_token).email).toBeUndefined();
+    const users = async () => (await api(project.token, "GET", `/projects/${project.id}/users?limit=100`)).body.items.length;
+    const before = await users();
+    await refused(() => exchangeToken(client, upstream.id_token, "id"), /^first exchange of an ID token without email and email_verified$/);
+    expect(await users()).toBe(before);
+  });
+
   it("RP-6: a first JWT access token for an unknown person: node-oidc-provider's userinfo refuses resource-bound tokens", async () => {
     // Fedgate reads a new person's email at userinfo; node-oidc-provider answers only tokens without an audience there.
     const upstream = await nodeOidcTokens({ account: "otto", resource: NODE_OIDC_RESOURCES.api });

@@ -104,6 +104,17 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
     return known;
   }
   let claims = upstream.claims;
+  const kind = providerKind(provider.kind);
+  // An ID token without the email pair cannot link a new person by email (there is no access token
+  // to ask userinfo with): creating a user keyed on the subject would split them from the account a
+  // sign-in would link, and every later sign-in would find the split one first (RP-7).
+  if (claims && upstream.via === "id_token" && provider.linkBy === "email" && kind.needsUserinfo(claims)) {
+    throw refuse(
+      "invalid_request",
+      "The subject ID token does not carry the person's email; exchange an access token, or sign in once, first.",
+      "first exchange of an ID token without email and email_verified",
+    );
+  }
   if (!claims) {
     // First exchange for this person: their email (and whether it is verified) comes from userinfo.
     const answer = await userinfoClaims(provider, token, subject, sealer);
@@ -114,7 +125,7 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
     }
     claims = answer.claims!;
   }
-  const identity = providerKind(provider.kind).normalise(claims, undefined, provider);
+  const identity = kind.normalise(claims, undefined, provider);
   if (!identity.ok) throw refuse("invalid_request", "The subject token does not describe a user.", `${identity.reason}: ${identity.detail}`);
   const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
   if (!resolution.ok) throw refuse("invalid_grant", resolution.message, resolution.reason);
