@@ -3,7 +3,11 @@
  * and the §3 errors, a JSON body (AS-11) plus the matching `WWW-Authenticate` challenge.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
+import type { Context } from "hono";
+import type { AppEnv } from "../context";
 import { OAuthError } from "../errors";
+import { StoreError } from "../store/store";
+import { verifyAccessToken, type AccessTokenPayload } from "../tokens/verify";
 
 export type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
 
@@ -27,3 +31,21 @@ export function bearerError(code: BearerErrorCode, description: string, detail?:
 /** RFC 6750 §3.1: a request without any credentials gets a bare challenge, no error code in it. */
 export const noToken = (): OAuthError =>
   new OAuthError("invalid_token", "An access token is required.", 401, { headers: { "WWW-Authenticate": 'Bearer realm="fedgate"' } });
+
+/** The one answer for a token that is bad, expired, revoked, or whose user is gone (the detail says which, in the log). */
+export const invalidToken = (detail: string): OAuthError => bearerError("invalid_token", "The access token is invalid or expired.", detail);
+
+/** The token of an `Authorization` header that uses the Bearer scheme; `invalid_request` when it is malformed. */
+export function bearerToken(authorization: string): string {
+  const token = BEARER.exec(authorization)?.[1];
+  if (!token) throw bearerError("invalid_request", "The Authorization header is not a valid Bearer credential.");
+  return token;
+}
+
+/** A presented access token verified against Fedgate's keys: a store outage propagates (503), anything else is `invalid_token`. */
+export function verifyBearer(c: Context<AppEnv>, token: string): Promise<AccessTokenPayload> {
+  return verifyAccessToken(c.var.keys, c.var.config.issuer, token).catch((error: unknown) => {
+    if (error instanceof StoreError) throw error;
+    throw invalidToken(String(error));
+  });
+}

@@ -14,26 +14,17 @@ import type { Context } from "hono";
 import type { AppEnv } from "../context";
 import { errorResponse } from "../error-response";
 import { auditLater } from "../security/audit";
-import { StoreError } from "../store/store";
 import { accessTokenDenied, denyAccessToken } from "../tokens/deny-list";
 import { Grants } from "../tokens/grants";
-import { verifyAccessToken } from "../tokens/verify";
-import { BEARER, bearerError, isBearer } from "./bearer";
+import { bearerToken, invalidToken, isBearer, verifyBearer } from "./bearer";
 import { forClientId } from "./cors";
 
 /** Whether the request is an API client's sign-out rather than a browser's RP-initiated logout. */
 export const isApiSignOut = (c: Context<AppEnv>): boolean => c.req.method === "POST" && isBearer(c.req.header("Authorization"));
 
-const invalidToken = (detail: string) => bearerError("invalid_token", "The access token is invalid or expired.", detail);
-
 async function signOut(c: Context<AppEnv>): Promise<Response> {
-  const token = BEARER.exec(c.req.header("Authorization")!)?.[1];
-  if (!token) throw bearerError("invalid_request", "The Authorization header is not a valid Bearer credential.");
-  const { store, keys, config } = c.var;
-  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
-    if (error instanceof StoreError) throw error;
-    throw invalidToken(String(error));
-  });
+  const { store, config } = c.var;
+  const claims = await verifyBearer(c, bearerToken(c.req.header("Authorization")!));
   await forClientId(c, claims.client_id);
   if (await accessTokenDenied(store, claims.jti)) throw invalidToken("revoked");
 

@@ -11,10 +11,8 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../context";
 import { getUser } from "../identity/users";
-import { StoreError } from "../store/store";
 import { accessTokenDenied } from "../tokens/deny-list";
-import { verifyAccessToken } from "../tokens/verify";
-import { BEARER, bearerError, isBearer, noToken } from "./bearer";
+import { bearerError, bearerToken, invalidToken, isBearer, noToken, verifyBearer } from "./bearer";
 import { credentialedCors, forClientId } from "./cors";
 import { formParameters, isForm } from "./form";
 import { profileClaims } from "./issue";
@@ -26,10 +24,7 @@ async function presentedToken(c: Context<AppEnv>): Promise<string> {
   }
   const authorization = c.req.header("Authorization");
   let fromHeader: string | undefined;
-  if (isBearer(authorization)) {
-    fromHeader = BEARER.exec(authorization!)?.[1];
-    if (!fromHeader) throw bearerError("invalid_request", "The Authorization header is not a valid Bearer credential.");
-  }
+  if (isBearer(authorization)) fromHeader = bearerToken(authorization!);
   const fromBody = c.req.method === "POST" && isForm(c.req.raw) ? ((await formParameters(c.req.raw)).get("access_token") ?? undefined) : undefined;
   if (fromHeader && fromBody !== undefined) throw bearerError("invalid_request", "Send the access token once: in the header or in the body, not both.");
   const token = fromHeader ?? fromBody;
@@ -40,18 +35,15 @@ async function presentedToken(c: Context<AppEnv>): Promise<string> {
 
 async function userinfo(c: Context<AppEnv>): Promise<Response> {
   const token = await presentedToken(c);
-  const { store, keys, config } = c.var;
-  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
-    if (error instanceof StoreError) throw error;
-    throw bearerError("invalid_token", "The access token is invalid or expired.", String(error));
-  });
+  const { store } = c.var;
+  const claims = await verifyBearer(c, token);
   await forClientId(c, claims.client_id);
   const scope = claims.scope.split(" ");
   if (!scope.includes("openid")) throw bearerError("insufficient_scope", 'The access token lacks the "openid" scope.');
   // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
   const [revoked, user] = await Promise.all([accessTokenDenied(store, claims.jti), getUser(store, claims.project, claims.sub)]);
-  if (revoked) throw bearerError("invalid_token", "The access token is invalid or expired.", "revoked");
-  if (!user || user.disabled) throw bearerError("invalid_token", "The access token is invalid or expired.", user ? "user disabled" : "user gone");
+  if (revoked) throw invalidToken("revoked");
+  if (!user || user.disabled) throw invalidToken(user ? "user disabled" : "user gone");
   return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 }
 
