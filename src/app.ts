@@ -2,7 +2,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { admin, API_BASE } from "./admin";
-import { requestContext, type AppEnv } from "./context";
+import { requestContext } from "./context";
+import type { AppEnv } from "./env";
 import { errorResponse, notFound } from "./error-response";
 import { Problem } from "./errors";
 import { discovery } from "./oauth/discovery";
@@ -22,7 +23,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestContext());
+  app.use(requestContext({ onError: errorResponse }));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

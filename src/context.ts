@@ -1,43 +1,15 @@
 /**
- * The request context every handler sees: typed bindings, and the request-scoped values that the
- * `requestContext` middleware sets (config, store, signing keys, logger, request id).
+ * The request context: builds the services over the configured store, and the `requestContext`
+ * middleware that puts them, a request id and a logger on every request (types in env.ts).
  */
-import type { MiddlewareHandler } from "hono";
-import { configOf, type Config } from "./config";
-import { errorResponse } from "./error-response";
-import { createLogger, type Logger } from "./log";
+import type { Context, MiddlewareHandler } from "hono";
+import { configOf } from "./config";
+import type { AppEnv, Bindings, Services } from "./env";
+import { createLogger } from "./log";
 import { Sealer } from "./security/encryption";
 import { metered, type StoreMeter } from "./store/metered";
-import { openStore, type StoreBindings } from "./store/open";
-import type { Store } from "./store/store";
-import { SigningKeys, keyCacheFor, keyPolicy } from "./tokens/keys";
-
-export interface Bindings extends StoreBindings {
-  [variable: string]: unknown;
-}
-
-export interface AppEnv {
-  Bindings: Bindings;
-}
-
-declare module "hono" {
-  /** Request-scoped values: the services, plus the request's id and logger. */
-  interface ContextVariableMap extends Services {
-    requestId: string;
-    log: Logger;
-  }
-}
-
-/** The services a request or a scheduled run works with. */
-export interface Services {
-  config: Config;
-  store: Store;
-  storeMeter: StoreMeter;
-  /** The store for work after the response (waitUntil), metered apart. */
-  backgroundStore: Store;
-  backgroundMeter: StoreMeter;
-  keys: SigningKeys;
-}
+import { openStore } from "./store/open";
+import { SigningKeys, keyCacheFor, keyPolicy } from "./tokens/signing-keys";
 
 /** Builds the services over the configured store; nothing here does IO. */
 export function services(env: Bindings): Services {
@@ -47,15 +19,15 @@ export function services(env: Bindings): Services {
   const store = metered(backend, storeMeter);
   const backgroundMeter: StoreMeter = { roundTrips: 0, ms: 0 };
   const backgroundStore = metered(backend, backgroundMeter);
-  const keys = new SigningKeys({ store, cache: keyCacheFor(backend), sealer: new Sealer(config.encryptionKey), policy: keyPolicy(config) });
-  return { config, store, storeMeter, backgroundStore, backgroundMeter, keys };
+  const signingKeys = new SigningKeys({ store, cache: keyCacheFor(backend), sealer: new Sealer(config.encryptionKey), policy: keyPolicy(config) });
+  return { config, store, storeMeter, backgroundStore, backgroundMeter, signingKeys };
 }
 
 /**
  * Gives each request an id (response header `X-Request-Id`, every log line), its services, and
  * one access-log line; adds `Server-Timing` for the store when configured.
  */
-export function requestContext(): MiddlewareHandler<AppEnv> {
+export function requestContext(options: { onError: (error: unknown, c: Context<AppEnv>) => Response }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const requestId = crypto.randomUUID();
     const started = performance.now();
@@ -64,17 +36,13 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("log", createLogger("info", { requestId }));
     let meter: StoreMeter | undefined;
     try {
-      const { config, store, storeMeter, backgroundStore, backgroundMeter, keys } = services(c.env);
-      meter = storeMeter;
-      c.set("config", config);
-      c.set("store", store);
-      c.set("storeMeter", storeMeter);
-      c.set("backgroundStore", backgroundStore);
-      c.set("backgroundMeter", backgroundMeter);
-      c.set("keys", keys);
-      c.set("log", createLogger(config.logLevel, { requestId }));
+      const built = services(c.env);
+      meter = built.storeMeter;
+      for (const [name, value] of Object.entries(built) as [keyof Services, Services[keyof Services]][]) c.set(name, value);
+      c.set("log", createLogger(built.config.logLevel, { requestId }));
     } catch (error) {
-      c.res = errorResponse(error, c);
+      // A configuration that does not parse: answered here, since no handler can run without services.
+      c.res = options.onError(error, c);
     }
     if (meter) await next();
 

@@ -1,16 +1,21 @@
 /**
  * The one error handler: every error becomes a response in the format of its endpoint's standard,
- * RFC 6749 §5.2 JSON under /oauth2/, RFC 9457 problem+json elsewhere, with `no-store`. Internal
- * detail goes to the log, never to the client; unknown errors become a fixed 500.
+ * RFC 6749 §5.2 JSON under /oauth2/, RFC 9457 problem+json elsewhere, with `no-store`, unless the
+ * error asks to be presented as Fedgate's error page or as a redirect to the client (errors.ts
+ * `Presentation`). The audit event an error carries is written here, once. Internal detail goes to
+ * the log, never to the client; unknown errors become a fixed 500.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "./config";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./env";
 import { OAuthError, Problem, type OAuthErrorCode } from "./errors";
 import { describeError } from "./log";
+import { redirectTo } from "./oauth/authorization-request";
+import { auditLater } from "./security/audit";
 import { StoreError } from "./store/store";
+import { errorPage } from "./ui";
 
 const isOAuthEndpoint = (path: string) => path.startsWith("/oauth2/");
 
@@ -54,11 +59,24 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   if (fault) log?.error("request failed", fields);
   else log?.info("request refused", fields);
 
+  if (known.audit) auditLater(c, known.audit);
+
   const headers: Record<string, string> = {
     ...known.headers,
     "Cache-Control": "no-store",
     "X-Request-Id": c.get("requestId") ?? "",
   };
+  const description = known instanceof OAuthError ? known.description : (known.description ?? known.title);
+  if (known.present?.as === "page") {
+    const page = errorPage(c, { title: known.present.title, message: description, status: known.status });
+    for (const [name, value] of Object.entries(headers)) page.headers.set(name, value);
+    return page;
+  }
+  if (known.present?.as === "redirect") {
+    const params = known instanceof OAuthError ? known.toJSON() : { error: oauthCodeFor(known.status), error_description: description };
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return c.redirect(redirectTo(known.present.redirectUri, c.var.config.issuer, known.present.state, params), 303);
+  }
   if (isOAuthEndpoint(c.req.path)) {
     const oauth =
       known instanceof OAuthError

@@ -1,8 +1,11 @@
 /**
- * Fedgate's one error family. Handlers throw these; `app.onError` turns them into responses.
- * Anything else that escapes becomes a fixed `server_error` / 500 with no internals.
+ * Fedgate's one error family. Handlers throw these; `app.onError` (error-response.ts) turns them
+ * into responses: as the endpoint's JSON, as Fedgate's error page, or as a redirect to the client,
+ * whichever the error says, and writes the audit event it carries. Anything else that escapes
+ * becomes a fixed `server_error` / 500 with no internals.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AuditInput } from "./security/audit-event";
 
 /** RFC 6749 §5.2, RFC 6750 §3.1, RFC 8693 §2.2.2 and OIDC error codes Fedgate may answer with. */
 export type OAuthErrorCode =
@@ -21,11 +24,25 @@ export type OAuthErrorCode =
   | "server_error"
   | "temporarily_unavailable";
 
+/**
+ * How an error reaches whoever made the request, when not as its endpoint's JSON (the default):
+ * - `page`: Fedgate's error page, for a person's browser (the sign-in journey, logout links), and
+ *   for an authorization request whose redirect URI is not yet known to be the client's (AS-2);
+ * - `redirect`: back to the client's redirect URI with `error`, `state` and `iss` (RFC 6749
+ *   §4.1.2.1, RFC 9207), only ever with a redirect URI that matched the client's registration.
+ */
+export type Presentation =
+  | { as: "page"; title: string }
+  | { as: "redirect"; redirectUri: string; state: string | undefined };
+
 interface ErrorOptions {
   /** Internal detail: goes to logs only, never to the client. */
   detail?: string;
   headers?: Record<string, string>;
   cause?: unknown;
+  present?: Presentation;
+  /** The audit event the error handler writes (after the response) when it answers this error. */
+  audit?: AuditInput;
 }
 
 /**
@@ -36,6 +53,8 @@ export class OAuthError extends Error {
   override readonly name = "OAuthError";
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
+  readonly present: Presentation | undefined;
+  readonly audit: AuditInput | undefined;
 
   constructor(
     readonly error: OAuthErrorCode,
@@ -46,6 +65,8 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`, { cause: options.cause });
     this.detail = options.detail;
     this.headers = options.headers ?? {};
+    this.present = options.present;
+    this.audit = options.audit;
   }
 
   toJSON(): { error: OAuthErrorCode; error_description: string } {
@@ -66,6 +87,8 @@ export class Problem extends Error {
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
   readonly extensions: Record<string, unknown>;
+  readonly present: Presentation | undefined;
+  readonly audit: AuditInput | undefined;
 
   constructor(
     readonly status: ContentfulStatusCode,
@@ -78,6 +101,8 @@ export class Problem extends Error {
     this.detail = options.detail;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
+    this.present = options.present;
+    this.audit = options.audit;
   }
 
   toJSON(instance?: string): Record<string, unknown> {

@@ -2,14 +2,11 @@
  * Identifiers. A client's id embeds its project's, so the token endpoint finds a client (and its
  * project partition) from `client_id` alone, in one store read.
  */
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
+import { base32 } from "./encoding";
 
 /** `length` characters of lower-case base32 from the CSPRNG (5 bits each). */
 export function randomId(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  let id = "";
-  for (const byte of bytes) id += ALPHABET[byte & 31];
-  return id;
+  return base32(crypto.getRandomValues(new Uint8Array(length)));
 }
 
 const PROJECT = /^prj_[a-z2-7]{16}$/;

@@ -3,7 +3,8 @@
  * rotation check. The store's Durable Object class is exported for its binding.
  */
 import { createApp } from "./app";
-import { services, type Bindings } from "./context";
+import { services } from "./context";
+import type { Bindings } from "./env";
 import { createLogger, describeError } from "./log";
 
 export { StoreObject } from "./store/durable-object";
@@ -16,7 +17,7 @@ export default {
   async scheduled(controller, env) {
     const log = createLogger("info", { cron: controller.cron });
     try {
-      const report = await services(env).keys.rotate("scheduled");
+      const report = await services(env).signingKeys.rotate("scheduled");
       log.info("signing key rotation check", { promoted: report.promoted, keys: report.keys.map((k) => `${k.kid}:${k.state}`) });
     } catch (error) {
       log.error("signing key rotation check failed", describeError(error));

@@ -41,7 +41,7 @@
 import { base64url } from "jose";
 import worker from "../../src/index";
 import { configOf } from "../../src/config";
-import type { Bindings } from "../../src/context";
+import type { Bindings } from "../../src/env";
 import { services } from "../../src/context";
 import { findUserByExternalId, saveUser, type User } from "../../src/identity/users";
 import { newClientId, newProjectId, newProviderId, newUserId } from "../../src/ids";
@@ -251,7 +251,7 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
   if (route === "POST /__bench/sign") {
     // The floor: what every token response does at least (form, key from the isolate cache, one signature).
     const params = await formParameters(request);
-    const signer = await services(env).keys.signer();
+    const signer = await services(env).signingKeys.signer();
     const access = await mintAccessToken(signer, {
       issuer: config.issuer, subject: params.get("sub") ?? "usr_bench", audience: "bench", clientId: "bench",
       scope: SCOPE, lifetimeS: 3600, projectId: "prj_bench",

@@ -6,19 +6,10 @@
  * Another project's resources answer 404 exactly as missing ones do, so keys learn nothing.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import { looksLikeApiKey, verifyApiKey } from "../registry/api-keys";
-import type { Actor } from "../security/audit";
 import { secretsEqual } from "../security/compare";
-
-declare module "hono" {
-  interface ContextVariableMap {
-    actor: Actor;
-    /** The project an API key is scoped to; undefined for the operator. */
-    actorProjectId: string | undefined;
-  }
-}
 
 const unauthorized = (description: string) =>
   new Problem(401, "Unauthorized", { description, headers: { "WWW-Authenticate": 'Bearer realm="fedgate-admin"' } });

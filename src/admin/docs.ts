@@ -6,7 +6,7 @@
  * typed into Authorize; it is kept in memory only (persistAuthorization off).
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 
 const BASE = "/admin/v1/docs";
 const SPEC_URL = "/admin/v1/openapi.json";

@@ -2,15 +2,10 @@
 import type { Context } from "hono";
 import { base64url } from "jose";
 import * as z from "zod/mini";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
+import { etagOf } from "../cached-document";
 import { Problem } from "../errors";
 import { StoreError } from "../store/store";
-
-/** The ETag of a stored version (an opaque hash of it). */
-export async function etagOf(version: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(version)));
-  return `"${base64url.encode(digest.subarray(0, 18))}"`;
-}
 
 /** Updates must name the version they change: 428 without If-Match, 412 when it is stale. */
 export async function requireIfMatch(c: Context<AppEnv>, version: string): Promise<void> {

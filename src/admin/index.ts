@@ -3,12 +3,12 @@
  * admin authentication; the OpenAPI document is generated from the same declarations.
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { adminAuth } from "./auth";
 import { docs } from "./docs";
 import { memoSettled } from "../cache";
 import type { Config } from "../config";
-import { staticDocument } from "../oauth/discovery";
+import { cachedDocument, serveDocument } from "../cached-document";
 import { API_BASE, mount, openApiDocument, type Operation } from "./openapi";
 import { auditOperations } from "./routes/audit";
 import { clientOperations } from "./routes/clients";
@@ -28,7 +28,7 @@ export const operations: readonly Operation[] = [
 ];
 
 /** The OpenAPI document for this deployment's config (its issuer), built once per isolate. */
-const openApi = memoSettled((config: Config) => staticDocument(openApiDocument(operations, { version: "1", serverUrl: config.issuer })));
+const openApi = memoSettled((config: Config) => cachedDocument(openApiDocument(operations, { version: "1", serverUrl: config.issuer })));
 
 const protectedApi = new Hono<AppEnv>();
 protectedApi.use(adminAuth());
@@ -37,10 +37,7 @@ mount(protectedApi, operations);
 
 export const admin = new Hono<AppEnv>()
   // Public: the API's description is no secret, and the reference page loads it without a token.
-  .get("/openapi.json", async (c) => {
-    const document = await openApi(c.var.config);
-    return c.body(document.body, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300", ETag: document.etag });
-  })
+  .get("/openapi.json", async (c) => serveDocument(c, await openApi(c.var.config), "application/json", "public, max-age=300"))
   .route("/docs", docs)
   .route("/", protectedApi);
 

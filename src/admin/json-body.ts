@@ -1,7 +1,7 @@
 /** Reads and validates an admin request's JSON body, answering bad input with problem+json 400/415. */
 import type { Context } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 
 // zod/mini ships without messages: load English ones, so problems say what is wrong.

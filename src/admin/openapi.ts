@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 
 export interface Operation {
   method: "get" | "post" | "put" | "patch" | "delete";

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import { requireOperator } from "./auth";
 import { jsonBody } from "./json-body";
@@ -19,14 +19,14 @@ export const signingKeys = new Hono<AppEnv>()
     requireOperator(c);
     await next();
   })
-  .get("/", async (c) => c.json({ keys: await c.var.keys.describe() }))
+  .get("/", async (c) => c.json({ keys: await c.var.signingKeys.describe() }))
   .post("/rotate", async (c) => {
     const { force, alg } = await jsonBody(c, RotateRequest);
-    if (alg && !(await c.var.keys.describe()).some((key) => key.alg === alg)) {
+    if (alg && !(await c.var.signingKeys.describe()).some((key) => key.alg === alg)) {
       // Rotation never creates an algorithm's first keys: they come when a client needs them.
       throw new Problem(409, "No keys of this algorithm", { description: `No client has needed ${alg} keys yet, so there is nothing to rotate.` });
     }
-    const report = await c.var.keys.rotate(force ? "forced" : "requested", alg);
+    const report = await c.var.signingKeys.rotate(force ? "forced" : "requested", alg);
     c.var.log.info("signing keys rotation", { promoted: report.promoted, algs: report.promotedAlgs, force: Boolean(force) });
     if (!report.promoted) {
       throw new Problem(409, "Next key not yet published long enough", {

@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
 import * as client from "openid-client";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { resolveUser } from "../identity/linking";
 import { redirectTo, takePendingAuthorization } from "../oauth/authorization-request";
 import { issueCode } from "../oauth/codes";
@@ -21,7 +21,7 @@ import * as keys from "../store/keys";
 import { showError } from "./routing";
 import { rateLimit } from "../security/rate-limit";
 import { bindingCookie, type UpstreamTransaction } from "./login";
-import { sha256 } from "../security/digest";
+import { sha256 } from "../encoding";
 import { providerKind } from "./providers";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
@@ -91,7 +91,7 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
 
   const identity = kind.normalise(claims, userinfo, provider);
   if (!identity.ok) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${identity.reason}: ${identity.detail}`);
-  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
+  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, authority: kind, now: new Date().toISOString() });
   if (!resolution.ok) throw new SignInFailure(403, "You cannot sign in", resolution.message, resolution.reason);
 
   const request = await takePendingAuthorization(store, transaction.requestId);

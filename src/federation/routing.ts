@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { normaliseDomain, resolveDomain } from "../registry/domains";
 import { getProject } from "../registry/projects";
 import { getProvider, type Provider } from "../registry/providers";

@@ -20,7 +20,7 @@ import type { Sealer } from "../security/encryption";
 import type { Store } from "../store/store";
 import { providerKind } from "./providers";
 import { audiencesOf, type Claims, type ClaimRejection } from "./providers/provider";
-import { sha256 } from "../security/digest";
+import { sha256 } from "../encoding";
 import { askProvider, VerdictCache } from "./remote-token";
 import { upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";

@@ -6,8 +6,8 @@
  * outside JWS_ALGORITHMS, an access-token check with no audience rule) are TypeErrors, and so is
  * anything unexpected inside key resolution: they surface as 500s, never as an upstream outage.
  */
-import { base64url, compactVerify, decodeProtectedHeader, errors, type CompactJWSHeaderParameters, type JWTPayload } from "jose";
-import { allowList, hashOf, type JwsAlgorithm } from "../security/jws-algorithms";
+import { compactVerify, decodeProtectedHeader, errors, type CompactJWSHeaderParameters, type JWTPayload } from "jose";
+import { accessTokenHash, allowList, type JwsAlgorithm } from "../security/jws-algorithms";
 import { upstreamJwks, type JwksCache, type KeyResolver } from "./jwks";
 import { UpstreamUnavailableError } from "./upstream-failure";
 import { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
@@ -239,8 +239,4 @@ function audienceOf(claims: JWTPayload): string[] {
   return list as string[];
 }
 
-/** OIDC Core §3.1.3.6: base64url of the left half of the hash that matches the ID token's `alg`. */
-async function accessTokenHash(accessToken: string, alg: JwsAlgorithm): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest(hashOf(alg), new TextEncoder().encode(accessToken)));
-  return base64url.encode(digest.subarray(0, digest.length / 2));
-}
+

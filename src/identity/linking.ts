@@ -16,8 +16,8 @@
  * user: the store's unique indexes refuse the losers' writes, which then resolve again and find
  * the winner.
  */
-import { providerKind } from "../federation/providers";
-import { domainOfEmail, isAuthoritativeFor, type UpstreamIdentity } from "../federation/providers/provider";
+import { domainOfEmail, isAuthoritativeFor, type EmailAuthority } from "./email-domain";
+import type { UpstreamIdentity } from "./upstream-identity";
 import { newUserId } from "../ids";
 import { normaliseDomain, readDomainMapping } from "../registry/domains";
 import type { Provider } from "../registry/providers";
@@ -51,6 +51,8 @@ export interface ResolveInput {
   projectId: string;
   provider: Provider;
   identity: UpstreamIdentity;
+  /** The provider kind's own rule on email domains (federation/providers: `providerKind(provider.kind)`). */
+  authority: EmailAuthority;
   /** ISO 8601 timestamp for the records written. */
   now: string;
 }
@@ -68,12 +70,12 @@ const found = (user: User, via: "subject" | "email", outcome: "linked" | "create
  * for its domain (RP-7). Reads the domain mapping from the store, uncached: a remapped domain takes
  * effect at once, and the read happens only on a first sign-in.
  */
-export async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity): Promise<boolean> {
+export async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity, authority: EmailAuthority): Promise<boolean> {
   if (provider.linkBy !== "email" || identity.emailVerified !== true || identity.email === null) return false;
   const domain = normaliseDomain(domainOfEmail(identity.email));
   if (domain === undefined) return false;
   const mapping = await readDomainMapping(store, provider.projectId, domain);
-  return isAuthoritativeFor(providerKind(provider.kind), identity, domain, mapping, provider);
+  return isAuthoritativeFor(authority, identity, domain, mapping, provider);
 }
 
 /**
@@ -90,7 +92,7 @@ export async function resolveUser(store: Store, input: ResolveInput): Promise<Re
     const bySubject = await findUserByExternalId(store, projectId, externalId);
     if (bySubject) return found(bySubject, "subject");
 
-    linkable ??= await isLinkableEmail(store, provider, identity);
+    linkable ??= await isLinkableEmail(store, provider, identity, input.authority);
     if (linkable) {
       const byEmail = await findUserByEmail(store, projectId, identity.email!);
       if (byEmail) {

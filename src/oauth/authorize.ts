@@ -5,7 +5,7 @@
  * `error`, `state` and `iss` in a 303 (AS-5, AS-14). No CORS here (AS-14).
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { continueSignIn, showError } from "../federation/routing";
 import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";

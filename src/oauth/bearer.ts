@@ -4,7 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import { StoreError } from "../store/store";
 import { verifyAccessToken, type AccessTokenPayload } from "../tokens/verify";
@@ -44,7 +44,7 @@ export function bearerToken(authorization: string): string {
 
 /** A presented access token verified against Fedgate's keys: a store outage propagates (503), anything else is `invalid_token`. */
 export function verifyBearer(c: Context<AppEnv>, token: string): Promise<AccessTokenPayload> {
-  return verifyAccessToken(c.var.keys, c.var.config.issuer, token).catch((error: unknown) => {
+  return verifyAccessToken(c.var.signingKeys, c.var.config.issuer, token).catch((error: unknown) => {
     if (error instanceof StoreError) throw error;
     throw invalidToken(String(error));
   });

@@ -10,7 +10,7 @@
 import { createLocalJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Config } from "../config";
 import type { Client } from "../registry/clients";
-import { sha256 } from "../security/digest";
+import { sha256 } from "../encoding";
 import { JWS_ALGORITHMS } from "../security/jws-algorithms";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";

@@ -10,7 +10,7 @@
 import type { Context } from "hono";
 import { decodeJwt } from "jose";
 import type { Config } from "../config";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import { findClient, type Client } from "../registry/clients";
 import { countFailure, refuseBlockedIp } from "../security/client-auth-failures";

@@ -8,7 +8,7 @@
  */
 import { base64url } from "jose";
 import type { User } from "../identity/users";
-import { sha256 } from "../security/digest";
+import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 

@@ -13,18 +13,11 @@
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
 import { findClient } from "../registry/clients";
 import { originRegistered, originsOf } from "../registry/origins";
-
-declare module "hono" {
-  interface ContextVariableMap {
-    /** The origins of the client a CORS-enabled handler identified; absent until it does. */
-    corsClientOrigins: readonly string[];
-  }
-}
 
 /**
  * What such SDKs put on their requests: MedplumClient `Authorization`, `Content-Type`, `Accept`,

@@ -1,7 +1,8 @@
 /**
  * Discovery: the OpenID Provider / OAuth 2.0 Authorization Server metadata and the JWKS. Both are
  * public, cacheable and CORS-enabled (SECURITY.md AS-14). The metadata lists only what exists.
- * Each document is serialised and hashed once (per config, per key set), not per request.
+ * Each document is serialised and hashed once (per config, per key set), not per request
+ * (cached-document.ts).
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
  * @see https://www.rfc-editor.org/rfc/rfc8414
  */
@@ -9,34 +10,13 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { Config } from "../config";
 import { memoSettled } from "../cache";
-import type { AppEnv } from "../context";
+import { cachedDocument, serveDocument } from "../cached-document";
+import type { AppEnv } from "../env";
 import { JWS_ALGORITHMS } from "../security/jws-algorithms";
-import { JWKS_MAX_AGE_S } from "../tokens/keys";
-import { supportedGrantTypes } from "./token";
+import { JWKS_MAX_AGE_S } from "../tokens/signing-keys";
+import { supportedGrantTypes } from "./grants";
 
 const METADATA_MAX_AGE_S = 3600;
-
-/** A JSON document ready to serve: its bytes and their strong ETag. */
-export interface StaticDocument {
-  body: string;
-  etag: string;
-}
-
-/** Serialises `value` and computes its ETag (SHA-256, base64url, truncated: collisions are harmless). */
-export async function staticDocument(value: unknown): Promise<StaticDocument> {
-  const body = JSON.stringify(value);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
-  const etag = `"${btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/=+$/, "")}"`;
-  return { body, etag };
-}
-
-/** Serves a document with caching headers, or 304 when the client already has it. */
-function serve(c: Context<AppEnv>, document: StaticDocument, contentType: string, cacheControl: string): Response {
-  const headers = { ETag: document.etag, "Cache-Control": cacheControl };
-  const known = c.req.header("If-None-Match")?.split(/\s*,\s*/);
-  if (known?.includes(document.etag) || known?.includes("*")) return c.body(null, 304, headers);
-  return c.body(document.body, 200, { ...headers, "Content-Type": contentType });
-}
 
 /** The metadata document; later endpoints add their entries here. */
 export function providerMetadata(config: Config): Record<string, unknown> {
@@ -66,10 +46,10 @@ export function providerMetadata(config: Config): Record<string, unknown> {
   };
 }
 
-const metadataDocument = memoSettled((config: Config) => staticDocument(providerMetadata(config)));
+const metadataDocument = memoSettled((config: Config) => cachedDocument(providerMetadata(config)));
 
 const serveMetadata = async (c: Context<AppEnv>) =>
-  serve(c, await metadataDocument(c.var.config), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);
+  serveDocument(c, await metadataDocument(c.var.config), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);
 
 export const discovery = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["GET", "HEAD"], maxAge: 86_400 }))
@@ -77,5 +57,5 @@ export const discovery = new Hono<AppEnv>()
   .get("/oauth-authorization-server", serveMetadata)
   .get("/jwks.json", async (c) =>
     // Next keys are published ahead of use, so a verifier's copy may be this old and still current.
-    serve(c, await c.var.keys.jwksDocument(), "application/jwk-set+json", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`),
+    serveDocument(c, await c.var.signingKeys.jwksDocument(), "application/jwk-set+json", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`),
   );

@@ -15,7 +15,7 @@
  * @see https://nginx.org/en/docs/http/ngx_http_auth_request_module.html
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
@@ -41,8 +41,8 @@ const CHALLENGES = ['Bearer realm="fedgate"', 'Basic realm="fedgate", charset="U
 const unauthorized = (description: string, detail: string) => new OAuthError("invalid_token", description, 401, { detail });
 
 async function bearer(c: Context<AppEnv>, token: string): Promise<VerifiedIdentity> {
-  const { keys, config, store } = c.var;
-  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
+  const { signingKeys, config, store } = c.var;
+  const claims = await verifyAccessToken(signingKeys, config.issuer, token).catch((error: unknown) => {
     if (error instanceof StoreError) throw error;
     throw unauthorized("The access token is invalid or expired.", String(error));
   });

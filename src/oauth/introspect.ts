@@ -10,7 +10,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7662
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
 import { StoreError } from "../store/store";
@@ -22,8 +22,8 @@ import { formParameters } from "./form";
 
 /** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
 async function introspection(c: Context<AppEnv>, client: Client, token: string): Promise<Record<string, unknown>> {
-  const { store, config, keys } = c.var;
-  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
+  const { store, config, signingKeys } = c.var;
+  const claims = await verifyAccessToken(signingKeys, config.issuer, token).catch((error: unknown) => {
     if (error instanceof StoreError) throw error;
     return null; // forged, expired, a refresh token, or not a token at all
   });

@@ -3,7 +3,7 @@
  * granted, and a refresh token when `offline_access` was granted to a client allowed to refresh.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import type { User } from "../identity/users";
 import type { Client } from "../registry/clients";
 import { mintAccessToken, mintIdToken } from "../tokens/jwt";
@@ -54,14 +54,14 @@ export interface Issued {
  */
 export async function tokensFor(c: Context<AppEnv>, client: Client, signIn: SignIn): Promise<Issued> {
   const { issuer } = c.var.config;
-  const access = await mintAccessToken(await c.var.keys.signer(), {
+  const access = await mintAccessToken(await c.var.signingKeys.signer(), {
     issuer, subject: signIn.user.id, audience: client.id, clientId: client.id, scope: signIn.scope,
     lifetimeS: client.tokenLifetimes.accessTokenSeconds, projectId: client.projectId, email: signIn.user.email, idp: signIn.idp,
     // The grant's id, as in the ID token: what API sign-out with this token revokes (oauth/sign-out.ts).
     ...(signIn.sessionId ? { extra: { sid: signIn.sessionId } } : {}),
   });
   const id = signIn.scope.includes("openid")
-    ? await mintIdToken(await c.var.keys.signer(client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg), {
+    ? await mintIdToken(await c.var.signingKeys.signer(client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg), {
         issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
         ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
         authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, signIn.scope),

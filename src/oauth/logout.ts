@@ -18,7 +18,7 @@
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { errorResponse } from "../error-response";
 import { findClient, type Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
@@ -50,7 +50,7 @@ async function logoutParameters(c: Context<AppEnv>): Promise<URLSearchParams> {
 async function hintOf(c: Context<AppEnv>, token: string | null): Promise<IdTokenPayload | null> {
   if (token === null) return null;
   try {
-    return await verifyIdTokenHint(c.var.keys, c.var.config.issuer, token);
+    return await verifyIdTokenHint(c.var.signingKeys, c.var.config.issuer, token);
   } catch (error) {
     if (error instanceof StoreError) throw error;
     throw new LogoutError("The sign-out link carries an ID token that Fedgate did not issue or cannot read.");

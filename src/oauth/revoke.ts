@@ -11,7 +11,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7009
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
 import { auditLater } from "../security/audit";
@@ -30,12 +30,12 @@ type Revoked = { type: "refresh-family" | "access-token"; id: string } | null;
 const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);
 
 async function revokeToken(c: Context<AppEnv>, client: Client, token: string): Promise<Revoked> {
-  const { store, config, keys } = c.var;
+  const { store, config, signingKeys } = c.var;
   if (!looksLikeJwt(token)) {
     const revoked = await new Grants(store, config.encryptionKey).revokeToken(token, client.id);
     return revoked ? { type: "refresh-family", id: token.split(".")[0]! } : null;
   }
-  const claims = await verifyAccessToken(keys, config.issuer, token).catch((error: unknown) => {
+  const claims = await verifyAccessToken(signingKeys, config.issuer, token).catch((error: unknown) => {
     if (error instanceof StoreError) throw error;
     return null; // forged, expired or not an access token: nothing to revoke
   });

@@ -11,7 +11,7 @@
  * same endpoint; a Bearer `Authorization` header is what tells them apart.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { errorResponse } from "../error-response";
 import { auditLater } from "../security/audit";
 import { accessTokenDenied, denyAccessToken } from "../tokens/deny-list";

@@ -10,7 +10,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { OAuthError, Problem } from "../errors";
 import { findClient } from "../registry/clients";
 import { findProject } from "../registry/projects";
@@ -20,20 +20,7 @@ import { clientTokenPolicy, countRequest, rateLimit } from "../security/rate-lim
 import { authenticateLimited, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
 import { credentialedCors, requireClientOrigin } from "./cors";
 import { formParameters } from "./form";
-import { authorizationCodeGrant } from "./grants/authorization-code";
-import { clientCredentialsGrant } from "./grants/client-credentials";
-import type { Grant } from "./grants/grant";
-import { refreshTokenGrant } from "./grants/refresh-token";
-import { tokenExchangeGrant } from "./grants/token-exchange";
-
-const grants: ReadonlyMap<string, Grant> = new Map(
-  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, tokenExchangeGrant].map((grant) => [grant.grantType, grant]),
-);
-/** Grants without a person signing in: their refusals are audited (AD-4, issue 6 item 5). */
-const AUDITED_REFUSALS: ReadonlySet<string> = new Set([clientCredentialsGrant.grantType, tokenExchangeGrant.grantType]);
-
-/** The grant types this deployment serves, for discovery. */
-export const supportedGrantTypes = (): string[] => [...grants.keys()];
+import { AUDITED_REFUSALS, grants } from "./grants";
 
 /** Audits a refused client_credentials request of a known client, with the internal reason. */
 async function auditRefusal(c: Context<AppEnv>, clientId: string, grantType: string, error: unknown): Promise<void> {

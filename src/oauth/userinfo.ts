@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { getUser } from "../identity/users";
 import { accessTokenDenied } from "../tokens/deny-list";
 import { bearerError, bearerToken, invalidToken, isBearer, noToken, verifyBearer } from "./bearer";

@@ -3,42 +3,16 @@
  * newest first. Events carry who, what, before/after (never secrets), when, from where, outcome.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
+import type { AuditEvent, AuditInput } from "./audit-event";
+export type { Actor, AuditEvent, AuditInput } from "./audit-event";
 import { auditLog } from "../store/keys";
 import type { ListPage, Store } from "../store/store";
-
-/**
- * Who acted: the platform operator (bootstrap token), a project's admin API key, a client
- * application, a signed-in user, or someone not (yet) known (a failed sign-in).
- */
-export type Actor =
-  | { kind: "operator" }
-  | { kind: "api-key"; keyId: string }
-  | { kind: "client"; clientId: string }
-  | { kind: "user"; userId: string }
-  | { kind: "anonymous" };
-
-export interface AuditEvent {
-  at: string;
-  projectId: string;
-  actor: Actor;
-  /** `<resource>.<verb>`, e.g. `client.create`, `client.secret.rotate`. */
-  action: string;
-  target: { type: string; id: string };
-  outcome: "success" | "failure";
-  before?: unknown;
-  after?: unknown;
-  reason?: string;
-  ip: string | null;
-  requestId: string;
-}
 
 /** Newest events kept per project. */
 const RETAINED_EVENTS = 100_000;
 
-type EventInput = Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "actor" | "before" | "after" | "outcome" | "reason">>;
-
-async function append(c: Context<AppEnv>, store: Store, event: EventInput): Promise<void> {
+async function append(c: Context<AppEnv>, store: Store, event: AuditInput): Promise<void> {
   const actor = event.actor ?? c.var.actor;
   if (!actor) throw new Error(`audit event ${event.action} has no actor`);
   const entry: AuditEvent = {
@@ -58,7 +32,7 @@ async function append(c: Context<AppEnv>, store: Store, event: EventInput): Prom
 }
 
 /** Appends an event for the current request (actor, IP and request id from its context), before answering. */
-export function audit(c: Context<AppEnv>, event: EventInput): Promise<void> {
+export function audit(c: Context<AppEnv>, event: AuditInput): Promise<void> {
   return append(c, c.var.store, event);
 }
 
@@ -66,7 +40,7 @@ export function audit(c: Context<AppEnv>, event: EventInput): Promise<void> {
  * Appends an event after the response, off the request's critical path (token endpoint, sign-in);
  * its store call is counted apart (`Server-Timing: store-background`).
  */
-export function auditLater(c: Context<AppEnv>, event: EventInput): void {
+export function auditLater(c: Context<AppEnv>, event: AuditInput): void {
   c.executionCtx.waitUntil(append(c, c.var.backgroundStore, event));
 }
 

@@ -21,7 +21,7 @@
  * `client.auth.limit`, once per isolate and window. Failures naming no client are only logged.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import type { Client } from "../registry/clients";
 import * as keys from "../store/keys";

@@ -3,7 +3,7 @@
  * and its own must both pass (ip-rules.ts). The project record comes from the isolate cache.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import type { Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
 import { ipAllowed } from "./ip-rules";

@@ -9,6 +9,8 @@
  * successor (RFC 9864), which jose also accepts.
  * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1
  */
+import { base64url } from "jose";
+
 export const JWS_ALGORITHMS = [
   "RS256", "RS384", "RS512",
   "PS256", "PS384", "PS512",
@@ -31,6 +33,12 @@ export const isJwsAlgorithm = (value: unknown): value is JwsAlgorithm => typeof 
 export function hashOf(alg: JwsAlgorithm): "SHA-256" | "SHA-384" | "SHA-512" {
   if (alg === "EdDSA" || alg === "Ed25519") return "SHA-512";
   return `SHA-${alg.slice(2)}` as "SHA-256" | "SHA-384" | "SHA-512";
+}
+
+/** `at_hash` (OIDC Core §3.1.3.6): base64url of the left half of the access token's hash for `alg`. */
+export async function accessTokenHash(accessToken: string, alg: JwsAlgorithm): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest(hashOf(alg), new TextEncoder().encode(accessToken)));
+  return base64url.encode(digest.subarray(0, digest.length / 2));
 }
 
 /**

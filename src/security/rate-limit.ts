@@ -15,7 +15,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import ipaddr from "ipaddr.js";
 import type { Config, RateLimit } from "../config";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import type { Client } from "../registry/clients";
 import type { Project } from "../registry/projects";

@@ -5,6 +5,7 @@
  * is one RPC to one object and runs there as one synchronous SQLite transaction.
  */
 import { DurableObject } from "cloudflare:workers";
+import { fnv1a } from "../encoding";
 import {
   StoreError,
   assertSamePartition,
@@ -209,16 +210,7 @@ export class StoreObject extends DurableObject {
   }
 }
 
-/** FNV-1a: a cheap, stable spread of untagged keys over the shards. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
+/** Untagged keys are spread over the shards by FNV-1a: cheap and stable. */
 function objectName(key: string): string {
   return partitionOf(key) ?? `shard-${fnv1a(key) % SHARDS}`;
 }

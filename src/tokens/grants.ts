@@ -13,6 +13,7 @@
  * it: refused, but the grant is kept, for clients that race themselves. A grace is a trade: a thief
  * who rotated first keeps the family if the rightful client comes back within it.
  */
+import { base32, sha256Bytes } from "../encoding";
 import { base64url } from "jose";
 import type { User } from "../identity/users";
 import { derivedHmacKey } from "../security/secrets";
@@ -64,12 +65,9 @@ const MARGIN_MS = 60_000;
 /** A grant without refresh tokens lives as long as a replay of its code could matter. */
 const CODE_REPLAY_WINDOW_MS = 10 * 60_000;
 
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
 /** The grant id a code's hash names: 130 bits of SHA-256, lower-case base32. */
 export async function grantIdForCode(codeHash: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`grant:${codeHash}`)));
-  return [...digest.subarray(0, 26)].map((byte) => BASE32[byte & 31]).join("");
+  return base32((await sha256Bytes(`grant:${codeHash}`)).subarray(0, 26));
 }
 
 export class Grants {

@@ -4,9 +4,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc9068
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
  */
-import { SignJWT, base64url } from "jose";
+import { SignJWT } from "jose";
+import { accessTokenHash } from "../security/jws-algorithms";
 import { randomId } from "../ids";
-import type { Signer } from "./keys";
+import type { Signer } from "./signing-keys";
 
 export interface AccessTokenClaims {
   issuer: string;
@@ -69,13 +70,6 @@ export interface IdTokenClaims {
   profile?: Record<string, unknown>;
   /** `sid`: the refresh family the tokens belong to, which RP-initiated logout revokes (oauth/logout.ts). */
   sessionId?: string;
-}
-
-/** `at_hash`: the left half of the hash of the access token, for the signing alg's hash size. */
-export async function accessTokenHash(accessToken: string, alg: string): Promise<string> {
-  const bits = alg.endsWith("512") ? 512 : alg.endsWith("384") ? 384 : 256;
-  const digest = new Uint8Array(await crypto.subtle.digest(`SHA-${bits}`, new TextEncoder().encode(accessToken)));
-  return base64url.encode(digest.subarray(0, digest.length / 2));
 }
 
 /** A signed ID token with the downstream nonce, auth_time, amr and at_hash. */

@@ -4,7 +4,7 @@
  * `none`, never HS*), and the issuer is the configured one (AS-13).
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { SigningKeys } from "./keys";
+import type { SigningKeys } from "./signing-keys";
 
 /** The claims userinfo and revocation rely on (AS-9). */
 export interface AccessTokenPayload extends JWTPayload {

@@ -4,6 +4,7 @@
  * change is a new URL. Mount with `app.route(ASSETS_BASE, uiAssets)`.
  */
 import { Hono } from "hono";
+import { fnv1a } from "../encoding";
 import { STYLESHEET } from "./styles";
 
 export const ASSETS_BASE = "/auth/assets";
@@ -11,12 +12,8 @@ export const ASSETS_BASE = "/auth/assets";
 /** A small mark: a rounded square with a door ajar, in the pages' accent colour. */
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2f5bd3"/><path d="M11 7h10v18H11z" fill="none" stroke="#fff" stroke-width="2.5" stroke-linejoin="round"/><circle cx="18" cy="16.5" r="1.6" fill="#fff"/></svg>`;
 
-/** FNV-1a, 32 bits: a cache-busting version for a URL, not a security hash. */
-function version(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0).toString(36);
-}
+/** A cache-busting version for a URL. */
+const version = (text: string): string => fnv1a(text).toString(36);
 
 /** By file name; a Map because the path names the key (`/auth/assets/__proto__` is no file, AB-6). */
 const files: ReadonlyMap<string, { body: string; type: string }> = new Map([

@@ -3,7 +3,9 @@
  * emit them, email authority, and each kind's access-token rules (RP-6).
  */
 import { describe, expect, it } from "vitest";
-import { isAuthoritativeFor, providerKind, type Claims, type ProviderSettings, type UpstreamIdentity } from "../../src/federation/providers";
+import { providerKind, type Claims, type ProviderSettings } from "../../src/federation/providers";
+import { isAuthoritativeFor } from "../../src/identity/email-domain";
+import type { UpstreamIdentity } from "../../src/identity/upstream-identity";
 import { emailOf, emailVerifiedOf, groupsOf } from "../../src/federation/providers/provider";
 import { isCustomAuthorizationServer } from "../../src/federation/providers/okta";
 import type { DomainMapping } from "../../src/registry/domains";

@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { base64url, createLocalJWKSet } from "jose";
-import { services, type Bindings } from "../../src/context";
+import { services } from "../../src/context";
+import type { Bindings } from "../../src/env";
 import { getUser } from "../../src/identity/users";
 import { issueCode } from "../../src/oauth/codes";
 import { DurableObjectStore } from "../../src/store/durable-object";
@@ -104,7 +105,7 @@ export async function jwks() {
 
 /** Tokens signed with Fedgate's real key but with chosen claims and times (expired ones, say). */
 export async function mintWithFedgateKey(kind: "access" | "id", claims: { subject: string; clientId: string; projectId: string; scope?: string[]; issuedAt: number; lifetimeS: number; sessionId?: string }) {
-  const signer = await services(env as unknown as Bindings).keys.signer();
+  const signer = await services(env as unknown as Bindings).signingKeys.signer();
   if (kind === "access") {
     return mintAccessToken(signer, { issuer: ISSUER, subject: claims.subject, audience: claims.clientId, clientId: claims.clientId, scope: claims.scope ?? ["openid"], lifetimeS: claims.lifetimeS, projectId: claims.projectId }, claims.issuedAt);
   }

@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { providerKind, type Claims, type UpstreamIdentity } from "../../src/federation/providers";
+import { providerKind, type Claims } from "../../src/federation/providers";
+import type { UpstreamIdentity } from "../../src/identity/upstream-identity";
 import { newProjectId, newUserId } from "../../src/ids";
 import { findUserByEmail, saveUser, type User } from "../../src/identity/users";
 import { resolveUser, type Resolution } from "../../src/identity/linking";
@@ -43,7 +44,7 @@ async function preProvision(fields: Partial<User>): Promise<User> {
   return user;
 }
 
-const resolve = (p: Provider, who: UpstreamIdentity, on: Store = store) => resolveUser(on, { projectId, provider: p, identity: who, now: NOW });
+const resolve = (p: Provider, who: UpstreamIdentity, on: Store = store) => resolveUser(on, { projectId, provider: p, identity: who, authority: providerKind(p.kind), now: NOW });
 
 /** The store, with `rival` run once just before the first write: another sign-in or admin winning a race. */
 function racing(rival: () => Promise<unknown>): Store {

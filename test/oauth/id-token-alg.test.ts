@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from "jose";
 import * as openid from "openid-client";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accessTokenHash } from "../../src/tokens/jwt";
+import { accessTokenHash } from "../../src/security/jws-algorithms";
 import { api, newProject } from "../helpers/admin";
 import { jwks, mintCode, newClient, REDIRECT, refresh, signIn, type ClientAuth } from "../helpers/oauth";
 import { call, ISSUER } from "../helpers/worker";

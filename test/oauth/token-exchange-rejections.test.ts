@@ -10,7 +10,7 @@ import { AUTH0_API, EXCHANGE, exchangeClient, exchangeProvider, exchangeToken, n
 import { newClient, store, tokenRequest, type ClientAuth } from "../helpers/oauth";
 import { registerUpstreamClient, upstreamTokens } from "../helpers/upstream";
 import * as keys from "../../src/store/keys";
-import { sha256 } from "../../src/security/digest";
+import { sha256 } from "../../src/encoding";
 
 let project: { id: string; token: string };
 const providers: Record<string, ExchangeProvider> = {};

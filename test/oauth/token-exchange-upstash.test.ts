@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/security/digest";
+import { sha256 } from "../../src/encoding";
 import * as keys from "../../src/store/keys";
 import { UpstashStore } from "../../src/store/upstash";
 import { issuers } from "../helpers/admin";

@@ -4,7 +4,7 @@
  */
 import { jwtVerify } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accessTokenHash } from "../../src/tokens/jwt";
+import { accessTokenHash } from "../../src/security/jws-algorithms";
 import { api, newProject } from "../helpers/admin";
 import * as oauth from "../helpers/oauth";
 import { jwks, newVerifier as verifier, REDIRECT, tokenRequest } from "../helpers/oauth";

@@ -2,7 +2,7 @@
 import { env as bindings } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import type { AppEnv } from "../../src/context";
+import type { AppEnv } from "../../src/env";
 import { rateLimit } from "../../src/security/rate-limit";
 import { call } from "../helpers/worker";
 

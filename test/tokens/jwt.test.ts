@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { Sealer } from "../../src/security/encryption";
 import { DurableObjectStore } from "../../src/store/durable-object";
-import { accessTokenHash, mintAccessToken, mintIdToken } from "../../src/tokens/jwt";
-import { KeyCache, SigningKeys, keyPolicy } from "../../src/tokens/keys";
+import { accessTokenHash } from "../../src/security/jws-algorithms";
+import { mintAccessToken, mintIdToken } from "../../src/tokens/jwt";
+import { KeyCache, SigningKeys, keyPolicy } from "../../src/tokens/signing-keys";
 
 const config = parseConfig(env as unknown as Record<string, unknown>);
 const keys = new SigningKeys({

@@ -7,7 +7,7 @@ import { DurableObjectStore } from "../../src/store/durable-object";
 import type { Store } from "../../src/store/store";
 import { UpstashStore } from "../../src/store/upstash";
 import type { SigningAlg } from "../../src/config";
-import { KeyCache, SigningKeys, keyPolicy, type KeySetRecord } from "../../src/tokens/keys";
+import { KeyCache, SigningKeys, keyPolicy, type KeySetRecord } from "../../src/tokens/signing-keys";
 
 const config = parseConfig(env as unknown as Record<string, unknown>);
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 /** Reading a project's audit log, newest first. */
 import type { Context } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { readAudit } from "../../security/audit";
 import { listResponse, pageOf } from "../http";

@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod/mini";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newClientId } from "../../ids";
 import { forgetClient, type Client } from "../../registry/clients";
@@ -13,7 +13,7 @@ import { getProvider } from "../../registry/providers";
 import { audit } from "../../security/audit";
 import { generateSecret, hashSecret } from "../../security/secrets";
 import * as keys from "../../store/keys";
-import { ACCESS_TOKEN_ALG } from "../../tokens/keys";
+import { ACCESS_TOKEN_ALG } from "../../tokens/signing-keys";
 import { notFound } from "../auth";
 import { now, requireIfMatch, scanPage, withEtag } from "../http";
 import { jsonBody } from "../json-body";
@@ -58,7 +58,7 @@ async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
  */
 async function publishIdTokenKeys(c: Context<AppEnv>, client: Client): Promise<void> {
   const alg = client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg;
-  if (alg !== ACCESS_TOKEN_ALG) await c.var.keys.ensure(alg);
+  if (alg !== ACCESS_TOKEN_ALG) await c.var.signingKeys.ensure(alg);
 }
 
 async function storedClient(c: Context<AppEnv>) {

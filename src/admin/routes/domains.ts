@@ -3,7 +3,7 @@
  * cross-project claim rule of registry/domains.ts. Verification is the platform operator's call.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import {
   claimDomain, forgetDomain, getDomainClaim, normaliseDomain, releaseDomain, setDomainVerified, type DomainMapping,

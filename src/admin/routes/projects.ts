@@ -1,6 +1,6 @@
 /** Projects and their admin API keys. Creating a project also creates its first API key. */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newApiKeyId, newProjectId } from "../../ids";
 import { apiKeyToken, type ApiKey } from "../../registry/api-keys";

@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod/mini";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { checkIssuer } from "../../federation/discovery";
 import { newProviderId } from "../../ids";

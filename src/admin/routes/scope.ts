@@ -1,6 +1,6 @@
 /** Shared steps of the project-scoped routes. */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { getProject, type Project } from "../../registry/projects";
 import { notFound, requireProjectAccess } from "../auth";
 

@@ -3,7 +3,7 @@
  * identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newUserId } from "../../ids";
 import { normaliseEmail, saveUser, type ExternalId, type User } from "../../identity/users";

@@ -8,8 +8,9 @@
  * (federation/verify.ts) before any of these functions sees a claim (DESIGN.md style rule 2).
  * Every function here is pure: no IO, no clock.
  */
-import type { DomainMapping } from "../../registry/domains";
 import type { Provider } from "../../registry/providers";
+import type { EmailAuthority } from "../../identity/email-domain";
+import type { UpstreamIdentity } from "../../identity/upstream-identity";
 import type { JwsAlgorithm } from "../../security/jws-algorithms";
 
 export type ProviderKindName = Provider["kind"];
@@ -21,27 +22,6 @@ export type Claims = Record<string, unknown>;
  * kind's default (Auth0 has none: its custom claims live under a namespace URL the tenant chooses).
  */
 export type ProviderSettings = Provider & { groupsClaim?: string | null };
-
-/** Who the upstream says the person is, in one shape for every kind. */
-export interface UpstreamIdentity {
-  /** The provider's configured issuer (canonical, even when the token used an accepted alias). */
-  issuer: string;
-  /** The provider's stable id for the person (`sub`); with the provider id, the external identity. */
-  subject: string;
-  /** Lower-cased and trimmed; null when absent or not an address. */
-  email: string | null;
-  /** True only for boolean `true` or the string "true" (any case); anything else is false. */
-  emailVerified: boolean;
-  /** Google's signed `hd` (Workspace domain), lower case; null elsewhere. */
-  hostedDomain: string | null;
-  name: string | null;
-  /** `preferred_username`, `cognito:username` or Auth0's `nickname`; informational only. */
-  username: string | null;
-  /** Group or role names; only ever from an array of strings. */
-  groups: string[];
-  /** The claims these were read from: userinfo overlaid by the (signed) ID token. */
-  raw: Claims;
-}
 
 /** Why a kind refuses claims; string literals so `switch (reason)` narrows (style rule 3). */
 export type ClaimRejectionReason =
@@ -113,7 +93,7 @@ export function secondsOf(value: unknown): number | undefined {
   return typeof n === "number" && Number.isFinite(n) ? n : undefined;
 }
 
-export interface ProviderKind {
+export interface ProviderKind extends EmailAuthority {
   readonly kind: ProviderKindName;
   /** The ID-token signing algorithms this kind uses: the verifier's allow-list (RP-2), a subset of JWS_ALGORITHMS. */
   readonly idTokenAlgorithms: readonly JwsAlgorithm[];
@@ -128,29 +108,10 @@ export interface ProviderKind {
   /**
    * The kind's own word on whether it is authoritative for `identity.email`'s domain, regardless of
    * domain mappings: true or false when it has a rule (Google: gmail.com, or a signed `hd` equal to
-   * the domain), null when it has none. Read only through `isAuthoritativeFor`.
+   * the domain), null when it has none. Read only through identity/email-domain.ts `isAuthoritativeFor`.
    */
   emailAuthority(identity: UpstreamIdentity, emailDomain: string): boolean | null;
   accessTokenRules(provider: ProviderSettings): AccessTokenRules;
-}
-
-/**
- * Whether `provider` may vouch for an email in `emailDomain` (SECURITY.md RP-7). A domain mapped
- * to another provider is never its to claim. A kind with its own rule (Google) must satisfy it even
- * where the domain is mapped to it; a kind without one is authoritative only where the project maps
- * the domain to it.
- * @see https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
- */
-export function isAuthoritativeFor(
-  kind: ProviderKind,
-  identity: UpstreamIdentity,
-  emailDomain: string,
-  mapping: DomainMapping | null,
-  provider: ProviderSettings,
-): boolean {
-  if (mapping && (mapping.projectId !== provider.projectId || mapping.providerId !== provider.id)) return false;
-  const own = kind.emailAuthority(identity, emailDomain);
-  return own ?? mapping !== null;
 }
 
 // ---- claim helpers every kind uses (one normalisation, one place)
@@ -184,9 +145,6 @@ export function audiencesOf(claims: Claims): string[] {
   if (typeof aud === "string") return [aud];
   return Array.isArray(aud) ? aud.filter((item): item is string => typeof item === "string") : [];
 }
-
-/** The domain part of a normalised email. */
-export const domainOfEmail = (email: string): string => email.slice(email.lastIndexOf("@") + 1);
 
 /** The generic test for userinfo: the ID token lacks the email pair identity resolution needs. */
 export const lacksEmailClaims = (idClaims: Claims): boolean => !("email" in idClaims) || !("email_verified" in idClaims);

@@ -39,7 +39,7 @@ export const clientCredentialsGrant: Grant = {
     }
 
     const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
-    const access = await mintAccessToken(await c.var.keys.signer(), {
+    const access = await mintAccessToken(await c.var.signingKeys.signer(), {
       issuer: c.var.config.issuer, subject: client.id, audience: target ?? client.id, clientId: client.id, scope, lifetimeS,
       projectId: client.projectId, extra: { gty: CLIENT_TOKEN_GTY },
     });

@@ -1,6 +1,6 @@
 /** The shape every grant implements: its type, the parameters it reads, and its handler. */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import type { Client } from "../../registry/clients";
 import type { GrantType } from "../../registry/clients";
 import type { TokenResponse } from "../issue";

@@ -17,7 +17,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8693
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../context";
+import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { providerKind } from "../../federation/providers";
 import { userinfoClaims } from "../../federation/remote-token";
@@ -29,7 +29,7 @@ import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
 import { findProjectProviders, type Provider } from "../../registry/providers";
 import { auditLater } from "../../security/audit";
-import { sha256 } from "../../security/digest";
+import { sha256 } from "../../encoding";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
 import { Grants, grantIdForCode } from "../../tokens/grants";
@@ -127,7 +127,7 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
   }
   const identity = kind.normalise(claims, undefined, provider);
   if (!identity.ok) throw refuse("invalid_request", "The subject token does not describe a user.", `${identity.reason}: ${identity.detail}`);
-  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, now: new Date().toISOString() });
+  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, authority: kind, now: new Date().toISOString() });
   if (!resolution.ok) throw refuse("invalid_grant", resolution.message, resolution.reason);
   return resolution.user;
 }
@@ -165,7 +165,7 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   // A grant record like a code's, under a random seed: rotation, reuse detection and revocation apply alike.
   const seed = refreshable ? `exchange:${randomId(26)}` : undefined;
   const sessionId = seed ? await grantIdForCode(seed) : undefined;
-  const access = await mintAccessToken(await c.var.keys.signer(), {
+  const access = await mintAccessToken(await c.var.signingKeys.signer(), {
     issuer: c.var.config.issuer, subject: user.id, audience, clientId: client.id, scope, lifetimeS, projectId: client.projectId,
     email: user.email, idp: upstream.provider.id, ...(sessionId ? { extra: { sid: sessionId } } : {}),
   });

@@ -12,7 +12,7 @@
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Config, SigningAlg } from "../config";
-import { staticDocument, type StaticDocument } from "../oauth/discovery";
+import { cachedDocument, type CachedDocument } from "../cached-document";
 import type { Sealer } from "../security/encryption";
 import { signingKeySet } from "../store/keys";
 import type { Store } from "../store/store";
@@ -164,7 +164,7 @@ export class KeyCache {
   entry: { at: number; set: KeySetRecord } | undefined;
   readonly privateKeys = new Map<string, CryptoKey>();
   /** The served JWKS, built once per key set read (and per minute, as retired keys lapse). */
-  jwks: { set: KeySetRecord; builtAt: number; document: StaticDocument } | undefined;
+  jwks: { set: KeySetRecord; builtAt: number; document: CachedDocument } | undefined;
 }
 
 const caches = new WeakMap<object, KeyCache>();
@@ -238,11 +238,11 @@ export class SigningKeys {
   }
 
   /** The JWKS as served: serialised and hashed once per key set. */
-  async jwksDocument(): Promise<StaticDocument> {
+  async jwksDocument(): Promise<CachedDocument> {
     const set = await this.keySet();
     const cached = this.cache.jwks;
     if (cached?.set === set && this.now() - cached.builtAt < KEY_CACHE_TTL_MS) return cached.document;
-    const document = await staticDocument({ keys: await this.publicKeys() });
+    const document = await cachedDocument({ keys: await this.publicKeys() });
     this.cache.jwks = { set, builtAt: this.now(), document };
     return document;
   }

@@ -1,0 +1,43 @@
+/**
+ * The Hono environment every handler is typed with: the Worker's bindings, the services a request
+ * works with, and the request-scoped variables middleware set. Types only, so any module can name
+ * them without importing the request context (and what it imports) at run time.
+ */
+import type { Config } from "./config";
+import type { Logger } from "./log";
+import type { Actor } from "./security/audit-event";
+import type { StoreMeter } from "./store/metered";
+import type { StoreBindings } from "./store/open";
+import type { Store } from "./store/store";
+import type { SigningKeys } from "./tokens/signing-keys";
+
+export interface Bindings extends StoreBindings {
+  [variable: string]: unknown;
+}
+
+/** The services a request or a scheduled run works with (context.ts builds them). */
+export interface Services {
+  config: Config;
+  store: Store;
+  storeMeter: StoreMeter;
+  /** The store for work after the response (waitUntil), metered apart. */
+  backgroundStore: Store;
+  backgroundMeter: StoreMeter;
+  signingKeys: SigningKeys;
+}
+
+/** Request-scoped values: the services, the request's id and logger, and what later middleware learn. */
+export interface Variables extends Services {
+  requestId: string;
+  log: Logger;
+  /** Admin API (admin/auth.ts): who acts, and the project an API key is scoped to (undefined for the operator). */
+  actor: Actor;
+  actorProjectId: string | undefined;
+  /** CORS (oauth/cors.ts): the origins of the client a handler identified; absent until it does. */
+  corsClientOrigins: readonly string[];
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

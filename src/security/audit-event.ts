@@ -1,0 +1,30 @@
+/** The shape of an audit event (SECURITY.md AD-4); types only, so errors and the Hono env can name it. */
+
+/**
+ * Who acted: the platform operator (bootstrap token), a project's admin API key, a client
+ * application, a signed-in user, or someone not (yet) known (a failed sign-in).
+ */
+export type Actor =
+  | { kind: "operator" }
+  | { kind: "api-key"; keyId: string }
+  | { kind: "client"; clientId: string }
+  | { kind: "user"; userId: string }
+  | { kind: "anonymous" };
+
+export interface AuditEvent {
+  at: string;
+  projectId: string;
+  actor: Actor;
+  /** `<resource>.<verb>`, e.g. `client.create`, `client.secret.rotate`. */
+  action: string;
+  target: { type: string; id: string };
+  outcome: "success" | "failure";
+  before?: unknown;
+  after?: unknown;
+  reason?: string;
+  ip: string | null;
+  requestId: string;
+}
+
+/** What a caller says of an event; the request fills in when, from where, and (admin) who. */
+export type AuditInput = Pick<AuditEvent, "projectId" | "action" | "target"> & Partial<Pick<AuditEvent, "actor" | "before" | "after" | "outcome" | "reason">>;
