@@ -9,7 +9,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
-import * as client from "openid-client";
 import type { AppEnv } from "../env";
 import { resolveUser } from "../identity/linking";
 import { redirectTo, takePendingAuthorization } from "../oauth/authorization-request";
@@ -23,9 +22,9 @@ import { rateLimit } from "../security/rate-limit";
 import { bindingCookie, type UpstreamTransaction } from "./login";
 import { sha256 } from "../encoding";
 import { providerKind } from "./providers";
-import { callbackUrl, upstreamConfiguration } from "./upstream";
+import { redeemUpstreamCode, type RedeemedCode } from "./code-exchange";
+import { callbackUrl } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
-import { checkUserinfoSub, verifyIdToken } from "./verify";
 
 /** A failed sign-in: shown to the person, audited with the internal reason. */
 class SignInFailure extends Error {
@@ -59,35 +58,14 @@ async function complete(c: Context<AppEnv>, provider: Provider, transaction: Ups
   const current = new URL(callbackUrl(config.issuer, provider));
   current.search = new URL(c.req.url).search;
 
-  let tokens: client.TokenEndpointResponse;
-  let claims: Record<string, unknown>;
-  let userinfo: Record<string, unknown> | undefined;
+  let upstream: RedeemedCode;
   try {
-    const configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
-    tokens = await client.authorizationCodeGrant(configuration, current, {
-      pkceCodeVerifier: transaction.codeVerifier,
-      expectedState: transaction.state,
-      expectedNonce: transaction.nonce,
-      idTokenExpected: true,
-    });
-    const verified = await verifyIdToken(tokens.id_token!, {
-      issuer: kind.acceptedIssuers(provider),
-      clientId: provider.clientId,
-      nonce: transaction.nonce,
-      jwksUri: configuration.serverMetadata().jwks_uri!,
-      algorithms: kind.idTokenAlgorithms,
-      accessToken: tokens.access_token,
-    });
-    claims = verified.claims;
-    const rejection = kind.checkIdToken(claims, provider);
-    if (rejection) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${rejection.reason}: ${rejection.detail}`);
-    if (kind.needsUserinfo(claims)) {
-      const info = await client.fetchUserInfo(configuration, tokens.access_token, client.skipSubjectCheck);
-      userinfo = checkUserinfoSub(verified.claims.sub, info);
-    }
+    upstream = await redeemUpstreamCode(provider, transaction, current, new Sealer(config.encryptionKey));
   } catch (error) {
-    throw error instanceof SignInFailure ? error : upstreamFailure(error);
+    throw upstreamFailure(error);
   }
+  if (!upstream.ok) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${upstream.reason}: ${upstream.detail}`);
+  const { claims, userinfo } = upstream;
 
   const identity = kind.normalise(claims, userinfo, provider);
   if (!identity.ok) throw new SignInFailure(502, "Sign-in failed", UNTRUSTED, `${identity.reason}: ${identity.detail}`);

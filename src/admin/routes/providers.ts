@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
-import { checkIssuer } from "../../federation/discovery";
+import { checkIssuer } from "../../federation";
 import { newProviderId } from "../../ids";
 import type { Client } from "../../registry/clients";
 import type { DomainMapping } from "../../registry/domains";

@@ -19,9 +19,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
-import { providerKind } from "../../federation/providers";
-import { userinfoClaims } from "../../federation/remote-token";
-import { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "../../federation/subject-token";
+import { judgeSubjectToken, providerKind, SUBJECT_TOKEN_TYPES, SubjectTokenError, userinfoClaims, type UpstreamSubject } from "../../federation";
 import { resolveUser } from "../../identity/linking";
 import { findUserByExternalId, type User } from "../../identity/users";
 import { randomId } from "../../ids";

@@ -1,0 +1,8 @@
+/**
+ * The relying-party face's public surface: all that the authorization server (oauth/), the admin
+ * API and the app may use of federation/. Everything else here is internal to the face.
+ */
+export { checkIssuer } from "./discovery";
+export { providerKind } from "./providers";
+export { userinfoClaims } from "./remote-token";
+export { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "./subject-token";
