@@ -38,5 +38,8 @@ export async function checkIssuer(issuer: string): Promise<IssuerCheck> {
   }
   const missing = (["authorization_endpoint", "token_endpoint", "jwks_uri"] as const).filter((name) => !metadata[name]);
   if (missing.length > 0) return { ok: false, kind: "invalid", reason: `the discovery document lacks ${missing.join(", ")}` };
+  if (!URL.canParse(metadata.authorization_endpoint!) || !/^https?:$/.test(new URL(metadata.authorization_endpoint!).protocol)) {
+    return { ok: false, kind: "invalid", reason: "the discovery document's authorization_endpoint is not an http(s) URL" };
+  }
   return { ok: true, metadata };
 }

@@ -31,6 +31,12 @@ export interface Provider {
     /** Refuse subject tokens issued (`iat`) longer ago than this (RP-9); absent: `exp` alone decides. */
     maxTokenAgeSeconds?: number;
   };
+  /**
+   * The origin of the provider's authorization endpoint, from its discovery document when the
+   * provider was added: the sign-in page's CSP `form-action` lists it, so rendering the page needs
+   * no discovery. Absent on records written before it existed.
+   */
+  authorizationOrigin?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -23,13 +23,14 @@ import { changedMeanwhile } from "./projects";
 import { projectInPath } from "./scope";
 
 /** What the API shows of a provider: never the secret; the callback URL to register upstream. */
-function providerView(c: Context<AppEnv>, { clientSecretSealed, ...provider }: Provider): z.output<typeof ProviderView> {
+function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
   return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: `${c.var.config.issuer}/auth/callback/${provider.id}` };
 }
 
-async function requireReachableIssuer(issuer: string): Promise<void> {
+/** The issuer's discovery document, checked; what the provider record keeps of it (its authorization endpoint's origin). */
+async function requireReachableIssuer(issuer: string): Promise<{ authorizationOrigin: string }> {
   const check = await checkIssuer(issuer);
-  if (check.ok) return;
+  if (check.ok) return { authorizationOrigin: new URL(check.metadata.authorization_endpoint!).origin };
   throw check.kind === "unreachable"
     ? new Problem(502, "Issuer unreachable", { description: `Could not check "${issuer}": ${check.reason}. Nothing was saved; try again.` })
     : new Problem(422, "Issuer not usable", { description: `"${issuer}" is not a usable OpenID provider: ${check.reason}.` });
@@ -68,14 +69,14 @@ export const providerOperations: Operation[] = [
     handler: async (c) => {
       const project = await projectInPath(c);
       const input = await jsonBody(c, ProviderCreate);
-      await requireReachableIssuer(input.issuer);
+      const { authorizationOrigin } = await requireReachableIssuer(input.issuer);
       const at = now();
       const { clientSecret, id: chosenId, ...settings } = input;
       const id = chosenId ?? newProviderId();
       const provider: Provider = {
         id, projectId: project.id, ...settings,
         clientSecretSealed: clientSecret === undefined ? null : await seal(c, id, clientSecret),
-        createdAt: at, updatedAt: at,
+        authorizationOrigin, createdAt: at, updatedAt: at,
       };
       const written = await c.var.store.set(keys.provider(project.id, id), provider, { ifAbsent: true });
       if (!written.ok) throw new Problem(409, "Conflict", { description: `The project already has an identity provider "${id}".` });
