@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { base64url } from "jose";
+import { isSecureOrLoopback } from "./urls";
 
 export type SigningAlg = "ES256" | "RS256";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -39,7 +40,6 @@ export interface RateLimit {
   windowS: number;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** `"<count>/<seconds>s"` or `"off"` (null). */
 function rateLimitSchema() {
@@ -67,7 +67,7 @@ const variables = {
       z.refine((value) => {
         if (!URL.canParse(value) || value.endsWith("/")) return false;
         const url = new URL(value);
-        const secure = url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+        const secure = isSecureOrLoopback(url);
         return secure && !url.search && !url.hash && !url.username && !url.password;
       }),
     ),

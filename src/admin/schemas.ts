@@ -10,8 +10,8 @@ import { canonicalOrigin } from "../registry/origins";
 import { PROVIDER_KINDS } from "../registry/providers";
 import { normaliseCidr } from "../security/ip-rules";
 import { JWS_ALGORITHMS } from "../security/jws-algorithms";
+import { isLoopback, isSecureOrLoopback } from "../urls";
 
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
@@ -30,7 +30,7 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (uri.includes("#")) return "must not contain a fragment";
   if (url.username || url.password) return "must not contain credentials";
   if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:") return LOOPBACK.has(url.hostname) ? undefined : "may use http only on a loopback host (127.0.0.1, [::1], localhost)";
+  if (url.protocol === "http:") return isLoopback(url) ? undefined : "may use http only on a loopback host (127.0.0.1, [::1], localhost)";
   // Native apps' private-use schemes are reverse domain names (RFC 8252 §7.1).
   return /^[a-z][a-z0-9+-]*\.[a-z0-9.+-]+:$/.test(url.protocol) ? undefined : "must use https, loopback http, or a reverse-domain private-use scheme";
 }
@@ -48,7 +48,7 @@ const RedirectUris = z.array(RedirectUri).check(z.maxLength(20));
 const AllowedOrigin = z.string().check(
   z.refine((value) => {
     const origin = canonicalOrigin(value);
-    return origin !== undefined && (origin.startsWith("https:") || LOOPBACK.has(new URL(origin).hostname));
+    return origin !== undefined && isSecureOrLoopback(new URL(origin));
   }, "must be an origin such as https://app.example.com (scheme://host[:port], no path, no trailing slash; http only on a loopback host)"),
 );
 const AllowedOrigins = z.array(AllowedOrigin).check(
@@ -222,7 +222,7 @@ const IssuerUrl = z.string().check(
   z.refine((value) => {
     if (!URL.canParse(value)) return false;
     const url = new URL(value);
-    return (url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname))) && !url.search && !url.hash;
+    return isSecureOrLoopback(url) && !url.search && !url.hash;
   }, "must be an https URL (http only on loopback) without query or fragment"),
 );
 const Exchange = z.object({

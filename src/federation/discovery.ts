@@ -5,11 +5,11 @@
  */
 import * as client from "openid-client";
 import { classifyUpstreamFailure, upstreamFetch } from "./upstream-failure";
+import { isLoopbackHttp } from "../urls";
 
 /** Upper bound on the discovery request (RP-8: ≤ 5 s). */
 export const DISCOVERY_TIMEOUT_S = 5;
 
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 export type IssuerCheck =
   | { ok: true; metadata: client.ServerMetadata }
@@ -19,7 +19,7 @@ export type IssuerCheck =
 /** Loads and checks `issuer`'s discovery document. Plain http is allowed on loopback only. */
 export async function checkIssuer(issuer: string): Promise<IssuerCheck> {
   const url = new URL(issuer);
-  const insecure = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  const insecure = isLoopbackHttp(url);
   let metadata: client.ServerMetadata;
   try {
     const configuration = await client.discovery(url, "fedgate-issuer-check", undefined, undefined, {

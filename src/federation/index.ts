@@ -3,6 +3,7 @@
  * API and the app may use of federation/. Everything else here is internal to the face.
  */
 export { checkIssuer } from "./discovery";
+export { callbackUrl } from "./upstream";
 export { providerKind } from "./providers";
 export { userinfoClaims } from "./remote-token";
 export { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "./subject-token";

@@ -11,11 +11,11 @@
  */
 import { createRemoteJWKSet, customFetch, errors, type FlattenedJWSInput, type JWSHeaderParameters, type RemoteJWKSet } from "jose";
 import { upstreamFetch, type Fetch } from "./upstream-failure";
+import { isLoopbackHttp } from "../urls";
 
 /** RP-8: no upstream call may take longer than 5 s. */
 export const MAX_JWKS_TIMEOUT_MS = 5_000;
 
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 /** Bound on distinct `jwks_uri`s kept per isolate (they come from provider configuration). */
 const MAX_ENTRIES = 64;
 
@@ -54,7 +54,7 @@ interface Entry {
 
 function checkedUrl(jwksUri: string): URL {
   const url = new URL(jwksUri);
-  const loopbackHttp = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+  const loopbackHttp = isLoopbackHttp(url);
   if (url.protocol !== "https:" && !loopbackHttp) {
     throw new TypeError(`jwks_uri must be https (plain http only on loopback): ${url.origin}`);
   }

@@ -9,8 +9,8 @@ import { sealContext, type Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import { DISCOVERY_TIMEOUT_S } from "./discovery";
 import { upstreamFetch } from "./upstream-failure";
+import { isLoopbackHttp } from "../urls";
 
-const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 /** Discovery documents change rarely; a changed provider record (updatedAt) is a new entry. */
 const cache = new IsolateCache<client.Configuration>(10 * 60_000, 1_000);
 
@@ -19,7 +19,7 @@ export function upstreamConfiguration(provider: Provider, sealer: Sealer): Promi
   return cache.get(`${provider.projectId} ${provider.id} ${provider.updatedAt}`, async () => {
     const secret = provider.clientSecretSealed ? await sealer.open(provider.clientSecretSealed, sealContext(provider.id)) : undefined;
     const url = new URL(provider.issuer);
-    const insecure = url.protocol === "http:" && LOOPBACK.has(url.hostname);
+    const insecure = isLoopbackHttp(url);
     const configuration = await client.discovery(url, provider.clientId, undefined, secret ? client.ClientSecretPost(secret) : client.None(), {
       timeout: DISCOVERY_TIMEOUT_S,
       // Kept by the Configuration: token, userinfo and introspection requests are sorted alike.

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
-import { checkIssuer } from "../../federation";
+import { callbackUrl, checkIssuer } from "../../federation";
 import { newProviderId } from "../../ids";
 import type { Client } from "../../registry/clients";
 import type { DomainMapping } from "../../registry/domains";
@@ -22,9 +22,10 @@ import { Page, ProviderCreate, ProviderPatch, ProviderView } from "../schemas";
 import { changedMeanwhile } from "./projects";
 import { projectInPath } from "./scope";
 
+
 /** What the API shows of a provider: never the secret; the callback URL to register upstream. */
 function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
-  return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: `${c.var.config.issuer}/auth/callback/${provider.id}` };
+  return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.var.config.issuer, provider) };
 }
 
 /** The issuer's discovery document, checked; what the provider record keeps of it (its authorization endpoint's origin). */
