@@ -30,7 +30,7 @@ const domainOf = (i: number): string => `d${i}.example`;
 /**
  * Writes the mappings the project lacks with `set`, batch by batch, and returns how many it wrote.
  * Idempotent and quick to resume: nothing to do if the last mapping exists, and each batch first
- * reads which of its keys are present (one getMany).
+ * reads which of its keys are present (one getManyVersioned).
  */
 async function seed(store: Store, projectId: string, count: number): Promise<number> {
   if (count === 0 || (await readDomainMapping(store, projectId, domainOf(count - 1)))) return 0;
@@ -38,7 +38,7 @@ async function seed(store: Store, projectId: string, count: number): Promise<num
   let written = 0;
   for (let start = 0; start < count; start += SEED_BATCH) {
     const domains = Array.from({ length: Math.min(SEED_BATCH, count - start) }, (_, i) => domainOf(start + i));
-    const present = await store.getMany(domains.map((domain) => keys.domainMapping(projectId, domain)));
+    const present = await store.getManyVersioned(domains.map((domain) => keys.domainMapping(projectId, domain)));
     const missing = domains.filter((_, i) => present[i] === null);
     await Promise.all(
       missing.map((domain) => {

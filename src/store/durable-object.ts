@@ -236,8 +236,8 @@ export class DurableObjectStore implements Store {
   }
 
   async get<T>(key: string): Promise<T | null> {
-    const [value] = await this.getMany<T>([key]);
-    return value ?? null;
+    const [raw] = await this.raw([key]);
+    return parse<T>(raw ?? null);
   }
 
   /** Raw stored strings for keys, one RPC per object involved, all in parallel. */
@@ -252,10 +252,6 @@ export class DurableObjectStore implements Store {
       }),
     );
     return keys.map((key) => found.get(key) ?? null);
-  }
-
-  async getMany<T>(keys: readonly string[]): Promise<(T | null)[]> {
-    return (await this.raw(keys)).map((raw) => parse<T>(raw));
   }
 
   async getVersioned<T>(key: string): Promise<Versioned<T> | null> {

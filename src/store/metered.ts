@@ -10,7 +10,7 @@ export interface StoreMeter {
 }
 
 const operations = [
-  "get", "getMany", "getVersioned", "getManyVersioned", "set", "compareAndSet", "delete", "take", "getByIndex", "increment", "limit", "append", "list", "scan",
+  "get", "getVersioned", "getManyVersioned", "set", "compareAndSet", "delete", "take", "getByIndex", "increment", "limit", "append", "list", "scan",
 ] as const satisfies readonly (keyof Store)[];
 
 /** A view of `store` that adds every call to `meter`. */

@@ -65,8 +65,6 @@ export interface ListPage<T> {
 
 export interface Store {
   get<T>(key: string): Promise<T | null>;
-  /** Values for several keys, in the same order (null where absent). */
-  getMany<T>(keys: readonly string[]): Promise<(T | null)[]>;
   getVersioned<T>(key: string): Promise<Versioned<T> | null>;
   /** Several values with their versions, in one round trip (keys may be in different partitions). */
   getManyVersioned<T>(keys: readonly string[]): Promise<(Versioned<T> | null)[]>;

@@ -177,12 +177,6 @@ export class UpstashStore implements Store {
     return parse<T>(await this.run("GET", () => this.redis.get<string>(key)));
   }
 
-  async getMany<T>(keys: readonly string[]): Promise<(T | null)[]> {
-    if (keys.length === 0) return [];
-    const values = await this.run("MGET", () => this.redis.mget<(string | null)[]>(...keys));
-    return values.map((raw) => parse<T>(raw));
-  }
-
   async getVersioned<T>(key: string): Promise<Versioned<T> | null> {
     const raw = await this.run("GET", () => this.redis.get<string>(key));
     return raw === null ? null : { value: JSON.parse(raw) as T, version: raw };

@@ -27,14 +27,6 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
         expect(await store.get(s.key("absent"))).toBeNull();
       });
 
-      it("reads many keys at once, across partitions, in order", async () => {
-        const s = scope();
-        await store.set(s.key("a"), "A");
-        await store.set(s.untagged("b"), "B");
-        expect(await store.getMany([s.untagged("b"), s.key("missing"), s.key("a")])).toEqual(["B", null, "A"]);
-        expect(await store.getMany([])).toEqual([]);
-      });
-
       it("expires a value after its TTL", async () => {
         const s = scope();
         await store.set(s.untagged("short"), 1, { ttlMs: 150 });
