@@ -6,8 +6,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
-import { StoreError } from "../store/store";
-import { verifyAccessToken, type AccessTokenPayload } from "../tokens/verify";
+import { AccessTokenRefused, acceptAccessToken } from "../tokens/accept-access-token";
+import type { AccessTokenPayload } from "../tokens/verify";
+import { forClientId } from "./cors";
 
 export type BearerErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope";
 
@@ -42,10 +43,17 @@ export function bearerToken(authorization: string): string {
   return token;
 }
 
-/** A presented access token verified against Fedgate's keys: a store outage propagates (503), anything else is `invalid_token`. */
-export function verifyBearer(c: Context<AppEnv>, token: string): Promise<AccessTokenPayload> {
-  return verifyAccessToken(c.var.signingKeys, c.var.config.issuer, token).catch((error: unknown) => {
-    if (error instanceof StoreError) throw error;
-    throw invalidToken(String(error));
+/**
+ * A presented access token Fedgate accepts (verified, not revoked), its client then deciding which
+ * origins see the answer (CORS, oauth/cors.ts); a refusal is `invalid_token`. A store outage (503) and
+ * a bug (500) pass through.
+ */
+export async function verifyBearer(c: Context<AppEnv>, token: string): Promise<AccessTokenPayload> {
+  const claims = await acceptAccessToken(c.var, token).catch(async (error: unknown) => {
+    if (!(error instanceof AccessTokenRefused)) throw error;
+    if (error.claims) await forClientId(c, error.claims.client_id); // a revoked token's client still decides
+    throw invalidToken(error.detail);
   });
+  await forClientId(c, claims.client_id);
+  return claims;
 }

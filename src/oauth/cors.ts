@@ -42,10 +42,9 @@ async function reflects(c: Context<AppEnv>, origin: string): Promise<boolean> {
   return originRegistered(c.var.store, origin).catch(() => false); // a store outage already answered 503; it must not turn into a 500 here
 }
 
-/** Credentialed CORS for an endpoint answering `methods`; OPTIONS is answered here, for any path under it. */
-export function credentialedCors(options: { methods: readonly string[] }): MiddlewareHandler<AppEnv> {
-  if (options.methods.length === 0) throw new TypeError("credentialedCors needs at least one method");
-  const methods = options.methods.join(", ");
+/** Credentialed CORS for an endpoint answering `allowed`; OPTIONS is answered here, for any path under it. */
+function corsAnswering(allowed: readonly [string, ...string[]]): MiddlewareHandler<AppEnv> {
+  const methods = allowed.join(", ");
   const requestHeaders = CORS_REQUEST_HEADERS.join(", ");
   return async (c, next) => {
     const origin = c.req.header("Origin");
@@ -75,6 +74,15 @@ export function credentialedCors(options: { methods: readonly string[] }): Middl
     appendVary(c.res.headers);
   };
 }
+
+/**
+ * The credentialed endpoints' CORS, which differ only in the methods they answer: `post` for token,
+ * revoke and introspect; `getAndPost` for userinfo and logout.
+ */
+export const credentialedCors = {
+  post: corsAnswering(["POST"]),
+  getAndPost: corsAnswering(["GET", "POST"]),
+} as const;
 
 /** Records the request's client: from now on only its own origins are reflected (not reflected is not refused). */
 export function forClient(c: Context<AppEnv>, client: Pick<Client, "allowedOrigins" | "redirectUris">): void {

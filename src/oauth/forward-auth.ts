@@ -21,9 +21,8 @@ import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { clientIpBucket, clientTokenPolicy, countRequest } from "../security/rate-limit";
-import { StoreError } from "../store/store";
-import { accessTokenDenied } from "../tokens/deny-list";
-import { verifyAccessToken } from "../tokens/verify";
+import { acceptAccessToken, whenRefused } from "../tokens/accept-access-token";
+import { BEARER } from "./bearer";
 import { authenticateLimited, presentedClient } from "./client-auth";
 
 /** The identity a gateway passes on. */
@@ -41,12 +40,11 @@ const CHALLENGES = ['Bearer realm="fedgate"', 'Basic realm="fedgate", charset="U
 const unauthorized = (description: string, detail: string) => new OAuthError("invalid_token", description, 401, { detail });
 
 async function bearer(c: Context<AppEnv>, token: string): Promise<VerifiedIdentity> {
-  const { signingKeys, config, store } = c.var;
-  const claims = await verifyAccessToken(signingKeys, config.issuer, token).catch((error: unknown) => {
-    if (error instanceof StoreError) throw error;
-    throw unauthorized("The access token is invalid or expired.", String(error));
-  });
-  if (await accessTokenDenied(store, claims.jti)) throw unauthorized("The access token is invalid or expired.", "revoked");
+  const claims = await acceptAccessToken(c.var, token).catch(
+    whenRefused((refusal) => {
+      throw unauthorized("The access token is invalid or expired.", refusal.detail);
+    }),
+  );
   const isClient = claims["gty"] === "client_credentials";
   return {
     kind: isClient ? "client" : "user", via: "bearer", subject: claims.sub, clientId: claims.client_id, projectId: claims.project,
@@ -80,7 +78,7 @@ async function basic(c: Context<AppEnv>, authorization: string): Promise<Verifie
 async function verifyRequest(c: Context<AppEnv>): Promise<VerifiedIdentity> {
   const authorization = c.req.header("Authorization");
   if (!authorization) throw unauthorized("Credentials are required.", "no Authorization header");
-  const token = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization)?.[1];
+  const token = BEARER.exec(authorization)?.[1];
   if (token) return bearer(c, token);
   if (/^Basic /i.test(authorization)) return basic(c, authorization);
   throw unauthorized("Use a Bearer access token or Basic client credentials.", "unsupported Authorization scheme");

@@ -13,22 +13,16 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
-import { StoreError } from "../store/store";
-import { accessTokenDenied } from "../tokens/deny-list";
-import { verifyAccessToken } from "../tokens/verify";
+import { acceptAccessToken, whenRefused } from "../tokens/accept-access-token";
 import { authenticateLimited, presentedClient } from "./client-auth";
 import { credentialedCors, forClient } from "./cors";
 import { formParameters } from "./form";
 
 /** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
 async function introspection(c: Context<AppEnv>, client: Client, token: string): Promise<Record<string, unknown>> {
-  const { store, config, signingKeys } = c.var;
-  const claims = await verifyAccessToken(signingKeys, config.issuer, token).catch((error: unknown) => {
-    if (error instanceof StoreError) throw error;
-    return null; // forged, expired, a refresh token, or not a token at all
-  });
+  // Forged, expired, revoked, a refresh token, or not a token at all: inactive.
+  const claims = await acceptAccessToken(c.var, token).catch(whenRefused(() => null));
   if (!claims || claims.project !== client.projectId) return { active: false };
-  if (await accessTokenDenied(store, claims.jti)) return { active: false };
   return {
     active: true,
     scope: claims.scope,
@@ -46,7 +40,7 @@ async function introspection(c: Context<AppEnv>, client: Client, token: string):
 }
 
 export const introspect = new Hono<AppEnv>()
-  .use(credentialedCors({ methods: ["POST"] }))
+  .use(credentialedCors.post)
   .post("/", async (c) => {
     const params = await formParameters(c.req.raw);
     const presented = presentedClient(c.req.header("Authorization"), params);

@@ -91,7 +91,7 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
 }
 
 export const logoutEndpoint = new Hono<AppEnv>()
-  .use(credentialedCors({ methods: ["GET", "POST"] }))
+  .use(credentialedCors.getAndPost)
   .get("/", logout)
   .post("/", (c) => (isApiSignOut(c) ? apiSignOut(c) : logout(c)))
   // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect.

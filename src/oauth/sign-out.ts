@@ -14,10 +14,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { errorResponse } from "../error-response";
 import { auditLater } from "../security/audit";
-import { accessTokenDenied, denyAccessToken } from "../tokens/deny-list";
+import { denyAccessToken } from "../tokens/deny-list";
 import { Grants } from "../tokens/grants";
-import { bearerToken, invalidToken, isBearer, verifyBearer } from "./bearer";
-import { forClientId } from "./cors";
+import { bearerToken, isBearer, verifyBearer } from "./bearer";
 
 /** Whether the request is an API client's sign-out rather than a browser's RP-initiated logout. */
 export const isApiSignOut = (c: Context<AppEnv>): boolean => c.req.method === "POST" && isBearer(c.req.header("Authorization"));
@@ -25,8 +24,6 @@ export const isApiSignOut = (c: Context<AppEnv>): boolean => c.req.method === "P
 async function signOut(c: Context<AppEnv>): Promise<Response> {
   const { store, config } = c.var;
   const claims = await verifyBearer(c, bearerToken(c.req.header("Authorization")!));
-  await forClientId(c, claims.client_id);
-  if (await accessTokenDenied(store, claims.jti)) throw invalidToken("revoked");
 
   // The family first: its revocation also deny-lists the family's newest access token, which may be another.
   if (claims.sid) await new Grants(store, config.encryptionKey).revoke(claims.sid, "revocation");

@@ -32,7 +32,7 @@ async function auditRefusal(c: Context<AppEnv>, clientId: string, grantType: str
 }
 
 export const token = new Hono<AppEnv>()
-  .use(credentialedCors({ methods: ["POST"] }))
+  .use(credentialedCors.post)
   .post("/", rateLimit({ name: "token", limits: (config) => config.rateLimits.token }), async (c) => {
     const params = await formParameters(c.req.raw);
     const grantType = params.get("grant_type");
