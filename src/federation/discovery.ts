@@ -1,39 +1,38 @@
 /**
- * Checking an upstream issuer before Fedgate trusts it: its discovery document must load within
- * the timeout (SECURITY.md RP-8), name exactly this issuer, and list the endpoints a relying party
- * needs. openid-client does the fetch and the RFC 8414 / OIDC Discovery issuer check.
+ * An upstream issuer's discovery document (OpenID Connect Discovery 1.0, RFC 8414): requested
+ * with the injected fetch and the RP-8 timeout, and processed by oauth4webapi, which checks that
+ * it names exactly this issuer. `checkIssuer` is what the admin API runs before Fedgate trusts an
+ * issuer: the document must load and list the endpoints a relying party needs.
  */
-import * as client from "openid-client";
-import { classifyUpstreamFailure, upstreamFetch } from "./upstream-failure";
-import { isLoopbackHttp } from "../urls";
+import * as oauth from "oauth4webapi";
+import { classifyUpstreamFailure, failureDetail, requestOptions, upstreamFetch, UPSTREAM_TIMEOUT_MS, type Fetch } from "./upstream-failure";
 
-/** Upper bound on the discovery request (RP-8: ≤ 5 s). */
-export const DISCOVERY_TIMEOUT_S = 5;
-
+/**
+ * Fetches and checks `issuer`'s discovery document (`/.well-known/openid-configuration`).
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ */
+export async function discover(issuer: string, fetch: Fetch = upstreamFetch()): Promise<oauth.AuthorizationServer> {
+  const url = new URL(issuer);
+  const response = await oauth.discoveryRequest(url, requestOptions(url, fetch));
+  return oauth.processDiscoveryResponse(url, response);
+}
 
 export type IssuerCheck =
-  | { ok: true; metadata: client.ServerMetadata }
+  | { ok: true; metadata: oauth.AuthorizationServer }
   /** `unreachable`: no answer, a timeout, a 5xx or no JSON; `invalid`: an answer that is not a usable document. */
   | { ok: false; kind: "unreachable" | "invalid"; reason: string };
 
 /** Loads and checks `issuer`'s discovery document. Plain http is allowed on loopback only. */
-export async function checkIssuer(issuer: string): Promise<IssuerCheck> {
-  const url = new URL(issuer);
-  const insecure = isLoopbackHttp(url);
-  let metadata: client.ServerMetadata;
+export async function checkIssuer(issuer: string, fetch: Fetch = upstreamFetch()): Promise<IssuerCheck> {
+  let metadata: oauth.AuthorizationServer;
   try {
-    const configuration = await client.discovery(url, "fedgate-issuer-check", undefined, undefined, {
-      timeout: DISCOVERY_TIMEOUT_S,
-      [client.customFetch]: upstreamFetch(),
-      ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
-    });
-    metadata = configuration.serverMetadata();
+    metadata = await discover(issuer, fetch);
   } catch (error) {
     const failure = classifyUpstreamFailure(error);
     if (!failure) throw error; // ours, not the provider's: a 500, never "unreachable"
-    if (failure.outcome === "rejected") return { ok: false, kind: "invalid", reason: `the discovery document was not accepted: ${failure.code}: ${failure.detail}` };
+    if (failure.outcome === "rejected") return { ok: false, kind: "invalid", reason: `the discovery document was not accepted: ${failureDetail(failure)}` };
     return failure.timedOut
-      ? { ok: false, kind: "unreachable", reason: `the discovery document did not arrive within ${DISCOVERY_TIMEOUT_S} s` }
+      ? { ok: false, kind: "unreachable", reason: `the discovery document did not arrive within ${UPSTREAM_TIMEOUT_MS / 1000} s` }
       : { ok: false, kind: "unreachable", reason: `the discovery document could not be reached: ${failure.detail}` };
   }
   const missing = (["authorization_endpoint", "token_endpoint", "jwks_uri"] as const).filter((name) => !metadata[name]);

@@ -10,11 +10,8 @@
  * one refetch per `cooldownMs` per `jwks_uri`, and none within `cooldownMs` of any fetch.
  */
 import { createRemoteJWKSet, customFetch, errors, type FlattenedJWSInput, type JWSHeaderParameters, type RemoteJWKSet } from "jose";
-import { upstreamFetch, type Fetch } from "./upstream-failure";
+import { upstreamFetch, UPSTREAM_TIMEOUT_MS, type Fetch } from "./upstream-failure";
 import { isLoopbackHttp } from "../urls";
-
-/** RP-8: no upstream call may take longer than 5 s. */
-export const MAX_JWKS_TIMEOUT_MS = 5_000;
 
 /** Bound on distinct `jwks_uri`s kept per isolate (they come from provider configuration). */
 const MAX_ENTRIES = 64;
@@ -23,7 +20,7 @@ const MAX_ENTRIES = 64;
 export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 
 export interface JwksCacheOptions {
-  /** Abort a JWKS fetch after this many ms; at most {@link MAX_JWKS_TIMEOUT_MS} (default 5000). */
+  /** Abort a JWKS fetch after this many ms; at most {@link UPSTREAM_TIMEOUT_MS} (RP-8), the default. */
   timeoutMs?: number;
   /** Minimum ms between a fetch and an unknown-`kid` refetch of the same set (default 30 s). */
   cooldownMs?: number;
@@ -66,9 +63,9 @@ function checkedUrl(jwksUri: string): URL {
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 export function createJwksCache(options: JwksCacheOptions = {}): JwksCache {
-  const timeoutMs = options.timeoutMs ?? MAX_JWKS_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_JWKS_TIMEOUT_MS) {
-    throw new TypeError(`timeoutMs must be an integer in 1..${MAX_JWKS_TIMEOUT_MS}`);
+  const timeoutMs = options.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > UPSTREAM_TIMEOUT_MS) {
+    throw new TypeError(`timeoutMs must be an integer in 1..${UPSTREAM_TIMEOUT_MS}`);
   }
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 600_000;

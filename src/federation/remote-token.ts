@@ -1,8 +1,9 @@
 /**
  * Asking an upstream provider about a token Fedgate cannot judge locally (token exchange, SECURITY.md
  * RP-6): at its userinfo endpoint, by RFC 7662 introspection with Fedgate's client credentials, or at
- * Google's tokeninfo. Every request is bounded by the RP-8 timeout; failures are sorted by
- * upstream-failure.ts into "rejected" (the provider said no: the token is not good) and "unavailable"
+ * Google's tokeninfo. Every request goes through the injected `fetch` (default `upstreamFetch`) with
+ * the RP-8 timeout; failures are sorted by `classifyUpstreamFailure` into "rejected" (the provider
+ * said no: the token is not good) and "unavailable"
  * (no answer, a timeout, a 5xx, an unreadable body: try again later), because only a rejection may
  * be cached or reported as the caller's fault; anything else is a bug and is rethrown.
  *
@@ -12,16 +13,16 @@
  * past the token's expiry): a token revoked upstream is still accepted for up to that long. A
  * rejection is kept {@link REJECTED_TTL_S}, so a replayed bad token costs the provider nothing.
  */
-import * as client from "openid-client";
+import * as oauth from "oauth4webapi";
 import type { Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
-import { DISCOVERY_TIMEOUT_S } from "./discovery";
 import type { Claims, RemoteCheck } from "./providers/provider";
-import { upstreamConfiguration } from "./upstream";
-import { classifyUpstreamFailure, upstreamFetch, UpstreamUnavailableError, type Fetch } from "./upstream-failure";
-import { checkUserinfoSub, UpstreamTokenError } from "./verify";
+import { upstreamServer } from "./upstream";
+import { classifyUpstreamFailure, failureDetail, upstreamFetch, UpstreamUnavailableError, type Fetch } from "./upstream-failure";
+import { introspectionRequest, tokeninfoRequest, userinfoRequest } from "./upstream-requests";
+import { processUserinfoResponse, UpstreamTokenError } from "./verify";
 
 /** How long an upstream's acceptance of an opaque token is trusted without asking again. */
 export const ACCEPTED_TTL_S = 60;
@@ -39,27 +40,19 @@ export type ExchangeVerdict =
   | { accepted: true; providerId: string; subject: string; expiresAt?: number; claims?: Claims }
   | { accepted: false; providerIds: string[]; detail: string };
 
-/**
- * A failed upstream request as an answer: an outage (upstream-failure.ts) is "unavailable", a
- * provider that said no is "rejected"; anything else is a bug and is rethrown.
- */
-export function sortFailure(what: string, error: unknown): RemoteAnswer & { ok: false } {
+/** A failed upstream request as an answer (sorted by `classifyUpstreamFailure`); a bug is rethrown. */
+function failed(what: string, error: unknown): RemoteAnswer & { ok: false } {
   const failure = classifyUpstreamFailure(error);
   if (!failure) throw error;
-  return failure.outcome === "unavailable"
-    ? { ok: false, outcome: "unavailable", detail: `${what}: ${failure.detail}`.slice(0, 300) }
-    : { ok: false, outcome: "rejected", detail: `${what}: ${failure.code}: ${failure.detail}`.slice(0, 300) };
+  return { ok: false, outcome: failure.outcome, detail: `${what}: ${failureDetail(failure)}`.slice(0, 300) };
 }
 
-/** Google's tokeninfo, by POST so the token stays out of URLs and their logs. */
-async function tokeninfo(endpoint: string, token: string, fetch: Fetch): Promise<unknown> {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-    body: new URLSearchParams({ access_token: token }),
-    signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_S * 1000),
-  });
-  if (!response.ok) throw new UpstreamTokenError("policy", `tokeninfo answered HTTP ${response.status}`);
+/** Google's tokeninfo answer: a refusal unless 200, an outage unless JSON. */
+async function processTokeninfoResponse(response: Response): Promise<unknown> {
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new UpstreamTokenError("policy", `tokeninfo answered HTTP ${response.status}`);
+  }
   try {
     return await response.json();
   } catch (error) {
@@ -74,15 +67,15 @@ export async function askProvider(provider: Provider, remote: RemoteCheck, token
   let answer: unknown;
   try {
     if (remote.via === "tokeninfo") {
-      answer = await tokeninfo(remote.endpoint!, token, fetch);
+      answer = await processTokeninfoResponse(await tokeninfoRequest(remote.endpoint!, token, fetch));
     } else {
-      const configuration = await upstreamConfiguration(provider, sealer);
+      const server = await upstreamServer(provider, sealer, fetch);
       answer = remote.via === "userinfo"
-        ? await client.fetchUserInfo(configuration, token, client.skipSubjectCheck)
-        : await client.tokenIntrospection(configuration, token);
+        ? await oauth.processUserInfoResponse(server.as, server.client, oauth.skipSubjectCheck, await userinfoRequest(server, token, fetch))
+        : await oauth.processIntrospectionResponse(server.as, server.client, await introspectionRequest(server, token, fetch));
     }
   } catch (error) {
-    return sortFailure(remote.via, error);
+    return failed(remote.via, error);
   }
   if (!isObject(answer)) return { ok: false, outcome: "unavailable", detail: `${remote.via}: the answer is not a JSON object` };
   const checked = remote.check(answer, provider);
@@ -94,18 +87,16 @@ export async function askProvider(provider: Provider, remote: RemoteCheck, token
  * The provider's userinfo answer about `subject`, for linking a person seen for the first time
  * (their email and its verification). RP-5: the answer must name the same subject.
  */
-export async function userinfoClaims(provider: Provider, token: string, subject: string, sealer: Sealer): Promise<RemoteAnswer> {
-  let answer: unknown;
+export async function userinfoClaims(provider: Provider, token: string, subject: string, sealer: Sealer, fetch: Fetch = upstreamFetch()): Promise<RemoteAnswer> {
+  let claims: Claims;
   try {
-    answer = await client.fetchUserInfo(await upstreamConfiguration(provider, sealer), token, client.skipSubjectCheck);
+    const server = await upstreamServer(provider, sealer, fetch);
+    claims = await processUserinfoResponse(server, await userinfoRequest(server, token, fetch), subject);
   } catch (error) {
-    return sortFailure("userinfo", error);
+    if (error instanceof UpstreamTokenError && error.code === "userinfo_sub") return { ok: false, outcome: "rejected", detail: error.detail };
+    return failed("userinfo", error);
   }
-  try {
-    return { ok: true, subject, claims: checkUserinfoSub(subject, answer) };
-  } catch (error) {
-    return { ok: false, outcome: "rejected", detail: error instanceof UpstreamTokenError ? error.detail : "userinfo: unusable answer" };
-  }
+  return { ok: true, subject, claims };
 }
 
 const isolate = new Map<string, { until: number; verdict: ExchangeVerdict }>();

@@ -14,7 +14,6 @@
  * Candidates are the client's own provider when it has one, else the project's providers.
  */
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import type { Configuration } from "openid-client";
 import type { Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import type { Store } from "../store/store";
@@ -22,8 +21,8 @@ import { providerKind } from "./providers";
 import { audiencesOf, type Claims, type ClaimRejection } from "./providers/provider";
 import { sha256 } from "../encoding";
 import { askProvider, VerdictCache } from "./remote-token";
-import { upstreamConfiguration } from "./upstream";
-import { classifyUpstreamFailure } from "./upstream-failure";
+import { upstreamServer } from "./upstream";
+import { classifyUpstreamFailure, failureDetail, type Fetch } from "./upstream-failure";
 import { UpstreamTokenError, verifyAccessTokenJwt, type UpstreamTokenErrorCode } from "./verify";
 
 export type SubjectTokenType = "access_token" | "id_token" | "jwt";
@@ -100,6 +99,8 @@ export interface JudgeInput {
   candidates: Provider[];
   token: string;
   type: SubjectTokenType;
+  /** Network IO to the providers; default `upstreamFetch` (tests inject their own). */
+  fetch?: Fetch;
 }
 
 /** The unverified `iss` of a compact JWS, only to choose the provider that verifies it; null for anything else. */
@@ -116,32 +117,26 @@ function issuerOf(token: string): string | null {
 
 const policyFailure = (rejection: ClaimRejection) => `${rejection.reason}: ${rejection.detail}`;
 
-/** `serverMetadata()` copies the whole discovery document on every call: read `jwks_uri` once per Configuration. */
-const jwksUris = new WeakMap<Configuration, string | undefined>();
-
-async function jwksUriOf(provider: Provider, sealer: Sealer): Promise<string> {
+async function jwksUriOf(provider: Provider, sealer: Sealer, fetch: Fetch | undefined): Promise<string> {
   try {
-    const configuration = await upstreamConfiguration(provider, sealer);
-    if (!jwksUris.has(configuration)) jwksUris.set(configuration, configuration.serverMetadata().jwks_uri);
-    const uri = jwksUris.get(configuration);
+    const uri = (await upstreamServer(provider, sealer, fetch)).as.jwks_uri;
     if (uri) return uri;
   } catch (error) {
     const failure = classifyUpstreamFailure(error);
     if (!failure) throw error;
     // A discovery document that names another issuer is no more usable than a missing one: not the token's fault either.
-    const detail = failure.outcome === "unavailable" ? failure.detail : `${failure.code}: ${failure.detail}`;
-    throw new SubjectTokenError("unavailable", "The identity provider could not be reached.", `discovery: ${detail}`, provider.id);
+    throw new SubjectTokenError("unavailable", "The identity provider could not be reached.", `discovery: ${failureDetail(failure)}`, provider.id);
   }
   throw new SubjectTokenError("not_accepted", "The identity provider publishes no signing keys.", "discovery has no jwks_uri", provider.id);
 }
 
 /** RP-6, RP-9: an upstream ID token whose `aud` is a client configured for exchange. */
-async function judgeIdToken(provider: Provider, token: string, sealer: Sealer): Promise<UpstreamSubject> {
+async function judgeIdToken(provider: Provider, token: string, sealer: Sealer, fetch?: Fetch): Promise<UpstreamSubject> {
   const kind = providerKind(provider.kind);
   const clientIds = provider.exchange.clientIds;
   if (clientIds.length === 0) throw new SubjectTokenError("not_accepted", "This identity provider's ID tokens are not accepted for exchange.", "exchange.clientIds is empty", provider.id);
   const { claims } = await verifyAccessTokenJwt(token, {
-    issuer: kind.acceptedIssuers(provider), jwksUri: await jwksUriOf(provider, sealer), algorithms: kind.idTokenAlgorithms,
+    issuer: kind.acceptedIssuers(provider), jwksUri: await jwksUriOf(provider, sealer, fetch), algorithms: kind.idTokenAlgorithms,
     audiences: clientIds, ...(provider.exchange.maxTokenAgeSeconds ? { maxAgeS: provider.exchange.maxTokenAgeSeconds } : {}),
     reject: (verified) => {
       const azp = verified["azp"];
@@ -157,12 +152,12 @@ async function judgeIdToken(provider: Provider, token: string, sealer: Sealer): 
 }
 
 /** RP-6: a JWT access token, by the kind's claim rules. */
-async function judgeAccessJwt(provider: Provider, token: string, sealer: Sealer): Promise<UpstreamSubject> {
+async function judgeAccessJwt(provider: Provider, token: string, sealer: Sealer, fetch?: Fetch): Promise<UpstreamSubject> {
   const kind = providerKind(provider.kind);
   const rules = kind.accessTokenRules(provider).jwt!;
   let subject: string | undefined;
   const { claims } = await verifyAccessTokenJwt(token, {
-    issuer: kind.acceptedIssuers(provider), jwksUri: await jwksUriOf(provider, sealer), algorithms: rules.algorithms,
+    issuer: kind.acceptedIssuers(provider), jwksUri: await jwksUriOf(provider, sealer, fetch), algorithms: rules.algorithms,
     ...(provider.exchange.maxTokenAgeSeconds ? { maxAgeS: provider.exchange.maxTokenAgeSeconds } : {}),
     reject: (verified) => {
       const result = rules.check(verified, provider);
@@ -192,7 +187,7 @@ async function judgeRemotely(input: JudgeInput, providers: Provider[]): Promise<
   let unavailable: string | undefined;
   for (const provider of providers) {
     const remote = providerKind(provider.kind).accessTokenRules(provider).remote!;
-    const answer = await askProvider(provider, remote, input.token, input.sealer);
+    const answer = await askProvider(provider, remote, input.token, input.sealer, input.fetch);
     if (answer.ok) {
       const { ok: _ok, ...verdict } = answer;
       await cache.put(hash, { accepted: true, providerId: provider.id, ...verdict });
@@ -215,7 +210,7 @@ const acceptsRemotely = (provider: Provider): boolean =>
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.1
  */
 export async function judgeSubjectToken(input: JudgeInput): Promise<UpstreamSubject> {
-  const { token, type, candidates, sealer } = input;
+  const { token, type, candidates, sealer, fetch } = input;
   const iss = issuerOf(token);
   if (iss === null) {
     if (type !== "access_token") throw new SubjectTokenError("invalid", `The subject token is not a JWT, as subject_token_type says.`, "not a compact JWS with an iss");
@@ -230,8 +225,8 @@ export async function judgeSubjectToken(input: JudgeInput): Promise<UpstreamSubj
   // Several providers may share an issuer (two apps at one tenant): the first whose policy accepts wins.
   for (const provider of issuers) {
     try {
-      if (type === "id_token") return await judgeIdToken(provider, token, sealer);
-      if (providerKind(provider.kind).accessTokenRules(provider).jwt) return await judgeAccessJwt(provider, token, sealer);
+      if (type === "id_token") return await judgeIdToken(provider, token, sealer, fetch);
+      if (providerKind(provider.kind).accessTokenRules(provider).jwt) return await judgeAccessJwt(provider, token, sealer, fetch);
       if (acceptsRemotely(provider)) return await judgeRemotely(input, [provider]);
       throw new SubjectTokenError("not_accepted", "This identity provider's access tokens can only be checked with it; it is not configured to accept them.", "remote checks need exchange.acceptOpaqueTokens", provider.id);
     } catch (error) {

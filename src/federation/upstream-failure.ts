@@ -1,14 +1,19 @@
 /**
  * The one classifier of upstream failures (SECURITY.md RP-8, AB-8). Every call to a provider —
  * discovery, JWKS, token, userinfo, introspection, tokeninfo — goes through {@link upstreamFetch},
- * which turns "no usable answer" (refused, reset, DNS, timeout, 5xx, 408, 429) into an
- * {@link UpstreamUnavailableError}. That is the only thing reported as an outage. A provider that
- * answered and said no, or whose answer failed a check, is a refusal. Anything else — a TypeError
- * from our own code, an algorithm the runtime cannot verify — is a bug: it is rethrown and becomes
- * a 500 `server_error` with its cause in the log, so no bug can hide behind "provider unavailable".
+ * bounded by {@link UPSTREAM_TIMEOUT_MS}, which turns "no usable answer" (refused, reset, DNS,
+ * timeout, 5xx, 408, 429) into an {@link UpstreamUnavailableError}. That is the only thing reported
+ * as an outage. A provider that answered and said no, or whose answer failed a check (verify.ts,
+ * or oauth4webapi's response checks), is a refusal. Anything else — a TypeError from our own code,
+ * an algorithm the runtime cannot verify — is a bug: it is rethrown and becomes a 500
+ * `server_error` with its cause in the log, so no bug can hide behind "provider unavailable".
  */
-import * as client from "openid-client";
+import * as oauth from "oauth4webapi";
 import { UpstreamTokenError, type UpstreamTokenErrorCode } from "./token-error";
+import { isLoopbackHttp } from "../urls";
+
+/** RP-8: no upstream request may take longer than this (discovery, JWKS, token, userinfo, introspection, tokeninfo). */
+export const UPSTREAM_TIMEOUT_MS = 5_000;
 
 /** The provider gave no usable answer; `detail` is for logs and audit. */
 export class UpstreamUnavailableError extends Error {
@@ -41,6 +46,7 @@ const isTimeout = (error: unknown) => error instanceof Error && (error.name === 
 /**
  * `inner` (default: the runtime's fetch) with its failures sorted: a rejected request or a
  * retryable status becomes an UpstreamUnavailableError; every other response is returned as is.
+ * The callers pass the {@link UPSTREAM_TIMEOUT_MS} signal (oauth4webapi's `signal`, jose's `timeoutDuration`).
  */
 export function upstreamFetch(inner: Fetch = (input, init) => fetch(input, init)): Fetch {
   return async (input, init) => {
@@ -60,18 +66,21 @@ export function upstreamFetch(inner: Fetch = (input, init) => fetch(input, init)
   };
 }
 
+/** oauth4webapi's options for every request to an upstream at `url`: our fetch, the RP-8 timeout, plain http on loopback only. */
+export function requestOptions(url: URL, fetch: Fetch) {
+  return {
+    [oauth.customFetch]: fetch as (url: string, options: oauth.CustomFetchOptions<string, unknown>) => Promise<Response>,
+    [oauth.allowInsecureRequests]: isLoopbackHttp(url),
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  };
+}
+
 /** Why a provider's answer was refused: a token check's code, or `refused` (the provider said no). */
 export type UpstreamRefusalCode = Exclude<UpstreamTokenErrorCode, "jwks_unavailable"> | "refused";
 
 export type UpstreamFailure =
   | { outcome: "unavailable"; timedOut: boolean; detail: string }
   | { outcome: "rejected"; code: UpstreamRefusalCode; detail: string };
-
-/** What openid-client's claim checks name, in the vocabulary of verify.ts. */
-const CLAIM_CODES: ReadonlyMap<string, UpstreamRefusalCode> = new Map([
-  ["iss", "issuer"], ["issuer", "issuer"], ["aud", "audience"], ["azp", "azp"], ["nonce", "nonce"], ["sub", "userinfo_sub"],
-  ["exp", "expired"], ["iat", "issued_in_future"], ["nbf", "issued_in_future"], ["at_hash", "at_hash"],
-]);
 
 function* causes(error: unknown): Generator<unknown> {
   let current = error;
@@ -81,26 +90,36 @@ function* causes(error: unknown): Generator<unknown> {
   }
 }
 
-/** The claim or attribute an openid-client check names, anywhere down the cause chain. */
-function claimOf(error: unknown): string | undefined {
-  for (const cause of causes(error)) {
-    const { claim, attribute } = (cause ?? {}) as { claim?: unknown; attribute?: unknown };
-    if (typeof claim === "string") return claim;
-    if (typeof attribute === "string") return attribute;
-  }
-  return undefined;
-}
-
-/** The `alg` of the JOSE header an openid-client algorithm check names, anywhere down the cause chain. */
-function headerAlgOf(error: unknown): unknown {
-  for (const cause of causes(error)) {
-    const header = (cause as { header?: unknown } | null)?.header;
-    if (typeof header === "object" && header !== null && "alg" in header) return (header as { alg: unknown }).alg;
-  }
-  return undefined;
-}
-
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 300);
+
+/**
+ * What oauth4webapi's response checks (discovery, token, userinfo and introspection answers; never
+ * an ID token, which only verify.ts judges) found, sorted; null for its argument checks (ours).
+ */
+function responseCheckFailure(error: oauth.OperationProcessingError): UpstreamFailure | null {
+  switch (error.code) {
+    case oauth.RESPONSE_IS_NOT_JSON:
+    case oauth.PARSE_ERROR:
+      // An answer that is not JSON at all (an error page, a proxy): not now.
+      return { outcome: "unavailable", timedOut: false, detail: describe(error) };
+    case oauth.RESPONSE_IS_NOT_CONFORM: {
+      const status = error.cause instanceof Response ? error.cause.status : undefined;
+      return { outcome: "rejected", code: "refused", detail: `unexpected HTTP ${status ?? "status"}` };
+    }
+    case oauth.JSON_ATTRIBUTE_COMPARISON:
+    case oauth.JWT_CLAIM_COMPARISON:
+    case oauth.JWT_TIMESTAMP_CHECK: {
+      const { attribute, claim } = (error.cause ?? {}) as { attribute?: unknown; claim?: unknown };
+      const name = attribute ?? claim;
+      return { outcome: "rejected", code: name === "issuer" || name === "iss" ? "issuer" : "policy", detail: describe(error) };
+    }
+    case oauth.INVALID_RESPONSE:
+    case oauth.JWT_USERINFO_EXPECTED:
+      return { outcome: "rejected", code: /claim missing/.test(error.message) ? "missing_claim" : "malformed", detail: describe(error) };
+    default:
+      return null;
+  }
+}
 
 /**
  * What went wrong talking to a provider: unavailable, rejected (with the check that failed), or
@@ -113,39 +132,20 @@ export function classifyUpstreamFailure(error: unknown): UpstreamFailure | null 
   if (error instanceof UpstreamTokenError) {
     return error.code === "jwks_unavailable" ? { outcome: "unavailable", timedOut: false, detail: error.detail } : { outcome: "rejected", code: error.code, detail: error.detail };
   }
-  if (error instanceof client.ResponseBodyError) {
+  if (error instanceof oauth.ResponseBodyError) {
     return { outcome: "rejected", code: "refused", detail: `${error.error}: ${error.error_description ?? ""}`.slice(0, 300) };
   }
-  if (error instanceof client.WWWAuthenticateChallengeError) {
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
     return { outcome: "rejected", code: "refused", detail: `HTTP ${error.status} ${error.cause.map((c) => c.parameters.error ?? c.scheme).join(", ")}` };
   }
-  if (error instanceof client.AuthorizationResponseError) return { outcome: "rejected", code: "refused", detail: `${error.error}` };
-  if (!(error instanceof client.ClientError)) return null;
-  switch (error.code) {
-    case "OAUTH_TIMEOUT":
-    case "OAUTH_ABORT":
-      return { outcome: "unavailable", timedOut: true, detail: describe(error) };
-    case "OAUTH_RESPONSE_IS_NOT_JSON":
-    case "OAUTH_PARSE_ERROR":
-      // An answer that is not JSON at all (an error page, a proxy): not now.
-      return { outcome: "unavailable", timedOut: false, detail: describe(error) };
-    case "OAUTH_RESPONSE_IS_NOT_CONFORM": {
-      const status = [...causes(error)].find((cause): cause is Response => cause instanceof Response)?.status;
-      return { outcome: "rejected", code: "refused", detail: `unexpected HTTP ${status ?? "status"}` };
-    }
-    case "OAUTH_JWT_CLAIM_COMPARISON_FAILED":
-    case "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED":
-    case "OAUTH_JWT_TIMESTAMP_CHECK_FAILED": {
-      const claim = claimOf(error);
-      return { outcome: "rejected", code: (claim && CLAIM_CODES.get(claim)) || "policy", detail: describe(error.cause ?? error) };
-    }
-    case "OAUTH_INVALID_RESPONSE": {
-      const message = describe(error.cause ?? error);
-      const alg = headerAlgOf(error);
-      if (alg !== undefined) return { outcome: "rejected", code: "algorithm", detail: `alg ${JSON.stringify(alg)?.slice(0, 40)} is not one the provider declares` };
-      return { outcome: "rejected", code: /claim missing/.test(message) ? "missing_claim" : "malformed", detail: message };
-    }
-    default:
-      return null;
+  if (error instanceof oauth.AuthorizationResponseError) return { outcome: "rejected", code: "refused", detail: `${error.error}` };
+  if (error instanceof oauth.UnsupportedOperationError && /token_type/.test(error.message)) {
+    return { outcome: "rejected", code: "malformed", detail: describe(error) };
   }
+  if (error instanceof oauth.OperationProcessingError) return responseCheckFailure(error);
+  return null;
 }
+
+/** A failure as one line for logs and audit: the outage's detail, or `<check>: <detail>`. */
+export const failureDetail = (failure: UpstreamFailure): string =>
+  failure.outcome === "unavailable" ? failure.detail : `${failure.code}: ${failure.detail}`;

@@ -5,8 +5,16 @@
  * whose `code` callers switch on (style rule 3). Programming errors (an allow-list holding a value
  * outside JWS_ALGORITHMS, an access-token check with no audience rule) are TypeErrors, and so is
  * anything unexpected inside key resolution: they surface as 500s, never as an upstream outage.
+ *
+ * Request and validation are apart, as in oauth4webapi: the requests (code-exchange.ts,
+ * remote-token.ts, discovery.ts) send with an injected `fetch` and return the raw Response; the
+ * `process…Response` functions here validate one, so each check can be tested with a hand-built
+ * Response. oauth4webapi checks what is not a token (HTTP status, an `error` body, the JSON shape,
+ * `token_type`); the ID token is set aside before that, so that it is judged only here. The
+ * details of the ID token checks keep oauth4webapi's wording, which the audit log has always shown.
  */
 import { compactVerify, decodeProtectedHeader, errors, type CompactJWSHeaderParameters, type JWTPayload } from "jose";
+import * as oauth from "oauth4webapi";
 import { accessTokenHash, allowList, type JwsAlgorithm } from "../security/jws-algorithms";
 import { upstreamJwks, type JwksCache, type KeyResolver } from "./jwks";
 import { UpstreamUnavailableError } from "./upstream-failure";
@@ -28,6 +36,8 @@ interface CoreExpectations {
   jwksUri: string;
   /** Allowed `alg` values (default {@link DEFAULT_ALGORITHMS}); a TypeError if one is not in JWS_ALGORITHMS. */
   algorithms?: readonly JwsAlgorithm[];
+  /** The `alg` values the provider's discovery document declares for these tokens, checked before `algorithms`. */
+  declaredAlgorithms?: readonly string[];
   /** Tolerance for `exp`, `iat`, `nbf` (default 60 s). */
   clockSkewS?: number;
   /** Refuse (`expired`) a token whose `iat` is older than this (RP-9 maximum token age). */
@@ -45,6 +55,11 @@ export interface IdTokenExpectations extends CoreExpectations {
   nonce?: string;
   /** The access token from the same response: checked against `at_hash` when the token has one. */
   accessToken?: string;
+  /**
+   * Audiences besides our client id trusted in `aud` (OIDC Core 3.1.3.7 step 3). When given, an
+   * `aud` holding others and no `azp` is refused as `audience`; when not, as `azp` (step 4).
+   */
+  trustedAudiences?: readonly string[];
 }
 
 export interface AccessTokenExpectations extends CoreExpectations {
@@ -77,18 +92,77 @@ export interface VerifiedToken<C extends VerifiedClaims> {
 export async function verifyIdToken(idToken: string, expected: IdTokenExpectations): Promise<VerifiedToken<IdTokenClaims>> {
   const { header, claims } = await verifyCore(idToken, expected);
   const aud = audienceOf(claims);
-  if (!aud.includes(expected.clientId)) throw fail("audience", `aud ${quote(claims.aud)} lacks our client id`);
-  if (claims.azp !== undefined && claims.azp !== expected.clientId) throw fail("azp", `azp ${quote(claims.azp)} is not our client id`);
-  if (aud.length > 1 && claims.azp === undefined) throw fail("azp", `several audiences ${quote(claims.aud)} and no azp`);
   requiredString(claims, "sub");
+  if (!aud.includes(expected.clientId)) throw fail("audience", 'unexpected JWT "aud" (audience) claim value');
+  if (claims.azp !== undefined && claims.azp !== expected.clientId) throw fail("azp", 'unexpected ID Token "azp" (authorized party) claim value');
+  if (aud.length > 1 && claims.azp === undefined) {
+    const trusted = expected.trustedAudiences;
+    if (trusted && aud.some((a) => a !== expected.clientId && !trusted.includes(a))) throw fail("audience", 'ID Token "aud" (audience) claim includes additional untrusted audiences');
+    throw fail("azp", `several audiences ${quote(claims.aud)} and no azp`);
+  }
+  if (claims["auth_time"] !== undefined && typeof claims["auth_time"] !== "number") throw fail("malformed", 'ID Token "auth_time" (authentication time) must be a number');
   if (expected.nonce !== undefined && claims["nonce"] !== expected.nonce) {
-    throw fail("nonce", claims["nonce"] === undefined ? "the token has no nonce but we sent one" : "the nonce differs from ours");
+    throw fail("nonce", claims["nonce"] === undefined ? missing("nonce") : 'unexpected ID Token "nonce" claim value');
   }
   const atHash = claims["at_hash"];
   if (expected.accessToken !== undefined && atHash !== undefined && atHash !== (await accessTokenHash(expected.accessToken, header.alg as JwsAlgorithm))) {
     throw fail("at_hash", `at_hash ${quote(atHash)} does not match the access token`);
   }
   return { header, claims: claims as IdTokenClaims };
+}
+
+/** A token response's parts: what oauth4webapi checked, and the ID token verified here. */
+export interface CodeResponse {
+  tokens: oauth.TokenEndpointResponse;
+  idToken: VerifiedToken<IdTokenClaims>;
+}
+
+/**
+ * Validates the answer to an authorization code request: the response by oauth4webapi (status, an
+ * `error` body, JSON, `access_token`, `token_type`), the ID token by {@link verifyIdToken} alone,
+ * with `at_hash` against the response's access token.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponseValidation
+ */
+export async function processCodeResponse(
+  server: { as: oauth.AuthorizationServer; client: oauth.Client },
+  response: Response,
+  expected: Omit<IdTokenExpectations, "accessToken">,
+): Promise<CodeResponse> {
+  const { idToken, rest } = await setIdTokenAside(response);
+  const tokens = await oauth.processGenericTokenEndpointResponse(server.as, server.client, rest);
+  if (typeof idToken !== "string") throw fail("malformed", '"response" body "id_token" property must be a string');
+  return { tokens, idToken: await verifyIdToken(idToken, { ...expected, accessToken: tokens.access_token }) };
+}
+
+/**
+ * Validates a userinfo answer: the response by oauth4webapi (status, challenge, JSON, a string
+ * `sub`), then RP-5 once, here: it must be about the ID token's subject.
+ */
+export async function processUserinfoResponse(
+  server: { as: oauth.AuthorizationServer; client: oauth.Client },
+  response: Response,
+  idTokenSub: string,
+): Promise<Record<string, unknown>> {
+  return checkUserinfoSub(idTokenSub, await oauth.processUserInfoResponse(server.as, server.client, oauth.skipSubjectCheck, response));
+}
+
+/** A 200 token response without its `id_token` (returned apart), for oauth4webapi's response checks; any other response as it is. */
+async function setIdTokenAside(response: Response): Promise<{ idToken: unknown; rest: Response }> {
+  if (response.status !== 200) return { idToken: undefined, rest: response };
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  const copy = (body: string) => new Response(body, { status: response.status, statusText: response.statusText, headers });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { idToken: undefined, rest: copy(text) }; // oauth4webapi words this
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body) || !("id_token" in body)) return { idToken: undefined, rest: copy(text) };
+  const { id_token: idToken, ...others } = body as Record<string, unknown>;
+  return { idToken, rest: copy(JSON.stringify(others)) };
 }
 
 /**
@@ -134,6 +208,7 @@ async function verifyCore(token: string, expected: CoreExpectations): Promise<Ve
     throw fail("malformed", "unreadable JOSE header", error);
   }
   // Before any key lookup: `none`, HS256 "keyed" with our public key and ES256 where only RS256 is allowed cost no JWKS fetch.
+  if (expected.declaredAlgorithms && !expected.declaredAlgorithms.includes(alg as string)) throw fail("algorithm", `alg ${quote(alg)} is not one the provider declares`);
   if (typeof alg !== "string" || !allowed.has(alg)) throw fail("algorithm", `alg ${quote(alg)} is not one of ${[...allowed].join(", ")}`);
   let verified;
   try {
@@ -144,12 +219,12 @@ async function verifyCore(token: string, expected: CoreExpectations): Promise<Ve
   const claims = parseClaims(verified.payload);
   const iss = requiredString(claims, "iss");
   const issuers: readonly string[] = typeof expected.issuer === "string" ? [expected.issuer] : expected.issuer;
-  if (!issuers.includes(iss)) throw fail("issuer", `iss ${quote(iss)} is not ${quote(expected.issuer)}`);
+  if (!issuers.includes(iss)) throw fail("issuer", 'unexpected JWT "iss" (issuer) claim value');
   const now = Math.floor((expected.now?.getTime() ?? Date.now()) / 1000);
   if (!Number.isFinite(now)) throw new TypeError("now is an invalid Date"); // NaN would pass every time check
   const skew = expected.clockSkewS ?? 60;
   const exp = numericDate(claims, "exp");
-  if (now - skew >= exp) throw fail("expired", `exp ${exp} is past (now ${now}, skew ${skew} s)`);
+  if (now - skew >= exp) throw fail("expired", 'unexpected JWT "exp" (expiration time) claim value, expiration is past current timestamp');
   const iat = numericDate(claims, "iat");
   if (iat > now + skew) throw fail("issued_in_future", `iat ${iat} is in the future (now ${now}, skew ${skew} s)`);
   if (claims.nbf !== undefined && numericDate(claims, "nbf") > now + skew) {
@@ -217,23 +292,27 @@ function parseClaims(payload: Uint8Array): JWTPayload {
   return claims as JWTPayload;
 }
 
+/** Claim names as oauth4webapi words them in its details. */
+const CLAIM_NAMES: Record<string, string> = { iss: "issuer", sub: "subject", aud: "audience", exp: "expiration time", iat: "issued at", nbf: "not before", nonce: "nonce" };
+const missing = (name: string) => `JWT "${name}" (${CLAIM_NAMES[name]}) claim missing`;
+
 function requiredString(claims: JWTPayload, name: string): string {
   const value = claims[name];
-  if (value === undefined || value === "") throw fail("missing_claim", `${name} is absent`);
+  if (value === undefined || value === "") throw fail("missing_claim", missing(name));
   if (typeof value !== "string") throw fail("malformed", `${name} is not a string`);
   return value;
 }
 
 function numericDate(claims: JWTPayload, name: "exp" | "iat" | "nbf"): number {
   const value = claims[name];
-  if (value === undefined) throw fail("missing_claim", `${name} is absent`);
+  if (value === undefined) throw fail("missing_claim", missing(name));
   if (typeof value !== "number" || !Number.isFinite(value)) throw fail("malformed", `${name} is not a NumericDate`);
   return value;
 }
 
 function audienceOf(claims: JWTPayload): string[] {
   const aud = claims.aud;
-  if (aud === undefined) throw fail("missing_claim", "aud is absent");
+  if (aud === undefined) throw fail("missing_claim", missing("aud"));
   const list: unknown[] = Array.isArray(aud) ? aud : [aud];
   if (list.length === 0 || !list.every((a) => typeof a === "string")) throw fail("malformed", "aud is not a string or a list of strings");
   return list as string[];
