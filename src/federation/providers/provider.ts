@@ -17,8 +17,8 @@ export type ProviderKindName = Provider["kind"];
 export type Claims = Record<string, unknown>;
 
 /**
- * A provider record as the kinds read it. `groupsClaim` is not yet a field of `Provider` (see the
- * README's open questions): when present it names the claim that carries groups, overriding the
+ * A provider record as the kinds read it. `groupsClaim` is not yet a field of `Provider` (nothing
+ * sets it today): when present it names the claim that carries groups, overriding the
  * kind's default (Auth0 has none: its custom claims live under a namespace URL the tenant chooses).
  */
 export type ProviderSettings = Provider & { groupsClaim?: string | null };
