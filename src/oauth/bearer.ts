@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
-import { AccessTokenRefused, acceptAccessToken } from "../tokens/accept-access-token";
+import { AccessTokenRefused, acceptAccessToken, refuseIfRevoked } from "../tokens/accept-access-token";
 import type { AccessTokenPayload } from "../tokens/verify";
 import { forClientId } from "./cors";
 
@@ -43,17 +43,25 @@ export function bearerToken(authorization: string): string {
   return token;
 }
 
+/** A refusal as `invalid_token`, after a revoked token's client decided which origins see it. */
+const asInvalidToken = (c: Context<AppEnv>) => async (error: unknown): Promise<never> => {
+  if (!(error instanceof AccessTokenRefused)) throw error;
+  if (error.claims) await forClientId(c, error.claims.client_id); // a revoked token's client still decides
+  throw invalidToken(error.detail);
+};
+
 /**
  * A presented access token Fedgate accepts (verified, not revoked), its client then deciding which
  * origins see the answer (CORS, oauth/cors.ts); a refusal is `invalid_token`. A store outage (503) and
- * a bug (500) pass through.
+ * a bug (500) pass through. `denyList: "caller"` leaves the deny-list to `bearerNotRevoked`, so a
+ * caller can read it alongside its own reads.
  */
-export async function verifyBearer(c: Context<AppEnv>, token: string): Promise<AccessTokenPayload> {
-  const claims = await acceptAccessToken(c.var, token).catch(async (error: unknown) => {
-    if (!(error instanceof AccessTokenRefused)) throw error;
-    if (error.claims) await forClientId(c, error.claims.client_id); // a revoked token's client still decides
-    throw invalidToken(error.detail);
-  });
+export async function verifyBearer(c: Context<AppEnv>, token: string, options: { denyList?: "check" | "caller" } = {}): Promise<AccessTokenPayload> {
+  const claims = await acceptAccessToken(c.var, token, options).catch(asInvalidToken(c));
   await forClientId(c, claims.client_id);
   return claims;
 }
+
+/** `invalid_token` when the token `verifyBearer` accepted with `denyList: "caller"` is deny-listed. */
+export const bearerNotRevoked = (c: Context<AppEnv>, claims: AccessTokenPayload): Promise<void> =>
+  refuseIfRevoked(c.var.store, claims).catch(asInvalidToken(c));

@@ -14,6 +14,7 @@ import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import type { Client } from "../registry/clients";
 import { acceptAccessToken, whenRefused } from "../tokens/accept-access-token";
+import { accessTokenDenied } from "../tokens/deny-list";
 import { authenticateLimited, presentedClient } from "./client-auth";
 import { credentialedCors, forClient } from "./cors";
 import { formParameters } from "./form";
@@ -21,8 +22,10 @@ import { formParameters } from "./form";
 /** What an active token says (§2.2), with Fedgate's `project` (and `gty` for client tokens). */
 async function introspection(c: Context<AppEnv>, client: Client, token: string): Promise<Record<string, unknown>> {
   // Forged, expired, revoked, a refresh token, or not a token at all: inactive.
-  const claims = await acceptAccessToken(c.var, token).catch(whenRefused(() => null));
+  const claims = await acceptAccessToken(c.var, token, { denyList: "caller" }).catch(whenRefused(() => null));
   if (!claims || claims.project !== client.projectId) return { active: false };
+  // The deny-list only for a token that would otherwise be active here: one read, not for every token.
+  if (await accessTokenDenied(c.var.store, claims.jti)) return { active: false };
   return {
     active: true,
     scope: claims.scope,

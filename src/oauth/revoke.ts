@@ -35,7 +35,7 @@ async function revokeToken(c: Context<AppEnv>, client: Client, token: string): P
     return revoked ? { type: "refresh-family", id: token.split(".")[0]! } : null;
   }
   // Forged, expired or not an access token: nothing to revoke. One revoked already is revoked again.
-  const claims = await acceptAccessToken(c.var, token, { evenIfRevoked: true }).catch(whenRefused(() => null));
+  const claims = await acceptAccessToken(c.var, token, { denyList: "caller" }).catch(whenRefused(() => null));
   if (!claims || claims.client_id !== client.id) return null;
   await denyAccessToken(store, claims.jti, claims.exp, client.id);
   return { type: "access-token", id: claims.jti };

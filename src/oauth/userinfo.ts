@@ -11,7 +11,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { getUser } from "../identity/users";
-import { bearerError, bearerToken, invalidToken, isBearer, noToken, verifyBearer } from "./bearer";
+import { bearerError, bearerNotRevoked, bearerToken, invalidToken, isBearer, noToken, verifyBearer } from "./bearer";
 import { credentialedCors } from "./cors";
 import { formParameters, isForm } from "./form";
 import { profileClaims } from "./issue";
@@ -34,10 +34,11 @@ async function presentedToken(c: Context<AppEnv>): Promise<string> {
 
 async function userinfo(c: Context<AppEnv>): Promise<Response> {
   const token = await presentedToken(c);
-  const claims = await verifyBearer(c, token);
+  const claims = await verifyBearer(c, token, { denyList: "caller" });
   const scope = claims.scope.split(" ");
   if (!scope.includes("openid")) throw bearerError("insufficient_scope", 'The access token lacks the "openid" scope.');
-  const user = await getUser(c.var.store, claims.project, claims.sub);
+  // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
+  const [, user] = await Promise.all([bearerNotRevoked(c, claims), getUser(c.var.store, claims.project, claims.sub)]);
   if (!user || user.disabled) throw invalidToken(user ? "user disabled" : "user gone");
   return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 }

@@ -35,10 +35,11 @@ export class AccessTokenRefused extends Error {
 
 /**
  * The claims of a valid, unexpired Fedgate access token that is not deny-listed (one store read,
- * tokens/deny-list.ts); `AccessTokenRefused` otherwise. `evenIfRevoked` skips the deny-list, for
- * revocation: a token revoked already is simply revoked again.
+ * tokens/deny-list.ts); `AccessTokenRefused` otherwise. `denyList: "caller"` leaves the deny-list to
+ * the caller (`refuseIfRevoked`), which may read it alongside its own reads, only for tokens it
+ * would otherwise accept, or (revocation) not at all: a token revoked already is simply revoked again.
  */
-export async function acceptAccessToken(deps: AcceptDeps, token: string, options: { evenIfRevoked?: boolean } = {}): Promise<AccessTokenPayload> {
+export async function acceptAccessToken(deps: AcceptDeps, token: string, options: { denyList?: "check" | "caller" } = {}): Promise<AccessTokenPayload> {
   let claims: AccessTokenPayload;
   try {
     claims = await verifyAccessToken(deps.signingKeys, deps.config.issuer, token);
@@ -46,8 +47,13 @@ export async function acceptAccessToken(deps: AcceptDeps, token: string, options
     if (isVerificationFailure(error)) throw new AccessTokenRefused("invalid", String(error), undefined, { cause: error });
     throw error;
   }
-  if (!options.evenIfRevoked && (await accessTokenDenied(deps.store, claims.jti))) throw new AccessTokenRefused("revoked", "revoked", claims);
+  if (options.denyList !== "caller") await refuseIfRevoked(deps.store, claims);
   return claims;
+}
+
+/** `AccessTokenRefused("revoked")` when the verified token is deny-listed (one store read). */
+export async function refuseIfRevoked(store: Store, claims: AccessTokenPayload): Promise<void> {
+  if (await accessTokenDenied(store, claims.jti)) throw new AccessTokenRefused("revoked", "revoked", claims);
 }
 
 /** For `.catch`: a refusal becomes the endpoint's `answer`, anything else is rethrown. */

@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../../src/store/durable-object";
 import { StoreError } from "../../src/store/store";
-import { AccessTokenRefused, acceptAccessToken } from "../../src/tokens/accept-access-token";
+import { AccessTokenRefused, acceptAccessToken, refuseIfRevoked } from "../../src/tokens/accept-access-token";
 import { denyAccessToken } from "../../src/tokens/deny-list";
 import type { SigningKeys } from "../../src/tokens/signing-keys";
 
@@ -27,14 +27,15 @@ describe("acceptAccessToken", () => {
     await expect(acceptAccessToken(deps, await token())).resolves.toMatchObject({ sub: "u", client_id: "c", project: "p" });
   });
 
-  it("refuses a deny-listed token as revoked, with its claims; revocation may skip the list", async () => {
+  it("refuses a deny-listed token as revoked, with its claims; a caller may read the list itself", async () => {
     const jwt = await token();
     const claims = await acceptAccessToken(deps, jwt);
     await denyAccessToken(store, claims.jti, claims.exp, claims.client_id);
     const error = await refusal(acceptAccessToken(deps, jwt));
     expect(error).toBeInstanceOf(AccessTokenRefused);
     expect(error).toMatchObject({ code: "revoked", detail: "revoked", claims: { jti: claims.jti } });
-    await expect(acceptAccessToken(deps, jwt, { evenIfRevoked: true })).resolves.toMatchObject({ jti: claims.jti });
+    await expect(acceptAccessToken(deps, jwt, { denyList: "caller" })).resolves.toMatchObject({ jti: claims.jti });
+    expect(await refusal(refuseIfRevoked(store, claims))).toMatchObject({ code: "revoked" });
   });
 
   it("refuses garbage, a foreign signature, another type and claims of the wrong type as invalid", async () => {
