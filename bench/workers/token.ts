@@ -308,7 +308,7 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
       amr: ["fed"], idp: f.providerId, codeChallenge: await s256(VERIFIER), refreshable: true,
     };
     const access = { jti: "bench", exp: Math.floor(Date.now() / 1000) + 3600 };
-    const issued = await issueMany(count, () => grants.record(input, crypto.randomUUID(), access, f.refreshTokenSeconds));
+    const issued = await issueMany(count, () => grants.record(input, { kind: "code", codeHash: crypto.randomUUID() }, access, f.refreshTokenSeconds));
     return Response.json({ tokens: issued.map((x) => x.refreshToken!) });
   }
 

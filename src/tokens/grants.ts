@@ -1,8 +1,8 @@
 /**
- * What a redeemed authorization code issued: one grant record per code, keyed by an id derived from
- * the code itself, so a replayed code finds what it issued without any other record (AS-3). The
- * record holds the grant's refresh-token generation (AS-4) and its newest access token, which is
- * deny-listed when the grant is revoked.
+ * What a redeemed authorization code (or a token exchange) issued: one grant record each, keyed by
+ * an id derived from where it came from (its `GrantSeed`), so a replayed code finds what it issued
+ * without any other record (AS-3). The record holds the grant's refresh-token generation (AS-4) and
+ * its newest access token, which is deny-listed when the grant is revoked.
  *
  * A refresh token is `<projectId>.<userId>.<grantId>.<generation>.<mac>`, the MAC keyed by a key
  * derived from FEDGATE_ENCRYPTION_KEY: nothing secret is stored, every token ever issued can be
@@ -13,9 +13,10 @@
  * it: refused, but the grant is kept, for clients that race themselves. A grace is a trade: a thief
  * who rotated first keeps the family if the rightful client comes back within it.
  */
-import { base32, sha256Bytes } from "../encoding";
 import { base64url } from "jose";
+import { base32, sha256Bytes } from "../encoding";
 import type { User } from "../identity/users";
+import { randomId } from "../ids";
 import { derivedHmacKey } from "../security/secrets";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
@@ -65,9 +66,20 @@ const MARGIN_MS = 60_000;
 /** A grant without refresh tokens lives as long as a replay of its code could matter. */
 const CODE_REPLAY_WINDOW_MS = 10 * 60_000;
 
-/** The grant id a code's hash names: 130 bits of SHA-256, lower-case base32. */
-export async function grantIdForCode(codeHash: string): Promise<string> {
-  return base32((await sha256Bytes(`grant:${codeHash}`)).subarray(0, 26));
+/**
+ * Where a grant came from, which names it:
+ * - `code`: a redeemed authorization code, by its hash, so a replay of the code finds the grant (AS-3);
+ * - `exchange`: a token exchange, by a random nonce (`exchangeSeed`): only its refresh tokens find it.
+ */
+export type GrantSeed = { kind: "code"; codeHash: string } | { kind: "exchange"; nonce: string };
+
+/** A fresh seed for an exchanged grant. */
+export const exchangeSeed = (): GrantSeed => ({ kind: "exchange", nonce: randomId(26) });
+
+/** The grant id a seed names: 130 bits of SHA-256, lower-case base32 (what refresh tokens carry). */
+export async function grantIdFor(seed: GrantSeed): Promise<string> {
+  const named = seed.kind === "code" ? seed.codeHash : `exchange:${seed.nonce}`;
+  return base32((await sha256Bytes(`grant:${named}`)).subarray(0, 26));
 }
 
 export class Grants {
@@ -103,17 +115,17 @@ export class Grants {
   }
 
   /**
-   * Records what a code exchange issued (before any token leaves) and returns the first refresh
-   * token when the grant is refreshable.
+   * Records what a code or token exchange issued (before any token leaves) and returns the first
+   * refresh token when the grant is refreshable.
    */
-  async record(input: GrantInput, codeHash: string, access: GrantRecord["access"], refreshLifetimeS: number): Promise<{ grant: GrantRecord; refreshToken?: string }> {
+  async record(input: GrantInput, seed: GrantSeed, access: GrantRecord["access"], refreshLifetimeS: number): Promise<{ grant: GrantRecord; refreshToken?: string }> {
     const now = this.now();
     const grant: GrantRecord = {
-      ...input, id: await grantIdForCode(codeHash), generation: 0, rotatedAt: now, createdAt: now, access,
+      ...input, id: await grantIdFor(seed), generation: 0, rotatedAt: now, createdAt: now, access,
       expiresAt: now + (input.refreshable ? refreshLifetimeS * 1000 : Math.max(CODE_REPLAY_WINDOW_MS, access.exp * 1000 - now)),
     };
     const written = await this.store.set(keys.grant(grant.id), grant, { ttlMs: this.ttl(grant), ifAbsent: true });
-    if (!written.ok) throw new Error("grant already recorded for this code");
+    if (!written.ok) throw new Error(`grant already recorded for this ${seed.kind}`);
     return input.refreshable ? { grant, refreshToken: await this.tokenFor(grant) } : { grant };
   }
 
@@ -152,7 +164,7 @@ export class Grants {
 
   /** A code presented again after its redemption: revokes what it issued only if the same client proves the same verifier. */
   async replayedCode(codeHash: string, clientId: string, proves: (codeChallenge: string) => Promise<boolean>): Promise<"revoked" | "unproven" | "unknown"> {
-    const grant = await this.store.get<GrantRecord>(keys.grant(await grantIdForCode(codeHash)));
+    const grant = await this.store.get<GrantRecord>(keys.grant(await grantIdFor({ kind: "code", codeHash })));
     if (!grant) return "unknown";
     if (grant.clientId !== clientId || grant.codeChallenge === undefined || !(await proves(grant.codeChallenge))) return "unproven";
     await this.revoke(grant.id, "code_replay");

@@ -4,7 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9068
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
  */
-import { SignJWT } from "jose";
+import { SignJWT, type JWTPayload } from "jose";
 import { accessTokenHash } from "../security/jws-algorithms";
 import { randomId } from "../ids";
 import type { Signer } from "./signing-keys";
@@ -33,27 +33,39 @@ export interface MintedToken {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** What every Fedgate JWT carries besides its own claims: iss, sub, aud, iat, exp and a fresh jti. */
+async function sign(
+  signer: Signer,
+  typ: "at+jwt" | "JWT",
+  payload: JWTPayload,
+  registered: { issuer: string; subject: string; audience: string | string[]; lifetimeS: number },
+  now: number,
+): Promise<MintedToken> {
+  const jti = randomId(26);
+  const expiresAt = now + registered.lifetimeS;
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ })
+    .setIssuer(registered.issuer)
+    .setSubject(registered.subject)
+    .setAudience(registered.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(expiresAt)
+    .setJti(jti)
+    .sign(signer.privateKey);
+  return { token, jti, issuedAt: now, expiresAt };
+}
+
 /** A signed access token carrying iss, sub, aud, exp, iat, jti, client_id and scope (AS-9). */
 export async function mintAccessToken(signer: Signer, claims: AccessTokenClaims, now = nowSeconds()): Promise<MintedToken> {
-  const jti = randomId(26);
-  const expiresAt = now + claims.lifetimeS;
-  const token = await new SignJWT({
+  const payload = {
     client_id: claims.clientId,
     scope: claims.scope.join(" "),
     project: claims.projectId,
     ...(claims.email ? { email: claims.email } : {}),
     ...(claims.idp ? { idp: claims.idp } : {}),
     ...claims.extra,
-  })
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "at+jwt" })
-    .setIssuer(claims.issuer)
-    .setSubject(claims.subject)
-    .setAudience(claims.audience)
-    .setIssuedAt(now)
-    .setExpirationTime(expiresAt)
-    .setJti(jti)
-    .sign(signer.privateKey);
-  return { token, jti, issuedAt: now, expiresAt };
+  };
+  return sign(signer, "at+jwt", payload, claims, now);
 }
 
 export interface IdTokenClaims {
@@ -74,9 +86,7 @@ export interface IdTokenClaims {
 
 /** A signed ID token with the downstream nonce, auth_time, amr and at_hash. */
 export async function mintIdToken(signer: Signer, claims: IdTokenClaims, now = nowSeconds()): Promise<MintedToken> {
-  const jti = randomId(26);
-  const expiresAt = now + claims.lifetimeS;
-  const token = await new SignJWT({
+  const payload = {
     ...claims.profile,
     ...(claims.nonce === undefined ? {} : { nonce: claims.nonce }),
     auth_time: claims.authTime,
@@ -84,14 +94,6 @@ export async function mintIdToken(signer: Signer, claims: IdTokenClaims, now = n
     azp: claims.clientId,
     ...(claims.sessionId ? { sid: claims.sessionId } : {}),
     ...(claims.accessToken ? { at_hash: await accessTokenHash(claims.accessToken, signer.alg) } : {}),
-  })
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" })
-    .setIssuer(claims.issuer)
-    .setSubject(claims.subject)
-    .setAudience(claims.clientId)
-    .setIssuedAt(now)
-    .setExpirationTime(expiresAt)
-    .setJti(jti)
-    .sign(signer.privateKey);
-  return { token, jti, issuedAt: now, expiresAt };
+  };
+  return sign(signer, "JWT", payload, { ...claims, audience: claims.clientId }, now);
 }

@@ -7,9 +7,9 @@
  */
 import { OAuthError } from "../../errors";
 import { auditLater } from "../../security/audit";
-import { Grants, grantIdForCode } from "../../tokens/grants";
+import { grantIdFor, Grants, type GrantSeed } from "../../tokens/grants";
 import { pkceMatches, takeCode } from "../codes";
-import { tokensFor, wantsRefresh } from "../issue";
+import { issueTokens, recordGrant, wantsRefresh, withRefreshToken } from "../issue";
 import type { Grant } from "./grant";
 
 const invalidGrant = (description: string, detail?: string) => new OAuthError("invalid_grant", description, 400, detail ? { detail } : {});
@@ -40,19 +40,15 @@ export const authorizationCodeGrant: Grant = {
     if (!(await pkceMatches(verifier, grant.codeChallenge))) throw invalidGrant('"code_verifier" does not match the code challenge.');
 
     const refreshable = wantsRefresh(client, grant.scope);
-    const grantId = await grantIdForCode(codeHash);
-    const issued = await tokensFor(c, client, {
-      user: grant.user, scope: grant.scope, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp,
-      ...(refreshable ? { sessionId: grantId } : {}),
+    const seed: GrantSeed = { kind: "code", codeHash };
+    const issued = await issueTokens(c, client, {
+      scope: grant.scope, idToken: true,
+      signIn: { user: grant.user, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp },
+      ...(refreshable ? { sessionId: await grantIdFor(seed) } : {}),
     });
     // Recorded before any token leaves, so a replay can always find what to revoke.
-    const { refreshToken } = await grants.record(
-      { projectId: client.projectId, clientId: client.id, userId: grant.user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, codeChallenge: grant.codeChallenge, refreshable },
-      codeHash,
-      issued.access,
-      client.tokenLifetimes.refreshTokenSeconds,
-    );
+    const refreshToken = await recordGrant(c, client, seed, { userId: grant.user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, codeChallenge: grant.codeChallenge, refreshable }, issued.access);
     auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "user", id: grant.user.id }, after: { grant: "authorization_code", scope: grant.scope, refresh: refreshable } });
-    return { ...issued.response, ...(refreshToken ? { refresh_token: refreshToken } : {}) };
+    return withRefreshToken(issued.response, refreshToken);
   },
 };

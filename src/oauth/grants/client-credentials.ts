@@ -11,39 +11,18 @@
  * Nothing is stored: warm, the only store round trips are the token endpoint's rate limits.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
-import { OAuthError } from "../../errors";
 import { auditLater } from "../../security/audit";
-import { mintAccessToken } from "../../tokens/jwt";
+import { clientScope, issueTokens, requestedAudience } from "../issue";
 import type { Grant } from "./grant";
-
-/** The `gty` claim of client tokens. */
-export const CLIENT_TOKEN_GTY = "client_credentials";
 
 export const clientCredentialsGrant: Grant = {
   grantType: "client_credentials",
   parameters: ["scope", "resource", "audience"],
   async handler({ c, client, params }) {
-    const requested = params.get("scope")?.split(" ").filter(Boolean);
-    const refused = requested?.filter((scope) => !client.scopes.includes(scope)) ?? [];
-    if (refused.length > 0) throw new OAuthError("invalid_scope", `Scope "${refused[0]}" is not allowed for this client.`, 400, { detail: `not allowed: ${refused.join(" ")}` });
-    const scope = requested && requested.length > 0 ? [...new Set(requested)] : client.scopes;
-
-    const resource = params.get("resource");
-    const audienceParam = params.get("audience");
-    if (resource !== undefined && audienceParam !== undefined && resource !== audienceParam) {
-      throw new OAuthError("invalid_request", 'Give "resource" or "audience", not two different targets.');
-    }
-    const target = resource ?? audienceParam;
-    if (target !== undefined && !(client.audiences ?? []).includes(target)) {
-      throw new OAuthError("invalid_target", `Fedgate does not issue tokens for "${target}" to this client.`);
-    }
-
-    const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
-    const access = await mintAccessToken(await c.var.signingKeys.signer(), {
-      issuer: c.var.config.issuer, subject: client.id, audience: target ?? client.id, clientId: client.id, scope, lifetimeS,
-      projectId: client.projectId, extra: { gty: CLIENT_TOKEN_GTY },
-    });
-    auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "client", id: client.id }, after: { grant: "client_credentials", scope, aud: target ?? client.id, jti: access.jti } });
-    return { access_token: access.token, token_type: "Bearer", expires_in: lifetimeS, scope: scope.join(" ") };
+    const scope = clientScope(client, params);
+    const audience = requestedAudience(client, params);
+    const { response, access } = await issueTokens(c, client, { scope, audience, idToken: false });
+    auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.issue", target: { type: "client", id: client.id }, after: { grant: "client_credentials", scope, aud: audience, jti: access.jti } });
+    return response;
   },
 };

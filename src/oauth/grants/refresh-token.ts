@@ -10,7 +10,7 @@
 import { OAuthError } from "../../errors";
 import { auditLater } from "../../security/audit";
 import { Grants } from "../../tokens/grants";
-import { tokensFor, type TokenResponse } from "../issue";
+import { issueTokens, narrowedScope, withRefreshToken, type TokenResponse } from "../issue";
 import type { Grant } from "./grant";
 
 export const refreshTokenGrant: Grant = {
@@ -20,17 +20,14 @@ export const refreshTokenGrant: Grant = {
     const token = params.get("refresh_token");
     if (!token) throw new OAuthError("invalid_request", '"refresh_token" is required.');
     const grants = new Grants(c.var.store, c.var.config.encryptionKey);
-    const requested = params.get("scope")?.split(" ").filter(Boolean);
     let response: TokenResponse | undefined;
     const rotation = await grants.rotate(token, client.id, async (grant, user) => {
-      if (requested && !requested.every((scope) => grant.scope.includes(scope))) {
-        throw new OAuthError("invalid_scope", "A refresh cannot widen the scope of the original grant.");
-      }
+      const scope = narrowedScope(grant.scope, params);
       if (!user || user.disabled) {
         await grants.revoke(grant.id, "user_disabled");
         throw new OAuthError("invalid_grant", "The user may not sign in.", 400, { detail: user ? "user disabled" : "user gone" });
       }
-      const issued = await tokensFor(c, client, { user, scope: requested ?? grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, sessionId: grant.id });
+      const issued = await issueTokens(c, client, { scope, idToken: true, signIn: { user, authTime: grant.authTime, amr: grant.amr, idp: grant.idp }, sessionId: grant.id });
       response = issued.response;
       return issued.access;
     }, (client.refreshTokenReuseGraceSeconds ?? 0) * 1000);
@@ -41,6 +38,6 @@ export const refreshTokenGrant: Grant = {
       }
       throw new OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.", 400, { detail: rotation.reason });
     }
-    return { ...response!, refresh_token: rotation.token };
+    return withRefreshToken(response!, rotation.token);
   },
 };

@@ -17,22 +17,20 @@
  * @see https://www.rfc-editor.org/rfc/rfc8693
  */
 import type { Context } from "hono";
+import { sha256 } from "../../encoding";
 import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { judgeSubjectToken, providerKind, SUBJECT_TOKEN_TYPES, SubjectTokenError, userinfoClaims, type UpstreamSubject } from "../../federation";
 import { resolveUser } from "../../identity/linking";
 import { findUserByExternalId, type User } from "../../identity/users";
-import { randomId } from "../../ids";
 import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
 import { findProjectProviders, type Provider } from "../../registry/providers";
 import { auditLater } from "../../security/audit";
-import { sha256 } from "../../encoding";
 import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
-import { Grants, grantIdForCode } from "../../tokens/grants";
-import { mintAccessToken } from "../../tokens/jwt";
-import { wantsRefresh } from "../issue";
+import { exchangeSeed, grantIdFor } from "../../tokens/grants";
+import { clientScope, issueTokens, recordGrant, requestedAudience, wantsRefresh, withRefreshToken } from "../issue";
 import type { Grant } from "./grant";
 
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -42,39 +40,20 @@ const ISSUABLE = new Set([ACCESS_TOKEN_TYPE, "urn:ietf:params:oauth:token-type:j
 /** Tolerance kept on single-use markers past the ID token's `exp` (verify.ts accepts that much skew). */
 const SKEW_S = 60;
 
-/** A refusal of the exchange, audited with its internal reason before it is answered. */
-class Refusal extends Error {
-  constructor(
-    readonly error: OAuthErrorCode,
-    readonly description: string,
-    readonly reason: string,
-    readonly status: 400 | 503 = 400,
-    readonly providerId?: string,
-  ) {
-    super(description);
-  }
-}
+/** Refuses the exchange: the error handler answers it and audits it (`token.exchange`) with its internal reason. */
+type Refuse = (error: OAuthErrorCode, description: string, reason: string, options?: { status?: 400 | 503; providerId?: string | undefined }) => OAuthError;
+
+const refusalsFor = (client: Client): Refuse => (error, description, reason, { status = 400, providerId } = {}) =>
+  new OAuthError(error, description, status, {
+    detail: reason,
+    ...(status === 503 ? { headers: { "Retry-After": "5" } } : {}),
+    audit: {
+      projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange",
+      target: providerId ? { type: "provider", id: providerId } : { type: "client", id: client.id }, outcome: "failure", reason,
+    },
+  });
 
 const invalidRequest = (description: string) => new OAuthError("invalid_request", description);
-
-function requestedScope(client: Client, scope: string | undefined): string[] {
-  const requested = scope?.split(" ").filter(Boolean);
-  const refused = requested?.filter((s) => !client.scopes.includes(s)) ?? [];
-  if (refused.length > 0) throw new OAuthError("invalid_scope", `Scope "${refused[0]}" is not allowed for this client.`, 400, { detail: `not allowed: ${refused.join(" ")}` });
-  return requested && requested.length > 0 ? [...new Set(requested)] : client.scopes;
-}
-
-/** RFC 8707 `resource` or RFC 8693 `audience`: one target, registered for the client. */
-function requestedAudience(client: Client, params: Map<string, string>): string {
-  const resource = params.get("resource");
-  const audience = params.get("audience");
-  if (resource !== undefined && audience !== undefined && resource !== audience) throw invalidRequest('Give "resource" or "audience", not two different targets.');
-  const target = resource ?? audience;
-  if (target !== undefined && !(client.audiences ?? []).includes(target)) {
-    throw new OAuthError("invalid_target", `Fedgate does not issue tokens for "${target}" to this client.`);
-  }
-  return target ?? client.id;
-}
 
 /** The providers a client's subject tokens may come from: its own, else its project's. */
 async function candidatesFor(c: Context<AppEnv>, client: Client): Promise<Provider[]> {
@@ -83,19 +62,19 @@ async function candidatesFor(c: Context<AppEnv>, client: Client): Promise<Provid
 }
 
 /** RP-9: an ID token is exchanged once; the marker lives until the token could no longer pass `exp`. */
-async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject): Promise<void> {
+async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject, refuse: Refuse): Promise<void> {
   const { id, expiresAt } = upstream.singleUse!;
   const hash = await sha256(id);
   const ttlMs = Math.max((expiresAt + SKEW_S) * 1000 - Date.now(), 1000);
   const written = await c.var.store.set(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, hash), { at: Date.now() }, { ttlMs, ifAbsent: true });
-  if (!written.ok) throw new Refusal("invalid_request", "The subject ID token was already exchanged.", "ID token replayed", 400, upstream.provider.id);
+  if (!written.ok) throw refuse("invalid_request", "The subject ID token was already exchanged.", "ID token replayed", { providerId: upstream.provider.id });
 }
 
 /** The platform user the upstream subject is: by external identity, else linked or created as at sign-in. */
-async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer): Promise<User> {
+async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer, refuseFor: Refuse): Promise<User> {
   const { store } = c.var;
   const { provider, subject } = upstream;
-  const refuse = (error: OAuthErrorCode, description: string, reason: string, status: 400 | 503 = 400) => new Refusal(error, description, reason, status, provider.id);
+  const refuse = (error: OAuthErrorCode, description: string, reason: string, status: 400 | 503 = 400) => refuseFor(error, description, reason, { status, providerId: provider.id });
   const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
   if (known) {
     if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
@@ -143,9 +122,10 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   if (client.kind === "public" && !(await findProject(c.var.store, client.projectId))?.tokenExchange?.allowPublicClients) {
     throw new OAuthError("unauthorized_client", "This project does not let public clients exchange tokens.");
   }
-  const scope = requestedScope(client, params.get("scope"));
+  const scope = clientScope(client, params);
   const audience = requestedAudience(client, params);
 
+  const refuse = refusalsFor(client);
   const sealer = new Sealer(c.var.config.encryptionKey);
   let upstream: UpstreamSubject;
   try {
@@ -153,58 +133,33 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   } catch (error) {
     if (!(error instanceof SubjectTokenError)) throw error;
     throw error.code === "unavailable"
-      ? new Refusal("temporarily_unavailable", error.message, `${error.code}: ${error.detail}`, 503, error.providerId)
-      : new Refusal("invalid_request", error.message, `${error.code}: ${error.detail}`, 400, error.providerId);
+      ? refuse("temporarily_unavailable", error.message, `${error.code}: ${error.detail}`, { status: 503, providerId: error.providerId })
+      : refuse("invalid_request", error.message, `${error.code}: ${error.detail}`, { providerId: error.providerId });
   }
-  const [user] = await Promise.all([userFor(c, upstream, token, sealer), upstream.singleUse ? spendIdToken(c, upstream) : undefined]);
+  const [user] = await Promise.all([userFor(c, upstream, token, sealer, refuse), upstream.singleUse ? spendIdToken(c, upstream, refuse) : undefined]);
 
   const refreshable = wantsRefresh(client, scope);
-  const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
-  // A grant record like a code's, under a random seed: rotation, reuse detection and revocation apply alike.
-  const seed = refreshable ? `exchange:${randomId(26)}` : undefined;
-  const sessionId = seed ? await grantIdForCode(seed) : undefined;
-  const access = await mintAccessToken(await c.var.signingKeys.signer(), {
-    issuer: c.var.config.issuer, subject: user.id, audience, clientId: client.id, scope, lifetimeS, projectId: client.projectId,
-    email: user.email, idp: upstream.provider.id, ...(sessionId ? { extra: { sid: sessionId } } : {}),
+  // A grant record like a code's: rotation, reuse detection and revocation apply alike.
+  const seed = refreshable ? exchangeSeed() : undefined;
+  const idp = upstream.provider.id;
+  const signIn = { user, authTime: Math.floor(Date.now() / 1000), amr: ["fed"], idp };
+  const issued = await issueTokens(c, client, {
+    scope, audience, idToken: false, issuedTokenType: issuedType,
+    signIn,
+    ...(seed ? { sessionId: await grantIdFor(seed) } : {}),
   });
-  let refreshToken: string | undefined;
-  if (seed) {
-    const now = Math.floor(Date.now() / 1000);
-    const grants = new Grants(c.var.store, c.var.config.encryptionKey);
-    ({ refreshToken } = await grants.record(
-      { projectId: client.projectId, clientId: client.id, userId: user.id, scope, authTime: now, amr: ["fed"], idp: upstream.provider.id, refreshable },
-      seed,
-      { jti: access.jti, exp: access.expiresAt },
-      client.tokenLifetimes.refreshTokenSeconds,
-    ));
-  }
+  const refreshToken = seed
+    ? await recordGrant(c, client, seed, { userId: user.id, scope, authTime: signIn.authTime, amr: signIn.amr, idp, refreshable }, issued.access)
+    : undefined;
   auditLater(c, {
     projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange", target: { type: "user", id: user.id },
-    after: { provider: upstream.provider.id, via: upstream.via, scope, aud: audience, refresh: refreshable, jti: access.jti },
+    after: { provider: idp, via: upstream.via, scope, aud: audience, refresh: refreshable, jti: issued.access.jti },
   });
-  return {
-    access_token: access.token, issued_token_type: issuedType, token_type: "Bearer" as const, expires_in: lifetimeS, scope: scope.join(" "),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
-  };
+  return withRefreshToken(issued.response, refreshToken);
 }
 
 export const tokenExchangeGrant: Grant = {
   grantType: TOKEN_EXCHANGE,
   parameters: ["subject_token", "subject_token_type", "requested_token_type", "audience", "resource", "scope", "actor_token", "actor_token_type"],
-  async handler(request) {
-    try {
-      return await exchange(request);
-    } catch (error) {
-      if (!(error instanceof Refusal)) throw error;
-      const { c, client } = request;
-      auditLater(c, {
-        projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange",
-        target: error.providerId ? { type: "provider", id: error.providerId } : { type: "client", id: client.id }, outcome: "failure", reason: error.reason,
-      });
-      throw Object.assign(
-        new OAuthError(error.error, error.description, error.status, { detail: error.reason, ...(error.status === 503 ? { headers: { "Retry-After": "5" } } : {}) }),
-        { audited: true },
-      );
-    }
-  },
+  handler: exchange,
 };
