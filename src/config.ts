@@ -18,7 +18,7 @@ export interface Config {
   upstash: { url: string; token: string } | undefined;
   /**
    * The ID tokens' algorithm for clients that do not set `idTokenSignedResponseAlg` (SIGNING_ALG).
-   * Access tokens are always ES256 (tokens/keys.ts).
+   * Access tokens are always ES256 (tokens/signing-keys.ts).
    */
   defaultIdTokenAlg: SigningAlg;
   keyRotationIntervalMs: number;
@@ -40,7 +40,6 @@ export interface RateLimit {
   windowS: number;
 }
 
-
 /** `"<count>/<seconds>s"` or `"off"` (null). */
 function rateLimitSchema() {
   return z.pipe(
@@ -57,6 +56,14 @@ function rateLimitSchema() {
       return { limit, windowS };
     }),
   );
+}
+
+/** A rate-limit variable: what it counts, and its default (also the hint's example). */
+function rateLimitVariable(what: string, byDefault: RateLimit) {
+  return {
+    hint: `${what}, e.g. "${byDefault.limit}/${byDefault.windowS}s" (default), or "off"`,
+    schema: z._default(rateLimitSchema(), byDefault),
+  };
 }
 
 /** Each variable with its schema and a hint that says what a valid value looks like. */
@@ -111,22 +118,16 @@ const variables = {
     hint: '"on" or "off" (default)',
     schema: z._default(z.enum(["on", "off"]), "off"),
   },
-  RATE_LIMIT_TOKEN: {
-    hint: 'requests per window per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400, e.g. "300/60s" (default), or "off"',
-    schema: z._default(rateLimitSchema(), { limit: 300, windowS: 60 }),
-  },
-  RATE_LIMIT_CLIENT_TOKEN: {
-    hint: 'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s", e.g. "600/60s" (default), or "off"',
-    schema: z._default(rateLimitSchema(), { limit: 600, windowS: 60 }),
-  },
-  RATE_LIMIT_CLIENT_AUTH_FAILURES: {
-    hint: 'failed client authentications per window, per client id and per IP, "<count>/<seconds>s", e.g. "10/60s" (default), or "off"',
-    schema: z._default(rateLimitSchema(), { limit: 10, windowS: 60 }),
-  },
-  RATE_LIMIT_SIGN_IN: {
-    hint: 'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", e.g. "60/60s" (default), or "off"',
-    schema: z._default(rateLimitSchema(), { limit: 60, windowS: 60 }),
-  },
+  RATE_LIMIT_TOKEN: rateLimitVariable('requests per window per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400', { limit: 300, windowS: 60 }),
+  RATE_LIMIT_CLIENT_TOKEN: rateLimitVariable(
+    'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s"',
+    { limit: 600, windowS: 60 },
+  ),
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimitVariable('failed client authentications per window, per client id and per IP, "<count>/<seconds>s"', { limit: 10, windowS: 60 }),
+  RATE_LIMIT_SIGN_IN: rateLimitVariable(
+    'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s"',
+    { limit: 60, windowS: 60 },
+  ),
 } as const;
 
 type Variables = typeof variables;

@@ -48,6 +48,13 @@ export function requireProjectAccess(c: Context<AppEnv>, projectId: string): voi
   if (scope !== undefined && scope !== projectId) throw notFound("project", projectId);
 }
 
+/** 404 for a resource that is missing (or not the caller's). */
 export function notFound(type: string, id: string): Problem {
   return new Problem(404, "Not Found", { description: `No ${type} "${id}".` });
+}
+
+/** The value read, or 404 naming what is missing. */
+export function found<T>(value: T | null, type: string, id: string): T {
+  if (value === null) throw notFound(type, id);
+  return value;
 }

@@ -1,11 +1,15 @@
-/** Request plumbing shared by the admin routes: ETags and If-Match, pagination, path ids. */
+/** Request plumbing shared by the admin routes: ETags and If-Match, answers to writes (201, 412, audit), query parameters, pagination. */
 import type { Context } from "hono";
 import { base64url } from "jose";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
 import { etagOf } from "../cached-document";
 import { Problem } from "../errors";
-import { StoreError } from "../store/store";
+import { audit, type AuditInput } from "../security/audit";
+import { StoreError, type WriteResult } from "../store/store";
+
+/** Where the admin API is mounted. */
+export const API_BASE = "/admin/v1";
 
 /** Updates must name the version they change: 428 without If-Match, 412 when it is stale. */
 export async function requireIfMatch(c: Context<AppEnv>, version: string): Promise<void> {
@@ -28,16 +32,45 @@ export async function withEtag(c: Context<AppEnv>, body: unknown, version: strin
   return c.json(body, status, { ETag: await etagOf(version) });
 }
 
+/** Answers a created resource: 201, its Location under the API and its ETag. */
+export function created(c: Context<AppEnv>, location: string, body: unknown, version: string): Promise<Response> {
+  c.header("Location", `${API_BASE}${location}`);
+  return withEtag(c, body, version, 201);
+}
+
+/** A compare-and-set lost to a concurrent change after If-Match passed. */
+export function changedMeanwhile(): Problem {
+  return new Problem(412, "Precondition Failed", { description: "The resource changed while your update was applied. Read it again." });
+}
+
+/** The version an update wrote, or 412 if a concurrent change won. */
+export function committed(written: WriteResult): string {
+  if (!written.ok) throw changedMeanwhile();
+  return written.version;
+}
+
+/** Audits an admin change to a project's resource; the target's type is the action's first word (`client.update`: a client). */
+export function auditChange(
+  c: Context<AppEnv>, projectId: string, action: string, id: string, change: Pick<AuditInput, "before" | "after"> = {},
+): Promise<void> {
+  return audit(c, { projectId, action, target: { type: action.split(".")[0]!, id }, ...change });
+}
+
 export const PageQuery = z.object({
   limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, "must be a whole number from 1 to 200"))),
   cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,1400}$/, "must be a cursor from a previous page"))),
 });
 
+/** The query parameters parsed by `schema`; 400 naming each bad one. */
+export function queryOf<S extends z.ZodMiniType>(c: Context<AppEnv>, schema: S): z.output<S> {
+  const parsed = z.safeParse(schema, c.req.query());
+  if (!parsed.success) throw new Problem(400, "Bad Request", { description: parsed.error.issues.map((i) => `"${i.path.join(".")}": ${i.message}`).join("; ") });
+  return parsed.data;
+}
+
 /** `limit` and `cursor` of a list request; the cursor wraps a store position opaquely. */
 export function pageOf(c: Context<AppEnv>): { limit?: number; cursor?: string } {
-  const parsed = z.safeParse(PageQuery, c.req.query());
-  if (!parsed.success) throw new Problem(400, "Bad Request", { description: parsed.error.issues.map((i) => `"${i.path.join(".")}": ${i.message}`).join("; ") });
-  const { limit, cursor } = parsed.data;
+  const { limit, cursor } = queryOf(c, PageQuery);
   let position: string | undefined;
   if (cursor !== undefined) {
     try {
@@ -58,6 +91,11 @@ export function listResponse<T>(items: T[], cursor: string | undefined): { items
 export async function scanPage<T>(c: Context<AppEnv>, prefix: string, view: (record: T) => unknown = (record) => record): Promise<Response> {
   const page = await c.var.store.scan<T>(prefix, pageOf(c));
   return c.json(listResponse(page.items.map((item) => view(item.value)), page.cursor));
+}
+
+/** `record` with each field that `patch` sets (a field left undefined stays as it is). */
+export function patched<T extends object>(record: T, patch: object): T {
+  return { ...record, ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) };
 }
 
 /** The current time as the API writes it. */

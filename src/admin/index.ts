@@ -9,7 +9,7 @@ import { docs } from "./docs";
 import { memoSettled } from "../cache";
 import type { Config } from "../config";
 import { cachedDocument, serveDocument } from "../cached-document";
-import { API_BASE, mount, openApiDocument, type Operation } from "./openapi";
+import { API_BASE, mount, openApiDocument, type AnyOperation } from "./openapi";
 import { auditOperations } from "./routes/audit";
 import { clientOperations } from "./routes/clients";
 import { domainOperations } from "./routes/domains";
@@ -18,7 +18,7 @@ import { providerOperations } from "./routes/providers";
 import { userOperations } from "./routes/users";
 import { signingKeys } from "./signing-keys";
 
-export const operations: readonly Operation[] = [
+export const operations: readonly AnyOperation[] = [
   ...projectOperations,
   ...clientOperations,
   ...providerOperations,

@@ -1,38 +1,75 @@
 /**
  * One declaration per admin operation: its route, its schemas and its documentation. `mount`
- * registers the handlers; `openApiDocument` builds the OpenAPI 3.1 document from the same zod
- * schemas (zod's own JSON Schema output), so the two cannot drift. Written here rather than with
- * @hono/zod-openapi, which needs full zod (~150 KiB more gzip) on every request path.
+ * registers the handlers and enforces what each declares (operator only, the target's `If-Match`,
+ * the body and query schemas); `openApiDocument` builds the OpenAPI 3.1 document from the same
+ * declarations and zod schemas (zod's own JSON Schema output), so the two cannot drift. Written
+ * here rather than with @hono/zod-openapi, which needs full zod (~150 KiB more gzip) on every
+ * request path.
  */
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
+import { requireOperator } from "./auth";
+import { API_BASE, queryOf, requireIfMatch } from "./http";
+import { jsonBody } from "./json-body";
 
-export interface Operation {
+type OutputOf<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
+
+/** What `mount` read and checked before the handler runs. */
+export interface Checked<T, B, Q> {
+  /** What `load` returned. */
+  target: T;
+  body: B;
+  query: Q;
+}
+
+export interface Operation<T = unknown, B extends z.ZodMiniType | undefined = undefined, Q extends z.ZodMiniObject | undefined = undefined> {
   method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI path template under the API base, e.g. `/projects/{projectId}`. */
   path: string;
   summary: string;
   description?: string;
   tag: string;
-  /** Only the platform operator may call it (documented; enforced by the handler). */
+  /** Only the platform operator may call it: 403 for anyone else, before anything is read. */
   operatorOnly?: boolean;
-  query?: z.ZodMiniObject;
-  body?: z.ZodMiniType;
+  query?: Q;
+  body?: B;
   /** The body may be left out (an empty body counts as `{}`). */
   bodyOptional?: boolean;
-  /** Updates require `If-Match` with the resource's ETag. */
-  ifMatch?: boolean;
+  /** Reads what the operation acts on (404s come before If-Match and body errors). */
+  load?: (c: Context<AppEnv>) => Promise<T>;
+  /** Updates require `If-Match` with the ETag of the `version` that `load` read. */
+  ifMatch?: T extends { version: string } ? boolean : never;
   responses: Record<number, { description: string; schema?: z.ZodMiniType }>;
-  handler: (c: Context<AppEnv>) => Promise<Response>;
+  handler: (c: Context<AppEnv>, input: Checked<T, OutputOf<B>, OutputOf<Q>>) => Promise<Response>;
 }
 
-export const API_BASE = "/admin/v1";
+/** An operation of any target, body and query (for the lists that `mount` takes). */
+export type AnyOperation = Operation<any, any, any>;
 
-/** Registers each operation's handler on `app` (mounted at API_BASE). */
-export function mount(app: Hono<AppEnv>, operations: readonly Operation[]): void {
+/** Declares an operation, typing its handler's input from its `load`, `body` and `query`. */
+export function operation<T = undefined, B extends z.ZodMiniType | undefined = undefined, Q extends z.ZodMiniObject | undefined = undefined>(
+  declared: Operation<T, B, Q>,
+): AnyOperation {
+  return declared;
+}
+
+export { API_BASE };
+
+/** Runs what `operation` declares, in this order: operator only, load, If-Match, body, query. */
+async function enforce(c: Context<AppEnv>, operation: AnyOperation): Promise<Checked<unknown, unknown, unknown>> {
+  if (operation.operatorOnly) requireOperator(c);
+  const target: unknown = operation.load ? await operation.load(c) : undefined;
+  if (operation.ifMatch) await requireIfMatch(c, (target as { version: string }).version);
+  const body: unknown = operation.body ? await jsonBody(c, operation.body) : undefined;
+  const query: unknown = operation.query ? queryOf(c, operation.query) : undefined;
+  return { target, body, query };
+}
+
+/** Registers each operation on `app` (mounted at API_BASE), enforcing its declaration before its handler. */
+export function mount(app: Hono<AppEnv>, operations: readonly AnyOperation[]): void {
   for (const operation of operations) {
-    app.on(operation.method.toUpperCase(), operation.path.replace(/\{(\w+)\}/g, ":$1"), operation.handler);
+    app.on(operation.method.toUpperCase(), operation.path.replace(/\{(\w+)\}/g, ":$1"), async (c) => operation.handler(c, await enforce(c, operation)));
   }
 }
 
@@ -64,7 +101,7 @@ const problemResponse = {
 };
 
 /** The OpenAPI 3.1 document of `operations`. */
-export function openApiDocument(operations: readonly Operation[], info: { version: string; serverUrl: string }): Record<string, unknown> {
+export function openApiDocument(operations: readonly AnyOperation[], info: { version: string; serverUrl: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const pathParameters = [...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));

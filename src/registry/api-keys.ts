@@ -4,7 +4,7 @@
  */
 import { isProjectId } from "../ids";
 import * as keys from "../store/keys";
-import type { Store } from "../store/store";
+import type { Store, WriteResult } from "../store/store";
 import { verifySecret } from "../security/secrets";
 
 export interface ApiKey {
@@ -21,6 +21,16 @@ export const apiKeyToken = (key: Pick<ApiKey, "projectId" | "id">, secret: strin
 
 /** Whether a bearer token looks like an API key at all (so other tokens can be told apart). */
 export const looksLikeApiKey = (token: string): boolean => token.startsWith("fgk.");
+
+/** Stores a new API key (only its secret's hash). */
+export function saveApiKey(store: Store, key: ApiKey): Promise<WriteResult> {
+  return store.set(keys.apiKey(key.projectId, key.id), key);
+}
+
+/** Removes an API key; the key it was, or null if there was none. */
+export function takeApiKey(store: Store, projectId: string, keyId: string): Promise<ApiKey | null> {
+  return store.take<ApiKey>(keys.apiKey(projectId, keyId));
+}
 
 /** The key this token proves, or null. */
 export async function verifyApiKey(store: Store, encryptionKey: Uint8Array, token: string): Promise<ApiKey | null> {

@@ -8,7 +8,8 @@ import type { SigningAlg } from "../config";
 import { projectOfClient } from "../ids";
 import type { IpRules } from "../security/ip-rules";
 import * as keys from "../store/keys";
-import type { Store } from "../store/store";
+import type { Store, Versioned, WriteResult } from "../store/store";
+import { indexOrigins } from "./origins";
 
 export const GRANT_TYPES = [
   "authorization_code",
@@ -83,4 +84,35 @@ export function findClient(store: Store, clientId: string): Promise<Client | nul
 /** Forgets a changed client in this isolate (others follow within the TTL). */
 export function forgetClient(clientId: string): void {
   cache.delete(clientId);
+}
+
+/** The client with its version, for a change that must not lose a concurrent one. */
+export function readClient(store: Store, projectId: string, clientId: string): Promise<Versioned<Client> | null> {
+  return store.getVersioned<Client>(keys.client(projectId, clientId));
+}
+
+/** Stores a new client (refused if its id is taken) and indexes its origins. */
+export async function createClient(store: Store, client: Client): Promise<WriteResult> {
+  const written = await store.set(keys.client(client.projectId, client.id), client, { ifAbsent: true });
+  if (written.ok) await indexOrigins(store, null, client);
+  return written;
+}
+
+/**
+ * Writes a changed client over the version read; this isolate forgets the old one. Every update
+ * rewrites the client's origin entries, so one after a failed index write puts it right.
+ */
+export async function updateClient(store: Store, stored: Versioned<Client>, next: Client): Promise<WriteResult> {
+  const written = await store.compareAndSet(keys.client(next.projectId, next.id), stored.version, next);
+  if (!written.ok) return written;
+  forgetClient(next.id);
+  await indexOrigins(store, stored.value, next);
+  return written;
+}
+
+/** Deletes a client and its origin entries. */
+export async function deleteClient(store: Store, client: Client): Promise<void> {
+  await store.delete(keys.client(client.projectId, client.id));
+  forgetClient(client.id);
+  await indexOrigins(store, client, null);
 }

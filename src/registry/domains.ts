@@ -8,7 +8,7 @@
  */
 import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
-import type { Store } from "../store/store";
+import type { Store, Versioned, WriteResult } from "../store/store";
 
 export interface DomainMapping {
   domain: string;
@@ -57,8 +57,46 @@ export function resolveDomain(store: Store, projectId: string, domain: string): 
   return cache.get(`${projectId} ${domain}`, () => readDomainMapping(store, projectId, domain));
 }
 
+/** Forgets a changed mapping in this isolate (others follow within the TTL). */
 export function forgetDomain(projectId: string, domain: string): void {
   cache.delete(`${projectId} ${domain}`);
+}
+
+/** The mapping with its version, for a change that must not lose a concurrent one. */
+export function readVersionedDomainMapping(store: Store, projectId: string, domain: string): Promise<Versioned<DomainMapping> | null> {
+  return store.getVersioned<DomainMapping>(keys.domainMapping(projectId, domain));
+}
+
+export type MapOutcome =
+  | { ok: true; mapping: DomainMapping; version: string; verified: boolean }
+  /** `claimed`: another project holds the domain (claimDomain); `mapped`: this project maps it already. */
+  | { ok: false; refused: "claimed" | "mapped" };
+
+/** Claims a (normalised) domain for a project and maps it to one of its providers. */
+export async function mapDomain(store: Store, projectId: string, domain: string, providerId: string, now: string): Promise<MapOutcome> {
+  const claim = await claimDomain(store, projectId, domain, now);
+  if (!claim.ok) return { ok: false, refused: "claimed" };
+  const mapping: DomainMapping = { domain, projectId, providerId, createdAt: now, updatedAt: now };
+  const written = await store.set(keys.domainMapping(projectId, domain), mapping, { ifAbsent: true });
+  if (!written.ok) return { ok: false, refused: "mapped" };
+  forgetDomain(projectId, domain);
+  return { ok: true, mapping, version: written.version, verified: claim.verified };
+}
+
+/** Writes a changed mapping over the version read; this isolate forgets the old one. */
+export async function updateDomainMapping(store: Store, version: string, next: DomainMapping): Promise<WriteResult> {
+  const written = await store.compareAndSet(keys.domainMapping(next.projectId, next.domain), version, next);
+  if (written.ok) forgetDomain(next.projectId, next.domain);
+  return written;
+}
+
+/** Removes a project's mapping of a domain and gives up its unverified claim; the mapping it was, or null. */
+export async function unmapDomain(store: Store, projectId: string, domain: string): Promise<DomainMapping | null> {
+  const mapping = await store.take<DomainMapping>(keys.domainMapping(projectId, domain));
+  if (!mapping) return null;
+  forgetDomain(projectId, domain);
+  await releaseDomain(store, projectId, domain);
+  return mapping;
 }
 
 export type ClaimOutcome = { ok: true; verified: boolean } | { ok: false; heldBy: string[] };
@@ -98,6 +136,12 @@ export function releaseDomain(store: Store, projectId: string, domain: string): 
     delete claim.projects[projectId];
     return { claim, result: undefined };
   });
+}
+
+/** Withdraws a project's verified ownership; an unmapped domain's claim goes with it. */
+export async function withdrawDomainVerification(store: Store, projectId: string, domain: string, now: string): Promise<void> {
+  await setDomainVerified(store, projectId, domain, false, now);
+  if (!(await store.get(keys.domainMapping(projectId, domain)))) await releaseDomain(store, projectId, domain);
 }
 
 /** The operator's word that a project owns a domain (or withdrawal of it). */

@@ -6,13 +6,20 @@
  *
  * A CORS preflight names no client, so the question it asks is "did any client register this
  * origin?". The answer comes from an index, one record per (origin, client) pair in the origin's own
- * partition (store/keys.ts), written by the admin client routes and read through an isolate cache:
+ * partition (store/keys.ts), written with the client (registry/clients.ts) and read through an isolate cache:
  * one store read per origin per ORIGIN_CACHE_TTL_MS, none for a request without an `Origin`.
  */
 import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
-import type { Client } from "./clients";
+
+/** What the index needs of a client (registry/clients.ts), named here so the two modules do not import each other. */
+interface OriginsOwner {
+  id: string;
+  projectId: string;
+  allowedOrigins?: string[];
+  redirectUris: string[];
+}
 
 const ORIGIN_CACHE_TTL_MS = 30_000;
 /** Garbage `Origin` headers are not looked up; neither is anything longer than a sane origin. */
@@ -29,7 +36,7 @@ export function canonicalOrigin(value: string): string | undefined {
 }
 
 /** The origins a client's browser code may call Fedgate from, with credentials. */
-export function originsOf(client: Pick<Client, "allowedOrigins" | "redirectUris">): string[] {
+export function originsOf(client: Pick<OriginsOwner, "allowedOrigins" | "redirectUris">): string[] {
   if (client.allowedOrigins) return client.allowedOrigins;
   const origins = new Set<string>();
   for (const uri of client.redirectUris) {
@@ -51,7 +58,7 @@ export function originRegistered(store: Store, origin: string): Promise<boolean>
  * Entries for the client's current origins are written (idempotently) and those it dropped removed;
  * this isolate forgets what changed, others follow within the cache period.
  */
-export async function indexOrigins(store: Store, before: Client | null, after: Client | null): Promise<void> {
+export async function indexOrigins(store: Store, before: OriginsOwner | null, after: OriginsOwner | null): Promise<void> {
   const client = (after ?? before)!;
   const kept = new Set(after ? originsOf(after) : []);
   const dropped = (before ? originsOf(before) : []).filter((origin) => !kept.has(origin));

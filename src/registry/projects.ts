@@ -2,7 +2,7 @@
 import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
 import type { IpRules } from "../security/ip-rules";
-import type { Store } from "../store/store";
+import type { Store, Versioned, WriteResult } from "../store/store";
 
 export interface Project {
   id: string;
@@ -20,6 +20,30 @@ export interface Project {
 
 export function getProject(store: Store, projectId: string): Promise<Project | null> {
   return store.get<Project>(keys.project(projectId));
+}
+
+/** The project with its version, for a change that must not lose a concurrent one. */
+export function readProject(store: Store, projectId: string): Promise<Versioned<Project> | null> {
+  return store.getVersioned<Project>(keys.project(projectId));
+}
+
+/** Stores a new project (its id is fresh: never over another). */
+export function createProject(store: Store, project: Project): Promise<WriteResult> {
+  return store.set(keys.project(project.id), project, { ifAbsent: true });
+}
+
+/** Writes a changed project over the version read; this isolate forgets the old one. */
+export async function updateProject(store: Store, version: string, next: Project): Promise<WriteResult> {
+  const written = await store.compareAndSet(keys.project(next.id), version, next);
+  if (written.ok) forgetProject(next.id);
+  return written;
+}
+
+/** Deletes a project (see projectInUse) and its admin API keys; its audit log stays. */
+export async function deleteProject(store: Store, projectId: string): Promise<void> {
+  for (const key of (await store.scan(keys.apiKeysPrefix(projectId), { limit: 200 })).items) await store.delete(key.id);
+  await store.delete(keys.project(projectId));
+  forgetProject(projectId);
 }
 
 const PROJECT_CACHE_TTL_MS = 30_000;

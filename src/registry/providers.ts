@@ -1,7 +1,9 @@
 /** Upstream identity providers a project trusts. Their client secrets are sealed at rest (AD-2). */
 import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
-import type { Store } from "../store/store";
+import type { Store, Versioned, WriteResult } from "../store/store";
+import type { Client } from "./clients";
+import type { DomainMapping } from "./domains";
 
 export const PROVIDER_KINDS = ["auth0", "okta", "google", "cognito", "oidc"] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -45,6 +47,43 @@ export const sealContext = (providerId: string): string => `provider-secret:${pr
 
 export function getProvider(store: Store, projectId: string, providerId: string): Promise<Provider | null> {
   return store.get<Provider>(keys.provider(projectId, providerId));
+}
+
+/** The provider with its version, for a change that must not lose a concurrent one. */
+export function readProvider(store: Store, projectId: string, providerId: string): Promise<Versioned<Provider> | null> {
+  return store.getVersioned<Provider>(keys.provider(projectId, providerId));
+}
+
+/** Stores a new provider (refused if the project has one of that id); this isolate forgets the project's list. */
+export async function createProvider(store: Store, provider: Provider): Promise<WriteResult> {
+  const written = await store.set(keys.provider(provider.projectId, provider.id), provider, { ifAbsent: true });
+  if (written.ok) forgetProjectProviders(provider.projectId);
+  return written;
+}
+
+/** Writes a changed provider over the version read; this isolate forgets the project's list. */
+export async function updateProvider(store: Store, version: string, next: Provider): Promise<WriteResult> {
+  const written = await store.compareAndSet(keys.provider(next.projectId, next.id), version, next);
+  if (written.ok) forgetProjectProviders(next.projectId);
+  return written;
+}
+
+/** Deletes a provider (see providerReferences); this isolate forgets the project's list. */
+export async function deleteProvider(store: Store, provider: Provider): Promise<void> {
+  await store.delete(keys.provider(provider.projectId, provider.id));
+  forgetProjectProviders(provider.projectId);
+}
+
+/** What still points at a provider: clients using it, domains mapped to it (the first 200 of each). */
+export async function providerReferences(store: Store, provider: Provider): Promise<string[]> {
+  const [clients, domains] = await Promise.all([
+    store.scan<Client>(keys.clientsPrefix(provider.projectId), { limit: 200 }),
+    store.scan<DomainMapping>(keys.domainMappingsPrefix(provider.projectId), { limit: 200 }),
+  ]);
+  return [
+    ...clients.items.filter((i) => i.value.providerId === provider.id).map((i) => `client ${i.value.id}`),
+    ...domains.items.filter((i) => i.value.providerId === provider.id).map((i) => `domain ${i.value.domain}`),
+  ];
 }
 
 const PROVIDERS_CACHE_TTL_MS = 30_000;

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { readAudit } from "../../security/audit";
 import { listResponse, pageOf } from "../http";
-import type { Operation } from "../openapi";
+import { operation } from "../openapi";
 import { AuditEventView, Page } from "../schemas";
 import { accessibleProject, projectInPath } from "./scope";
 
@@ -14,22 +14,23 @@ async function auditPage(c: Context<AppEnv>, projectId: string): Promise<Respons
   return c.json(listResponse(events.items.map((item) => ({ id: item.id, ...item.value })), events.cursor));
 }
 
-export const auditOperations: Operation[] = [
-  {
+export const auditOperations = [
+  operation({
     method: "get", path: "/projects/{projectId}/audit", tag: "Audit",
     summary: "Read the project's audit log, newest first",
     responses: { 200: { description: "A page of events", schema: Page(AuditEventView) } },
-    handler: async (c) => auditPage(c, (await projectInPath(c)).id),
-  },
-  {
+    load: projectInPath,
+    handler: async (c, { target: project }) => auditPage(c, project.id),
+  }),
+  operation({
     method: "get", path: "/audit", tag: "Audit",
     summary: "Read an audit log: the API key's own project, or `project` (operator)",
     query: z.object({ project: z.optional(z.string()), limit: z.optional(z.string()), cursor: z.optional(z.string()) }),
     responses: { 200: { description: "A page of events", schema: Page(AuditEventView) } },
-    handler: async (c) => {
-      const projectId = c.req.query("project") ?? c.var.actorProjectId;
+    handler: async (c, { query }) => {
+      const projectId = query.project ?? c.var.actorProjectId;
       if (!projectId) throw new Problem(400, "Bad Request", { description: '"project": name the project whose log to read.' });
       return auditPage(c, (await accessibleProject(c, projectId)).id);
     },
-  },
+  }),
 ];

@@ -3,28 +3,23 @@
  * identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
  */
 import type { Context } from "hono";
+import type { z } from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newUserId } from "../../ids";
 import { normaliseEmail, saveUser, type ExternalId, type User } from "../../identity/users";
-import { getProvider } from "../../registry/providers";
-import { audit } from "../../security/audit";
+import type { Project } from "../../registry/projects";
 import * as keys from "../../store/keys";
-import type { Versioned, WriteResult } from "../../store/store";
+import type { Store, Versioned, WriteResult } from "../../store/store";
 import { notFound } from "../auth";
-import { now, requireIfMatch, scanPage, withEtag } from "../http";
-import { jsonBody } from "../json-body";
-import type { Operation } from "../openapi";
-import { ExternalIdInput, Page, UserCreate, UserPatch, UserView } from "../schemas";
-import { changedMeanwhile } from "./projects";
-import { projectInPath } from "./scope";
+import { auditChange, changedMeanwhile, now, patched, withEtag } from "../http";
+import { operation } from "../openapi";
+import { ExternalIdInput, UserCreate, UserPatch, UserView } from "../schemas";
+import { createOperation, listOperation, readOperation, type Made } from "./record-operations";
+import { recordInPath, requireProvider } from "./scope";
 
 async function requireProviders(c: Context<AppEnv>, projectId: string, ids: ExternalId[]): Promise<void> {
-  for (const { providerId } of ids) {
-    if (!(await getProvider(c.var.store, projectId, providerId))) {
-      throw new Problem(400, "Bad Request", { description: `"providerId": no identity provider "${providerId}" in this project.` });
-    }
-  }
+  for (const { providerId } of ids) await requireProvider(c, projectId, providerId);
 }
 
 /** 409 naming what another user already holds, or 412 if this user changed meanwhile. */
@@ -34,109 +29,68 @@ function refusal(result: Extract<WriteResult, { ok: false }>, user: User): Probl
   return new Problem(409, "Conflict", { description: `Another user of this project already has ${what}.` });
 }
 
-async function storedUser(c: Context<AppEnv>): Promise<Versioned<User>> {
-  const project = await projectInPath(c);
-  const userId = c.req.param("userId")!;
-  const stored = await c.var.store.getVersioned<User>(keys.user(project.id, userId));
-  if (!stored) throw notFound("user", userId);
-  return stored;
-}
+const readUser = (store: Store, projectId: string, userId: string) => store.getVersioned<User>(keys.user(projectId, userId));
+const storedUser = (c: Context<AppEnv>): Promise<Versioned<User>> => recordInPath(c, "userId", "user", readUser);
 
 /** Writes a changed user over the version read, audits it, answers it. */
 async function update(c: Context<AppEnv>, stored: Versioned<User>, next: User, action: string): Promise<Response> {
   const written = await saveUser(c.var.store, next, stored.version);
   if (!written.ok) throw refusal(written, next);
-  await audit(c, { projectId: next.projectId, action, target: { type: "user", id: next.id }, before: stored.value, after: next });
+  await auditChange(c, next.projectId, action, next.id, { before: stored.value, after: next });
   return withEtag(c, next, written.version);
 }
 
-export const userOperations: Operation[] = [
-  {
-    method: "post", path: "/projects/{projectId}/users", tag: "Users",
-    summary: "Pre-provision a user",
+/** Stores a pre-provisioned user (409 if another user holds its verified email or an external identity). */
+async function provisionUser(c: Context<AppEnv>, project: Project, input: z.output<typeof UserCreate>): Promise<Made> {
+  await requireProviders(c, project.id, input.externalIds);
+  const at = now();
+  const user: User = {
+    id: newUserId(), projectId: project.id, ...input,
+    email: input.email === null ? null : normaliseEmail(input.email),
+    disabled: false, createdAt: at, updatedAt: at,
+  };
+  const written = await saveUser(c.var.store, user, null);
+  if (!written.ok) throw refusal(written, user);
+  return { id: user.id, version: written.version, body: user, after: user };
+}
+
+export const userOperations = [
+  createOperation({
+    path: "/projects/{projectId}/users", tag: "Users", summary: "Pre-provision a user", type: "user",
     description: "For providers that do not create users on first sign-in. A verified email and each external identity are unique in the project.",
-    body: UserCreate,
-    responses: { 201: { description: "The user", schema: UserView } },
-    handler: async (c) => {
-      const project = await projectInPath(c);
-      const input = await jsonBody(c, UserCreate);
-      await requireProviders(c, project.id, input.externalIds);
-      const at = now();
-      const user: User = {
-        id: newUserId(), projectId: project.id, ...input,
-        email: input.email === null ? null : normaliseEmail(input.email),
-        disabled: false, createdAt: at, updatedAt: at,
-      };
-      const written = await saveUser(c.var.store, user, null);
-      if (!written.ok) throw refusal(written, user);
-      await audit(c, { projectId: project.id, action: "user.create", target: { type: "user", id: user.id }, after: user });
-      c.header("Location", `/admin/v1/projects/${project.id}/users/${user.id}`);
-      return withEtag(c, user, written.version, 201);
-    },
-  },
-  {
-    method: "get", path: "/projects/{projectId}/users", tag: "Users",
-    summary: "List users",
-    responses: { 200: { description: "A page of users", schema: Page(UserView) } },
-    handler: async (c) => {
-      const project = await projectInPath(c);
-      return scanPage<User>(c, keys.usersPrefix(project.id));
-    },
-  },
-  {
-    method: "get", path: "/projects/{projectId}/users/{userId}", tag: "Users",
-    summary: "Read a user",
-    responses: { 200: { description: "The user, with its ETag", schema: UserView } },
-    handler: async (c) => {
-      const stored = await storedUser(c);
-      return withEtag(c, stored.value, stored.version);
-    },
-  },
-  {
-    method: "patch", path: "/projects/{projectId}/users/{userId}", tag: "Users", ifMatch: true,
-    summary: "Change a user: disable or enable, name, email",
-    body: UserPatch,
-    responses: { 200: { description: "The changed user", schema: UserView } },
-    handler: async (c) => {
-      const stored = await storedUser(c);
-      await requireIfMatch(c, stored.version);
-      const patch = await jsonBody(c, UserPatch);
-      const next: User = {
-        ...stored.value,
-        ...Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)),
-        ...(patch.email ? { email: normaliseEmail(patch.email) } : {}),
-        updatedAt: now(),
-      };
+    body: UserCreate, created: "The user", schema: UserView, make: provisionUser,
+  }),
+  listOperation<User>({ path: "/projects/{projectId}/users", tag: "Users", summary: "List users", page: "A page of users", schema: UserView, prefix: keys.usersPrefix }),
+  readOperation<User>({ path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Read a user", found: "The user, with its ETag", schema: UserView, load: storedUser }),
+  operation({
+    method: "patch", path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Change a user: disable or enable, name, email",
+    load: storedUser, ifMatch: true, body: UserPatch, responses: { 200: { description: "The changed user", schema: UserView } },
+    handler: async (c, { target: stored, body: patch }) => {
+      const next: User = { ...patched(stored.value, patch), ...(patch.email ? { email: normaliseEmail(patch.email) } : {}), updatedAt: now() };
       const action = patch.disabled === true ? "user.disable" : patch.disabled === false ? "user.enable" : "user.update";
       return update(c, stored, next, action);
     },
-  },
-  {
-    method: "post", path: "/projects/{projectId}/users/{userId}/identities", tag: "Users",
-    summary: "Attach an external identity (provider + subject) to a user",
-    body: ExternalIdInput,
-    responses: { 200: { description: "The user", schema: UserView } },
-    handler: async (c) => {
-      const stored = await storedUser(c);
-      const identity = await jsonBody(c, ExternalIdInput);
+  }),
+  operation({
+    method: "post", path: "/projects/{projectId}/users/{userId}/identities", tag: "Users", summary: "Attach an external identity (provider + subject) to a user",
+    load: storedUser, body: ExternalIdInput, responses: { 200: { description: "The user", schema: UserView } },
+    handler: async (c, { target: stored, body: identity }) => {
       await requireProviders(c, stored.value.projectId, [identity]);
       const has = stored.value.externalIds.some((id) => id.providerId === identity.providerId && id.subject === identity.subject);
       if (has) return withEtag(c, stored.value, stored.version);
       const next: User = { ...stored.value, externalIds: [...stored.value.externalIds, identity], updatedAt: now() };
       return update(c, stored, next, "user.identity.attach");
     },
-  },
-  {
-    method: "delete", path: "/projects/{projectId}/users/{userId}/identities/{providerId}/{subject}", tag: "Users",
-    summary: "Detach an external identity from a user",
-    responses: { 200: { description: "The user", schema: UserView } },
-    handler: async (c) => {
-      const stored = await storedUser(c);
+  }),
+  operation({
+    method: "delete", path: "/projects/{projectId}/users/{userId}/identities/{providerId}/{subject}", tag: "Users", summary: "Detach an external identity from a user",
+    load: storedUser, responses: { 200: { description: "The user", schema: UserView } },
+    handler: async (c, { target: stored }) => {
       const providerId = c.req.param("providerId")!;
       const subject = c.req.param("subject")!; // hono has decoded it
       const remaining = stored.value.externalIds.filter((id) => !(id.providerId === providerId && id.subject === subject));
       if (remaining.length === stored.value.externalIds.length) throw notFound("external identity", `${providerId}/${subject}`);
       return update(c, stored, { ...stored.value, externalIds: remaining, updatedAt: now() }, "user.identity.detach");
     },
-  },
+  }),
 ];
