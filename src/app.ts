@@ -1,4 +1,4 @@
-/** Builds the Hono app from its parts, with one error handler. */
+/** Builds the Hono app from its parts (the composition root: the two faces meet here), with one error handler. */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { admin, API_BASE } from "./admin";
@@ -14,8 +14,8 @@ import { revoke } from "./oauth/revoke";
 import { token } from "./oauth/token";
 import { userinfoEndpoint } from "./oauth/userinfo";
 import { authorize } from "./oauth/authorize";
-import { callback } from "./federation/callback";
-import { signIn } from "./federation/routing";
+import { completeAuthorization, findSignInRequest } from "./oauth/complete-authorization";
+import { callbackRoutes, signInRoutes } from "./federation";
 import { ASSETS_BASE, uiAssets } from "./ui";
 
 /** Larger bodies are refused before they are read: nothing Fedgate accepts comes near it. */
@@ -44,8 +44,9 @@ export function createApp(): Hono<AppEnv> {
   app.route("/oauth2/authorize", authorize);
   app.route(ASSETS_BASE, uiAssets);
   app.route("/auth/verify", forwardAuth);
-  app.route("/auth", signIn);
-  app.route("/auth", callback);
+  // The sign-in journey: federation/ signs the person in upstream, oauth/ completes the authorization.
+  app.route("/auth", signInRoutes({ findRequest: findSignInRequest }));
+  app.route("/auth", callbackRoutes({ onSignedIn: completeAuthorization }));
   app.route(API_BASE, admin);
 
   app.notFound(notFound);

@@ -35,6 +35,18 @@ export interface Variables extends Services {
   actorProjectId: string | undefined;
   /** CORS (oauth/cors.ts): the origins of the client a handler identified; absent until it does. */
   corsClientOrigins: readonly string[];
+  /**
+   * A route's default for errors that do not say how they are presented (errors.ts `Presentation`):
+   * Fedgate's error page with this title and message, whatever the error (oauth/logout.ts, whose
+   * callers are browsers). Unset: the endpoint's JSON.
+   */
+  defaultErrorPage: DefaultErrorPage | undefined;
+}
+
+/** The page an error without its own presentation becomes on a route that sets `defaultErrorPage`. */
+export interface DefaultErrorPage {
+  title: string;
+  message: string;
 }
 
 export interface AppEnv {

@@ -2,8 +2,9 @@
  * The one error handler: every error becomes a response in the format of its endpoint's standard,
  * RFC 6749 §5.2 JSON under /oauth2/, RFC 9457 problem+json elsewhere, with `no-store`, unless the
  * error asks to be presented as Fedgate's error page or as a redirect to the client (errors.ts
- * `Presentation`). The audit event an error carries is written here, once. Internal detail goes to
- * the log, never to the client; unknown errors become a fixed 500.
+ * `Presentation`), or its route set a page for errors that do not (env.ts `defaultErrorPage`). The
+ * audit event an error carries is written here, once. Internal detail goes to the log, never to the
+ * client; unknown errors become a fixed 500.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -67,10 +68,13 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
     "X-Request-Id": c.get("requestId") ?? "",
   };
   const description = known instanceof OAuthError ? known.description : (known.description ?? known.title);
-  if (known.present?.as === "page") {
-    const page = errorPage(c, { title: known.present.title, message: description, status: known.status });
-    for (const [name, value] of Object.entries(headers)) page.headers.set(name, value);
-    return page;
+  // A route that answers browsers sets a page for errors that do not say how to present themselves.
+  const fallback = known.present ? undefined : c.get("defaultErrorPage");
+  const page = known.present?.as === "page" ? { title: known.present.title, message: description } : fallback;
+  if (page) {
+    const response = errorPage(c, { ...page, status: known.status });
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
   }
   if (known.present?.as === "redirect") {
     const params = known instanceof OAuthError ? known.toJSON() : { error: oauthCodeFor(known.status), error_description: description };

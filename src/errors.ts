@@ -54,7 +54,8 @@ export class OAuthError extends Error {
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
   readonly present: Presentation | undefined;
-  readonly audit: AuditInput | undefined;
+  /** Written by the error handler; an endpoint that knows the event may add one to an error that has none. */
+  audit: AuditInput | undefined;
 
   constructor(
     readonly error: OAuthErrorCode,
@@ -88,7 +89,8 @@ export class Problem extends Error {
   readonly headers: Record<string, string>;
   readonly extensions: Record<string, unknown>;
   readonly present: Presentation | undefined;
-  readonly audit: AuditInput | undefined;
+  /** Written by the error handler; an endpoint that knows the event may add one to an error that has none. */
+  audit: AuditInput | undefined;
 
   constructor(
     readonly status: ContentfulStatusCode,

@@ -7,3 +7,5 @@ export { callbackUrl } from "./upstream";
 export { providerKind } from "./providers";
 export { userinfoClaims } from "./remote-token";
 export { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "./subject-token";
+export { callbackRoutes } from "./callback";
+export { continueSignIn, signInRoutes } from "./routing";

@@ -8,12 +8,13 @@ import { setCookie } from "hono/cookie";
 import { base64url } from "jose";
 import * as client from "openid-client";
 import type { AppEnv } from "../env";
+import type { AuditInput } from "../security/audit-event";
 import type { Provider } from "../registry/providers";
 import { Sealer } from "../security/encryption";
 import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
-import type { PendingAuthorization } from "../oauth/authorization-request";
-import { errorPage } from "../ui";
+import { Problem } from "../errors";
+import type { SignInRequest } from "../identity/sign-in";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
@@ -31,11 +32,15 @@ export interface UpstreamTransaction {
   createdAt: number;
 }
 
+/** A sign-in problem shown to the person on Fedgate's error page. */
+export const signInPageError = (status: 400 | 403 | 500 | 502 | 503, title: string, message: string, options: { detail?: string; audit?: AuditInput } = {}): Problem =>
+  new Problem(status, title, { description: message, present: { as: "page", title }, ...options });
+
 /** The binding cookie's name: one per transaction, so sign-ins in two tabs do not collide. */
 export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 12)}`;
 
 /** Sends the browser to the provider's authorization endpoint (303). */
-export async function startUpstreamLogin(c: Context<AppEnv>, request: PendingAuthorization, provider: Provider): Promise<Response> {
+export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequest, provider: Provider): Promise<Response> {
   const { config, store } = c.var;
   let configuration: client.Configuration;
   try {
@@ -44,9 +49,9 @@ export async function startUpstreamLogin(c: Context<AppEnv>, request: PendingAut
     const failure = classifyUpstreamFailure(error);
     if (!failure) throw error; // a bug is a 500, not an outage (AB-8)
     c.var.log.warn("upstream discovery failed", { provider: provider.id, outcome: failure.outcome, detail: failure.detail });
-    return failure.outcome === "unavailable"
-      ? errorPage(c, { title: "Identity provider unavailable", message: "Your identity provider did not answer in time. Please try again in a moment.", status: 503 })
-      : errorPage(c, { title: "Sign-in is not set up correctly", message: "Your identity provider's configuration could not be used. Tell your administrator.", status: 502 });
+    throw failure.outcome === "unavailable"
+      ? signInPageError(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.")
+      : signInPageError(502, "Sign-in is not set up correctly", "Your identity provider's configuration could not be used. Tell your administrator.");
   }
   const state = client.randomState();
   const nonce = client.randomNonce();

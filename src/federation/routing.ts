@@ -6,44 +6,40 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { formText } from "../form";
+import type { FindSignInRequest, SignInRequest } from "../identity/sign-in";
 import { normaliseDomain, resolveDomain } from "../registry/domains";
 import { getProject } from "../registry/projects";
 import { getProvider, type Provider } from "../registry/providers";
-import * as keys from "../store/keys";
-import { errorPage, signInPage } from "../ui";
 import { Sealer } from "../security/encryption";
+import { rateLimit } from "../security/rate-limit";
+import * as keys from "../store/keys";
+import { signInPage } from "../ui";
+import { signInPageError, startUpstreamLogin } from "./login";
 import { upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
-import { getPendingAuthorization, type PendingAuthorization } from "../oauth/authorization-request";
-import type { Client } from "../registry/clients";
-import { formText } from "../oauth/form";
-import { rateLimit } from "../security/rate-limit";
-import { startUpstreamLogin } from "./login";
-
-/** Fedgate's error page for this request. */
-export function showError(c: Context<AppEnv>, page: { title: string; message: string; status: number; projectName?: string }): Response {
-  return errorPage(c, page);
-}
 
 /**
  * Where the sign-in form's redirect may lead: the origins of the project's providers'
  * authorization endpoints (CSP `form-action` applies to the redirect after a submission too).
+ * Providers keep theirs from the discovery check when they are added; only a record written before
+ * that runs discovery here.
  */
 async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<string[]> {
   const page = await c.var.store.scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
-  const sealer = new Sealer(c.var.config.encryptionKey);
-  const origins = await Promise.all(
-    page.items.map(async ({ value }) => {
-      try {
-        const endpoint = (await upstreamConfiguration(value, sealer)).serverMetadata().authorization_endpoint;
-        return endpoint ? new URL(endpoint).origin : undefined;
-      } catch (error) {
-        if (!classifyUpstreamFailure(error)) throw error; // a bug is a 500 (AB-8)
-        return undefined; // an unreachable provider cannot be signed in with anyway
-      }
-    }),
-  );
+  const origins = await Promise.all(page.items.map(({ value }) => value.authorizationOrigin ?? discoveredOrigin(c, value)));
   return [...new Set(origins.filter((origin): origin is string => origin !== undefined))];
+}
+
+/** The origin of a provider's authorization endpoint from its discovery document, if it answers. */
+async function discoveredOrigin(c: Context<AppEnv>, provider: Provider): Promise<string | undefined> {
+  try {
+    const endpoint = (await upstreamConfiguration(provider, new Sealer(c.var.config.encryptionKey))).serverMetadata().authorization_endpoint;
+    return endpoint ? new URL(endpoint).origin : undefined;
+  } catch (error) {
+    if (!classifyUpstreamFailure(error)) throw error; // a bug is a 500 (AB-8)
+    return undefined; // an unreachable provider cannot be signed in with anyway
+  }
 }
 
 /** The provider an email's domain is mapped to in the project, or why there is none. */
@@ -64,7 +60,7 @@ async function selectableProviders(c: Context<AppEnv>, projectId: string): Promi
   return page.items.map(({ value }) => ({ id: value.id, name: value.name }));
 }
 
-async function showSignIn(c: Context<AppEnv>, request: PendingAuthorization, options: { email?: string; error?: string; status?: number } = {}): Promise<Response> {
+async function showSignIn(c: Context<AppEnv>, request: SignInRequest, options: { email?: string; error?: string; status?: number } = {}): Promise<Response> {
   const [project, providers, origins] = await Promise.all([
     getProject(c.var.store, request.projectId),
     selectableProviders(c, request.projectId),
@@ -81,14 +77,14 @@ async function showSignIn(c: Context<AppEnv>, request: PendingAuthorization, opt
 }
 
 /** After /oauth2/authorize: straight upstream when the provider is known, else the sign-in page. */
-export async function continueSignIn(c: Context<AppEnv>, client: Client, request: PendingAuthorization): Promise<Response> {
-  if (client.providerId) {
-    const provider = await getProvider(c.var.store, client.projectId, client.providerId);
-    if (!provider) return showError(c, { title: "Sign-in is not set up", message: "This application's identity provider no longer exists.", status: 500 });
+export async function continueSignIn(c: Context<AppEnv>, request: SignInRequest): Promise<Response> {
+  if (request.providerId) {
+    const provider = await getProvider(c.var.store, request.projectId, request.providerId);
+    if (!provider) throw signInPageError(500, "Sign-in is not set up", "This application's identity provider no longer exists.");
     return startUpstreamLogin(c, request, provider);
   }
   if (request.loginHint?.includes("@")) {
-    const provider = await providerForEmail(c, client.projectId, request.loginHint);
+    const provider = await providerForEmail(c, request.projectId, request.loginHint);
     if (typeof provider !== "string") return startUpstreamLogin(c, request, provider);
     return showSignIn(c, request, { email: request.loginHint, error: provider });
   }
@@ -96,21 +92,22 @@ export async function continueSignIn(c: Context<AppEnv>, client: Client, request
 }
 
 /** `POST /auth/signin`: the sign-in form's email (or chosen provider) for a pending request. */
-export const signIn = new Hono<AppEnv>().post("/signin", rateLimit({ name: "sign-in", limits: (config) => config.rateLimits.signIn }), async (c) => {
-  const form = new URLSearchParams(await formText(c.req.raw));
-  const request = await getPendingAuthorization(c.var.store, form.get("request") ?? "");
-  if (!request) {
-    return showError(c, { title: "Sign-in expired", message: "This sign-in took too long or was already used. Go back to the application and start again.", status: 400 });
-  }
-  const chosen = form.get("provider");
-  if (chosen) {
-    const allowed = await selectableProviders(c, request.projectId);
-    const provider = allowed?.some((p) => p.id === chosen) ? await getProvider(c.var.store, request.projectId, chosen) : null;
-    if (!provider) return showSignIn(c, request, { error: "Choose one of the listed sign-in options.", status: 400 });
-    return startUpstreamLogin(c, request, provider);
-  }
-  const email = (form.get("email") ?? "").trim().slice(0, 320);
-  const provider = await providerForEmail(c, request.projectId, email);
-  if (typeof provider === "string") return showSignIn(c, request, { email, error: provider, status: 400 });
-  return startUpstreamLogin(c, { ...request, loginHint: email }, provider);
-});
+export const signInRoutes = (options: { findRequest: FindSignInRequest }) =>
+  new Hono<AppEnv>().post("/signin", rateLimit({ name: "sign-in", limits: (config) => config.rateLimits.signIn }), async (c) => {
+    const form = new URLSearchParams(await formText(c.req.raw));
+    const request = await options.findRequest(c, form.get("request") ?? "");
+    if (!request) {
+      throw signInPageError(400, "Sign-in expired", "This sign-in took too long or was already used. Go back to the application and start again.");
+    }
+    const chosen = form.get("provider");
+    if (chosen) {
+      const allowed = await selectableProviders(c, request.projectId);
+      const provider = allowed?.some((p) => p.id === chosen) ? await getProvider(c.var.store, request.projectId, chosen) : null;
+      if (!provider) return showSignIn(c, request, { error: "Choose one of the listed sign-in options.", status: 400 });
+      return startUpstreamLogin(c, request, provider);
+    }
+    const email = (form.get("email") ?? "").trim().slice(0, 320);
+    const provider = await providerForEmail(c, request.projectId, email);
+    if (typeof provider === "string") return showSignIn(c, request, { email, error: provider, status: 400 });
+    return startUpstreamLogin(c, { ...request, loginHint: email }, provider);
+  });

@@ -2,9 +2,11 @@
  * A downstream authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1), validated and
  * stored for the 10 minutes a person may take to sign in upstream. Until the client and its
  * redirect URI are known good, problems are shown on a page; after that they are redirected back
- * to the client with `error`, `state` and `iss` (SECURITY.md AS-2, AS-5; DESIGN style rule 4).
+ * to the client with `error`, `state` and `iss` (SECURITY.md AS-2, AS-5; DESIGN style rule 4): the
+ * errors say how they are presented (errors.ts) and the one error handler answers them.
  */
-import type { OAuthErrorCode } from "../errors";
+import { OAuthError, Problem, type OAuthErrorCode } from "../errors";
+import type { SignInRequest } from "../identity/sign-in";
 import { findClient, type Client } from "../registry/clients";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
@@ -28,20 +30,7 @@ export interface PendingAuthorization {
 }
 
 /** A problem shown on Fedgate's own error page: the redirect URI cannot be trusted (yet). */
-export class AuthorizationPageError extends Error {
-  override readonly name = "AuthorizationPageError";
-  constructor(readonly title: string, readonly description: string, readonly status: 400 | 403 | 404 | 429 | 500 | 502 | 503 = 400) {
-    super(description);
-  }
-}
-
-/** A problem answered by redirecting to the client's validated redirect URI (RFC 6749 §4.1.2.1). */
-export class AuthorizationRedirectError extends Error {
-  override readonly name = "AuthorizationRedirectError";
-  constructor(readonly redirectUri: string, readonly state: string | undefined, readonly error: OAuthErrorCode, readonly description: string) {
-    super(description);
-  }
-}
+const pageError = (title: string, description: string): Problem => new Problem(400, title, { description, present: { as: "page", title } });
 
 /** The client's redirect URI with `params` added, plus `state` and `iss` (RFC 9207). */
 export function redirectTo(redirectUri: string, issuer: string, state: string | undefined, params: Record<string, string>): string {
@@ -57,18 +46,18 @@ const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** Validates an authorization request's query; the client and request on success. */
 export async function validateAuthorizationRequest(store: Store, query: URLSearchParams): Promise<{ client: Client; request: PendingAuthorization }> {
   for (const name of new Set(query.keys())) {
-    if (query.getAll(name).length > 1) throw new AuthorizationPageError("Invalid request", `The parameter "${name}" is repeated.`);
+    if (query.getAll(name).length > 1) throw pageError("Invalid request", `The parameter "${name}" is repeated.`);
   }
   const clientId = query.get("client_id");
   const client = clientId ? await findClient(store, clientId) : null;
-  if (!client) throw new AuthorizationPageError("Unknown application", "The application that sent you here is not registered.");
+  if (!client) throw pageError("Unknown application", "The application that sent you here is not registered.");
   const redirectUri = query.get("redirect_uri");
   // Exact string match only: no prefix, wildcard or case folding (AS-2).
   if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
-    throw new AuthorizationPageError("Invalid redirect", "The application asked to return you to an address it has not registered.");
+    throw pageError("Invalid redirect", "The application asked to return you to an address it has not registered.");
   }
   const state = query.get("state") ?? undefined;
-  const fail = (error: OAuthErrorCode, description: string) => new AuthorizationRedirectError(redirectUri, state, error, description);
+  const fail = (error: OAuthErrorCode, description: string) => new OAuthError(error, description, 400, { present: { as: "redirect", redirectUri, state } });
 
   if (query.get("response_type") !== "code") throw fail("unsupported_response_type", "Only response_type=code is supported.");
   if (!client.grantTypes.includes("authorization_code")) throw fail("unauthorized_client", "This client may not use the authorization code flow.");
@@ -107,3 +96,12 @@ export function takePendingAuthorization(store: Store, requestId: string): Promi
   return store.take<PendingAuthorization>(keys.pendingAuthorization(requestId));
 }
 
+/** What federation/ needs of a pending request to sign the person in (identity/sign-in.ts). */
+export function signInRequestOf(request: PendingAuthorization, client?: Pick<Client, "providerId">): SignInRequest {
+  return {
+    id: request.id, projectId: request.projectId,
+    ...(client?.providerId ? { providerId: client.providerId } : {}),
+    ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+    ...(request.prompt ? { prompt: request.prompt } : {}),
+  };
+}

@@ -109,8 +109,8 @@ export async function authenticateLimited(c: Context<AppEnv>, presented: Present
     return await authenticateClient(c.var.store, c.var.config, presented);
   } catch (error) {
     if (!(error instanceof ClientAuthenticationFailed)) throw error;
-    await countFailure(c, error.client, error.detail ?? "client authentication failed");
-    throw Object.assign(error, { audited: error.client !== null }); // countFailure audited it
+    await countFailure(c, error.client, error.detail ?? "client authentication failed"); // audits it
+    throw error;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Request parameters of the OAuth endpoints: each at most once (RFC 6749 §3.1, §3.2). */
 import { OAuthError } from "../errors";
+import { formText } from "../form";
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
@@ -23,9 +24,4 @@ export async function formParameters(request: Request): Promise<URLSearchParams>
   const repeated = repeatedParameter(params);
   if (repeated !== undefined) throw new OAuthError("invalid_request", `"${repeated}" is repeated.`);
   return params;
-}
-
-/** A form body as text; read as bytes because workerd warns on `text()` of non-text content types. */
-export async function formText(request: Request): Promise<string> {
-  return new TextDecoder().decode(await request.arrayBuffer());
 }

@@ -19,30 +19,32 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
-import { errorResponse } from "../error-response";
+import { Problem } from "../errors";
+import { formText } from "../form";
 import { findClient, type Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { StoreError } from "../store/store";
 import { Grants } from "../tokens/grants";
 import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
-import { errorPage, signedOutPage } from "../ui";
+import { signedOutPage } from "../ui";
 import { credentialedCors } from "./cors";
-import { formText, isForm, repeatedParameter } from "./form";
+import { isForm, repeatedParameter } from "./form";
 import { apiSignOut, isApiSignOut } from "./sign-out";
 
+const TITLE = "Sign-out failed";
+
 /** Input that makes the logout request invalid: shown on an error page, nothing done. */
-class LogoutError extends Error {
-  override readonly name = "LogoutError";
-}
+const invalidLogout = (message: string): Problem =>
+  new Problem(400, TITLE, { description: `${message} You have not been signed out.`, detail: message, present: { as: "page", title: TITLE } });
 
 async function logoutParameters(c: Context<AppEnv>): Promise<URLSearchParams> {
   let params: URLSearchParams;
   if (c.req.method === "GET") params = new URL(c.req.url).searchParams;
   else if (isForm(c.req.raw)) params = new URLSearchParams(await formText(c.req.raw));
-  else throw new LogoutError("Send the sign-out request as a form (application/x-www-form-urlencoded).");
+  else throw invalidLogout("Send the sign-out request as a form (application/x-www-form-urlencoded).");
   const repeated = repeatedParameter(params);
-  if (repeated !== undefined) throw new LogoutError(`The parameter "${repeated}" is repeated.`);
+  if (repeated !== undefined) throw invalidLogout(`The parameter "${repeated}" is repeated.`);
   return params;
 }
 
@@ -53,18 +55,18 @@ async function hintOf(c: Context<AppEnv>, token: string | null): Promise<IdToken
     return await verifyIdTokenHint(c.var.signingKeys, c.var.config.issuer, token);
   } catch (error) {
     if (error instanceof StoreError) throw error;
-    throw new LogoutError("The sign-out link carries an ID token that Fedgate did not issue or cannot read.");
+    throw invalidLogout("The sign-out link carries an ID token that Fedgate did not issue or cannot read.");
   }
 }
 
 /** The client the request names, from `client_id` and the hint's audience, which must agree. */
 async function clientOf(c: Context<AppEnv>, clientId: string | null, hint: IdTokenPayload | null): Promise<Client | null> {
   const audience = hint ? (Array.isArray(hint.aud) ? hint.aud : [hint.aud]) : [];
-  if (hint && clientId !== null && !audience.includes(clientId)) throw new LogoutError("The client_id does not match the ID token's audience.");
+  if (hint && clientId !== null && !audience.includes(clientId)) throw invalidLogout("The client_id does not match the ID token's audience.");
   const id = clientId ?? (audience.length === 1 ? audience[0]! : typeof hint?.azp === "string" ? hint.azp : null);
   if (id === null) return null;
   const client = await findClient(c.var.store, id);
-  if (!client) throw new LogoutError("The application asking to sign you out is not known to Fedgate.");
+  if (!client) throw invalidLogout("The application asking to sign you out is not known to Fedgate.");
   return client;
 }
 
@@ -91,18 +93,12 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
 }
 
 export const logoutEndpoint = new Hono<AppEnv>()
+  // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect;
+  // an API client's sign-out (Bearer) is the exception, its errors are RFC 6750 JSON (sign-out.ts).
+  .use(async (c, next) => {
+    if (!isApiSignOut(c)) c.set("defaultErrorPage", { title: TITLE, message: "Fedgate could not sign you out just now. Please try again shortly." });
+    await next();
+  })
   .use(credentialedCors.getAndPost)
   .get("/", logout)
-  .post("/", (c) => (isApiSignOut(c) ? apiSignOut(c) : logout(c)))
-  // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect.
-  .onError((error, c) => {
-    if (error instanceof LogoutError) {
-      c.var.log.info("logout refused", { reason: error.message });
-      return errorPage(c, { title: "Sign-out failed", message: `${error.message} You have not been signed out.`, status: 400 });
-    }
-    const logged = errorResponse(error, c); // logs it and decides the status, as for any endpoint
-    const page = errorPage(c, { title: "Sign-out failed", message: "Fedgate could not sign you out just now. Please try again shortly.", status: logged.status });
-    const retryAfter = logged.headers.get("Retry-After");
-    if (retryAfter) page.headers.set("Retry-After", retryAfter);
-    return page;
-  });
+  .post("/", (c) => (isApiSignOut(c) ? apiSignOut(c) : logout(c)));

@@ -12,7 +12,6 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { errorResponse } from "../error-response";
 import { auditLater } from "../security/audit";
 import { denyAccessToken } from "../tokens/deny-list";
 import { Grants } from "../tokens/grants";
@@ -21,7 +20,8 @@ import { bearerToken, isBearer, verifyBearer } from "./bearer";
 /** Whether the request is an API client's sign-out rather than a browser's RP-initiated logout. */
 export const isApiSignOut = (c: Context<AppEnv>): boolean => c.req.method === "POST" && isBearer(c.req.header("Authorization"));
 
-async function signOut(c: Context<AppEnv>): Promise<Response> {
+/** The API sign-out; its errors are RFC 6750 JSON (the logout endpoint's error pages are for browsers). */
+export async function apiSignOut(c: Context<AppEnv>): Promise<Response> {
   const { store, config } = c.var;
   const claims = await verifyBearer(c, bearerToken(c.req.header("Authorization")!));
 
@@ -39,11 +39,3 @@ async function signOut(c: Context<AppEnv>): Promise<Response> {
   return c.body(null, 204, { "Cache-Control": "no-store" });
 }
 
-/** The API sign-out; its errors are RFC 6750 JSON, never the logout endpoint's HTML error pages. */
-export async function apiSignOut(c: Context<AppEnv>): Promise<Response> {
-  try {
-    return await signOut(c);
-  } catch (error) {
-    return errorResponse(error, c);
-  }
-}

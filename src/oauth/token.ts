@@ -9,12 +9,12 @@
  * or the exchange's own `token.exchange` failures).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { OAuthError, Problem } from "../errors";
-import { findClient } from "../registry/clients";
+import type { Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
-import { auditLater } from "../security/audit";
+import type { AuditInput } from "../security/audit-event";
 import { ipRefusal } from "../security/ip-access";
 import { clientTokenPolicy, countRequest, rateLimit } from "../security/rate-limit";
 import { authenticateLimited, CLIENT_AUTH_PARAMETERS, presentedClient } from "./client-auth";
@@ -22,13 +22,16 @@ import { credentialedCors, requireClientOrigin } from "./cors";
 import { formParameters } from "./form";
 import { AUDITED_REFUSALS, grants } from "./grants";
 
-/** Audits a refused client_credentials request of a known client, with the internal reason. */
-async function auditRefusal(c: Context<AppEnv>, clientId: string, grantType: string, error: unknown): Promise<void> {
-  if (!(error instanceof OAuthError || error instanceof Problem) || (error as { audited?: boolean }).audited) return;
-  const client = await findClient(c.var.store, clientId).catch(() => null);
-  if (!client) return;
+/** The `token.refuse` event of a refused request from an authenticated client. */
+const refusal = (client: Client, reason: string, after?: Record<string, unknown>): AuditInput => ({
+  projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason, ...(after ? { after } : {}),
+});
+
+/** Adds `token.refuse` with the internal reason to a refusal that carries no audit event of its own. */
+function auditRefusal(client: Client, grantType: string, error: unknown): void {
+  if (!(error instanceof OAuthError || error instanceof Problem) || error.audit) return;
   const reason = error instanceof OAuthError ? `${error.error}: ${error.detail ?? error.description}` : `${error.status}: ${error.detail ?? error.title}`;
-  auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId }, action: "token.refuse", target: { type: "client", id: clientId }, outcome: "failure", reason, after: { grant: grantType } });
+  error.audit = refusal(client, reason, { grant: grantType });
 }
 
 export const token = new Hono<AppEnv>()
@@ -40,21 +43,23 @@ export const token = new Hono<AppEnv>()
     const grant = grants.get(grantType);
     if (!grant) throw new OAuthError("unsupported_grant_type", `Grant type "${grantType}" is not supported.`);
 
-    const presented = presentedClient(c.req.header("Authorization"), params);
+    // A failed client authentication is audited where it is counted (client.auth.failure), not here.
+    const client = await authenticateLimited(c, presentedClient(c.req.header("Authorization"), params));
     try {
-      const client = await authenticateLimited(c, presented);
       try {
         requireClientOrigin(c, client);
       } catch (error) {
-        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `browser origin ${c.req.header("Origin")} not registered by the client` });
-        throw Object.assign(error as OAuthError, { audited: true });
+        if (error instanceof OAuthError) error.audit ??= refusal(client, `browser origin ${c.req.header("Origin")} not registered by the client`);
+        throw error;
       }
       const refusedBy = await ipRefusal(c, client);
       if (refusedBy) {
-        auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.refuse", target: { type: "client", id: client.id }, outcome: "failure", reason: `IP address not allowed by the ${refusedBy}'s rules` });
         // `access_denied` (denied by policy), not `invalid_client` (its credentials are fine) nor
         // `unauthorized_client` (about grant types): what a client's operator should go and check.
-        throw Object.assign(new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, { detail: `${refusedBy} IP rules` }), { audited: true });
+        throw new OAuthError("access_denied", "Requests from this network are not allowed for this client.", 403, {
+          detail: `${refusedBy} IP rules`,
+          audit: refusal(client, `IP address not allowed by the ${refusedBy}'s rules`),
+        });
       }
       if (!client.grantTypes.includes(grant.grantType)) {
         throw new OAuthError("unauthorized_client", `This client may not use the ${grant.grantType} grant.`);
@@ -65,7 +70,7 @@ export const token = new Hono<AppEnv>()
       const response = await grant.handler({ c, client, params: own });
       return c.json(response, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
     } catch (error) {
-      if (AUDITED_REFUSALS.has(grant.grantType)) await auditRefusal(c, presented.clientId, grant.grantType, error);
+      if (AUDITED_REFUSALS.has(grant.grantType)) auditRefusal(client, grant.grantType, error);
       throw error;
     }
   });

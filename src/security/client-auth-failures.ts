@@ -62,14 +62,11 @@ const trippedClients = new ExpiringKeys();
 
 function tooMany(resetInMs: number, detail: string): Problem {
   const retryAfterS = Math.max(1, Math.ceil(resetInMs / 1000));
-  return Object.assign(
-    new Problem(429, "Too Many Requests", {
-      description: `Too many failed client authentications; try again in ${retryAfterS} s.`,
-      detail,
-      headers: { "Retry-After": String(retryAfterS) },
-    }),
-    { audited: true }, // the token endpoint must not audit it again as a refusal
-  );
+  return new Problem(429, "Too Many Requests", {
+    description: `Too many failed client authentications; try again in ${retryAfterS} s.`,
+    detail,
+    headers: { "Retry-After": String(retryAfterS) },
+  });
 }
 
 /** 429 when this isolate remembers the request's IP as over the failure limit; no store call. */
