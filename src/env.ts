@@ -44,7 +44,7 @@ export interface Variables extends Services {
 }
 
 /** The page an error without its own presentation becomes on a route that sets `defaultErrorPage`. */
-export interface DefaultErrorPage {
+interface DefaultErrorPage {
   title: string;
   message: string;
 }

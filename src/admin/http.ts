@@ -56,7 +56,7 @@ export function auditChange(
   return audit(c, { projectId, action, target: { type: action.split(".")[0]!, id }, ...change });
 }
 
-export const PageQuery = z.object({
+const PageQuery = z.object({
   limit: z.optional(z.string().check(z.regex(/^\d{1,3}$/, "must be a whole number from 1 to 200"))),
   cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,1400}$/, "must be a cursor from a previous page"))),
 });

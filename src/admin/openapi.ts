@@ -16,7 +16,7 @@ import { jsonBody } from "./json-body";
 type OutputOf<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
 
 /** What `mount` read and checked before the handler runs. */
-export interface Checked<T, B, Q> {
+interface Checked<T, B, Q> {
   /** What `load` returned. */
   target: T;
   body: B;

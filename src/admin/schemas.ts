@@ -18,13 +18,13 @@ const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLe
 const Cidr = z.string().check(
   z.refine((value) => normaliseCidr(value) !== undefined, "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48, with host bits zero"),
 );
-export const IpRules = z.object({
+const IpRules = z.object({
   allow: z._default(z.array(Cidr).check(z.maxLength(100)), []),
   deny: z._default(z.array(Cidr).check(z.maxLength(100)), []),
 });
 
 /** Why a redirect URI is unacceptable, or undefined (RFC 6749 §3.1.2, RFC 8252, RFC 9700 §2.1). */
-export function redirectUriProblem(uri: string): string | undefined {
+function redirectUriProblem(uri: string): string | undefined {
   if (!URL.canParse(uri)) return "must be an absolute URI";
   const url = new URL(uri);
   if (uri.includes("#")) return "must not contain a fragment";
@@ -62,14 +62,14 @@ const AllowedOrigins = z.array(AllowedOrigin).check(
 const ScopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "must be an RFC 6749 scope token"));
 const Seconds = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 
-export const TokenLifetimes = z.object({
+const TokenLifetimes = z.object({
   accessTokenSeconds: z._default(Seconds(60, 86_400), 3600),
   idTokenSeconds: z._default(Seconds(60, 86_400), 3600),
   refreshTokenSeconds: z._default(Seconds(300, 31_536_000), 2_592_000),
 });
 
 /** Per-client token rate (SECURITY.md AB-1): token requests per minute per client. */
-export const RateLimits = z.strictObject({ tokenPerMinute: z.optional(z.int().check(z.gte(1), z.lte(100_000))) });
+const RateLimits = z.strictObject({ tokenPerMinute: z.optional(z.int().check(z.gte(1), z.lte(100_000))) });
 
 /** The refresh-token reuse grace (SECURITY.md AS-4), like Okta's grace period and Auth0's reuse interval. */
 const ReuseGrace = z.int().check(
@@ -138,7 +138,7 @@ const PublicJwk = z.looseObject({
   }, "alg must match the key type (and an EC key's curve)"),
   z.refine((jwk) => jwk.kty !== "OKP" || (jwk["crv"] === "Ed25519" && typeof jwk["x"] === "string"), "an OKP key must be Ed25519 with x"),
 );
-export const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
+const Jwks = z.strictObject({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
 const Audience = z.string().check(z.minLength(1), z.maxLength(500), z.regex(/^\S+$/, "must not contain spaces"));
 const IdTokenAlg = z.enum(["ES256", "RS256"]).check(
   z.describe(
@@ -264,7 +264,7 @@ export const ProviderView = z.object({
 });
 
 // ---- domain mappings
-export const Domain = z.string().check(
+const Domain = z.string().check(
   z.maxLength(253),
   z.refine((value) => normaliseDomain(value) !== undefined, "must be a DNS domain name such as example.com"),
 );

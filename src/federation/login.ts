@@ -18,7 +18,7 @@ import type { SignInRequest } from "../identity/sign-in";
 import { callbackUrl, upstreamConfiguration } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
-export const TRANSACTION_TTL_MS = 10 * 60_000;
+const TRANSACTION_TTL_MS = 10 * 60_000;
 
 export interface UpstreamTransaction {
   state: string;

@@ -25,9 +25,9 @@ import { introspectionRequest, tokeninfoRequest, userinfoRequest } from "./upstr
 import { processUserinfoResponse, UpstreamTokenError } from "./verify";
 
 /** How long an upstream's acceptance of an opaque token is trusted without asking again. */
-export const ACCEPTED_TTL_S = 60;
+const ACCEPTED_TTL_S = 60;
 /** How long an upstream's rejection is remembered. */
-export const REJECTED_TTL_S = 30;
+const REJECTED_TTL_S = 30;
 const ISOLATE_ENTRIES = 10_000;
 
 /** What a provider said about a token. `claims`: its userinfo answer, when that is how it was asked. */

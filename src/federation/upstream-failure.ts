@@ -76,7 +76,7 @@ export function requestOptions(url: URL, fetch: Fetch) {
 }
 
 /** Why a provider's answer was refused: a token check's code, or `refused` (the provider said no). */
-export type UpstreamRefusalCode = Exclude<UpstreamTokenErrorCode, "jwks_unavailable"> | "refused";
+type UpstreamRefusalCode = Exclude<UpstreamTokenErrorCode, "jwks_unavailable"> | "refused";
 
 export type UpstreamFailure =
   | { outcome: "unavailable"; timedOut: boolean; detail: string }

@@ -27,7 +27,7 @@ const fail = (code: UpstreamTokenErrorCode, detail: string, cause?: unknown) => 
 const quote = (value: unknown) => JSON.stringify(value)?.slice(0, 120) ?? "undefined";
 
 /** Signing algorithms Fedgate accepts from upstreams unless a provider narrows them. */
-export const DEFAULT_ALGORITHMS: readonly JwsAlgorithm[] = ["RS256", "ES256", "PS256"];
+const DEFAULT_ALGORITHMS: readonly JwsAlgorithm[] = ["RS256", "ES256", "PS256"];
 
 interface CoreExpectations {
   /** The provider's issuer, compared as an exact string; a list only where the provider documents several forms (Google). */

@@ -25,7 +25,7 @@ import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 import { findUserByEmail, findUserByExternalId, saveUser, type ExternalId, type User } from "./users";
 
-export type LinkRefusalReason =
+type LinkRefusalReason =
   /** The person's platform account is disabled. */
   | "user_disabled"
   /** No user matches, and the provider does not create users on first sign-in. */
@@ -40,7 +40,7 @@ export type Resolution =
   | { ok: false; reason: LinkRefusalReason; message: string };
 
 /** Messages safe to show on the error page: they name no account, address or provider detail. */
-export const REFUSAL_MESSAGES: Record<LinkRefusalReason, string> = {
+const REFUSAL_MESSAGES: Record<LinkRefusalReason, string> = {
   user_disabled: "Your account has been disabled. Contact your administrator.",
   not_provisioned: "You do not have an account here yet. Ask your administrator to give you access.",
   identity_conflict: "This sign-in cannot be matched to your account. Contact your administrator.",
@@ -70,7 +70,7 @@ const found = (user: User, via: "subject" | "email", outcome: "linked" | "create
  * for its domain (RP-7). Reads the domain mapping from the store, uncached: a remapped domain takes
  * effect at once, and the read happens only on a first sign-in.
  */
-export async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity, authority: EmailAuthority): Promise<boolean> {
+async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity, authority: EmailAuthority): Promise<boolean> {
   if (provider.linkBy !== "email" || identity.emailVerified !== true || identity.email === null) return false;
   const domain = normaliseDomain(domainOfEmail(identity.email));
   if (domain === undefined) return false;

@@ -28,7 +28,7 @@ export interface User {
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 /** The index keys a user owns. */
-export function userIndexes(user: User): string[] {
+function userIndexes(user: User): string[] {
   const indexes = user.externalIds.map((id) => keys.userByExternalId(user.projectId, id.providerId, id.subject));
   if (user.email && user.emailVerified) indexes.push(keys.userByEmail(user.projectId, user.email));
   return indexes;

@@ -12,7 +12,7 @@ import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 import { randomId } from "../ids";
 
-export const REQUEST_TTL_MS = 10 * 60_000;
+const REQUEST_TTL_MS = 10 * 60_000;
 
 export interface PendingAuthorization {
   id: string;

@@ -18,7 +18,7 @@ import { verifySecret } from "../security/secrets";
 import type { Store } from "../store/store";
 import { AssertionError, JWT_BEARER_ASSERTION, verifyClientAssertion } from "./client-assertion";
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
 
 export interface PresentedClient {
   method: ClientAuthMethod;
@@ -88,7 +88,7 @@ export function presentedClient(authorization: string | undefined, params: URLSe
 }
 
 /** Presented credentials that were checked and refused: `invalid_client` (401), with what the id names. */
-export class ClientAuthenticationFailed extends OAuthError {
+class ClientAuthenticationFailed extends OAuthError {
   constructor(
     /** The client the presented id names, or null for an unknown id. */
     readonly client: Client | null,
@@ -141,7 +141,7 @@ export async function authenticateClient(store: Store, config: Config, presented
 }
 
 /** Whether `secret` is the client's current secret, or its previous one within the rotation overlap (AS-7). */
-export async function secretMatches(config: Config, client: Client, secret: string, now = Date.now()): Promise<boolean> {
+async function secretMatches(config: Config, client: Client, secret: string, now = Date.now()): Promise<boolean> {
   const previous = client.previousSecret;
   const [current, old] = await Promise.all([
     client.secretHash === undefined ? false : verifySecret(config.encryptionKey, secret, client.secretHash),

@@ -12,7 +12,7 @@ import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
-export const CODE_TTL_MS = 60_000;
+const CODE_TTL_MS = 60_000;
 
 export interface AuthorizationCode {
   projectId: string;

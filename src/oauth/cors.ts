@@ -24,7 +24,7 @@ import { originRegistered, originsOf } from "../registry/origins";
  * `X-Medplum` (and `Cache-Control`/`Pragma` on some of its requests); oidc-client-ts `Authorization`,
  * `Content-Type`, `Accept`, `DPoP`.
  */
-export const CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Accept", "DPoP", "X-Medplum", "Cache-Control", "Pragma", "X-Requested-With"] as const;
+const CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Accept", "DPoP", "X-Medplum", "Cache-Control", "Pragma", "X-Requested-With"] as const;
 const EXPOSED_HEADERS = "WWW-Authenticate, Retry-After";
 /** Short, so a browser stops reusing a preflight soon after its origin is removed (Chromium caps it at 2 h anyway). */
 const PREFLIGHT_MAX_AGE_S = 600;

@@ -19,7 +19,7 @@ import { supportedGrantTypes } from "./grants";
 const METADATA_MAX_AGE_S = 3600;
 
 /** The metadata document; later endpoints add their entries here. */
-export function providerMetadata(config: Config): Record<string, unknown> {
+function providerMetadata(config: Config): Record<string, unknown> {
   return {
     issuer: config.issuer,
     jwks_uri: `${config.issuer}/.well-known/jwks.json`,

@@ -86,7 +86,7 @@ export function profileClaims(user: Pick<User, "email" | "emailVerified" | "name
 }
 
 /** The person the tokens speak for, and how they signed in. */
-export interface SignIn {
+interface SignIn {
   user: Pick<User, "id" | "email" | "emailVerified" | "name">;
   authTime: number;
   amr: string[];

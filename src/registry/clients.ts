@@ -19,7 +19,7 @@ export const GRANT_TYPES = [
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export interface TokenLifetimes {
+interface TokenLifetimes {
   accessTokenSeconds: number;
   idTokenSeconds: number;
   refreshTokenSeconds: number;
@@ -82,7 +82,7 @@ export function findClient(store: Store, clientId: string): Promise<Client | nul
 }
 
 /** Forgets a changed client in this isolate (others follow within the TTL). */
-export function forgetClient(clientId: string): void {
+function forgetClient(clientId: string): void {
   cache.delete(clientId);
 }
 

@@ -58,7 +58,7 @@ export function resolveDomain(store: Store, projectId: string, domain: string): 
 }
 
 /** Forgets a changed mapping in this isolate (others follow within the TTL). */
-export function forgetDomain(projectId: string, domain: string): void {
+function forgetDomain(projectId: string, domain: string): void {
   cache.delete(`${projectId} ${domain}`);
 }
 
@@ -99,7 +99,7 @@ export async function unmapDomain(store: Store, projectId: string, domain: strin
   return mapping;
 }
 
-export type ClaimOutcome = { ok: true; verified: boolean } | { ok: false; heldBy: string[] };
+type ClaimOutcome = { ok: true; verified: boolean } | { ok: false; heldBy: string[] };
 
 /** Updates a domain's claim with compare-and-set; `change` returns the new claim or a refusal. */
 async function updateClaim<R>(
@@ -119,7 +119,7 @@ async function updateClaim<R>(
 }
 
 /** Claims a domain for a project before it maps it; refused while other projects hold it unverified here. */
-export function claimDomain(store: Store, projectId: string, domain: string, now: string): Promise<ClaimOutcome> {
+function claimDomain(store: Store, projectId: string, domain: string, now: string): Promise<ClaimOutcome> {
   return updateClaim<ClaimOutcome>(store, domain, (claim) => {
     const others = Object.keys(claim.projects).filter((id) => id !== projectId);
     const mine = claim.projects[projectId];
@@ -130,7 +130,7 @@ export function claimDomain(store: Store, projectId: string, domain: string, now
 }
 
 /** Gives up a project's unverified claim (after its mapping is deleted); verified claims stay. */
-export function releaseDomain(store: Store, projectId: string, domain: string): Promise<void> {
+function releaseDomain(store: Store, projectId: string, domain: string): Promise<void> {
   return updateClaim<void>(store, domain, (claim) => {
     if (!claim.projects[projectId] || claim.projects[projectId].verified) return { refuse: undefined };
     delete claim.projects[projectId];

@@ -55,7 +55,7 @@ export function findProject(store: Store, projectId: string): Promise<Project | 
 }
 
 /** Forgets a changed project in this isolate (others follow within the TTL). */
-export function forgetProject(projectId: string): void {
+function forgetProject(projectId: string): void {
   cache.delete(projectId);
 }
 

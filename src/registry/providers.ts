@@ -6,7 +6,7 @@ import type { Client } from "./clients";
 import type { DomainMapping } from "./domains";
 
 export const PROVIDER_KINDS = ["auth0", "okta", "google", "cognito", "oidc"] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export interface Provider {
   id: string;

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { AuditEvent, AuditInput } from "./audit-event";
-export type { Actor, AuditEvent, AuditInput } from "./audit-event";
+export type { AuditEvent, AuditInput } from "./audit-event";
 import { auditLog } from "../store/keys";
 import type { ListPage, Store } from "../store/store";
 

@@ -30,7 +30,7 @@ export const isJwsAlgorithm = (value: unknown): value is JwsAlgorithm => typeof 
  * signature's own size, and SHA-512 for Ed25519 (the hash inside EdDSA over Curve25519).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
  */
-export function hashOf(alg: JwsAlgorithm): "SHA-256" | "SHA-384" | "SHA-512" {
+function hashOf(alg: JwsAlgorithm): "SHA-256" | "SHA-384" | "SHA-512" {
   if (alg === "EdDSA" || alg === "Ed25519") return "SHA-512";
   return `SHA-${alg.slice(2)}` as "SHA-256" | "SHA-384" | "SHA-512";
 }

@@ -123,8 +123,8 @@ export class StoreError extends Error {
   }
 }
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 200;
 
 /** Clamps a requested page size to 1..MAX_PAGE_SIZE. */
 export function pageSize(limit: number | undefined): number {

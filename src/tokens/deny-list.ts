@@ -7,7 +7,7 @@
 import * as keys from "../store/keys";
 import type { Store } from "../store/store";
 
-export interface RevokedAccessToken {
+interface RevokedAccessToken {
   clientId: string;
   /** When it was revoked (ms). */
   at: number;

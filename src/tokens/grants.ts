@@ -48,7 +48,7 @@ export interface GrantRecord {
 
 export type GrantInput = Pick<GrantRecord, "projectId" | "clientId" | "userId" | "scope" | "authTime" | "amr" | "idp" | "codeChallenge" | "refreshable">;
 
-export type RotationFailure =
+type RotationFailure =
   /** Not a refresh token Fedgate issued, or issued to another client. */
   | "invalid"
   | "expired"

@@ -47,7 +47,7 @@ export interface Signer {
 /** `Cache-Control: max-age` of the JWKS document. */
 export const JWKS_MAX_AGE_S = 300;
 /** How long an isolate reuses the key set it read. */
-export const KEY_CACHE_TTL_MS = 60_000;
+const KEY_CACHE_TTL_MS = 60_000;
 const CLOCK_SKEW_MS = 60_000;
 
 /** The algorithm every access token is signed with, and whose keys always exist. */
@@ -94,7 +94,7 @@ export interface RotationReport {
 type NewKey = (alg: SigningAlg, state: KeyState) => Promise<SigningKeyRecord>;
 
 /** The algorithms a key set holds keys for, ES256 first. */
-export function algorithmsOf(set: KeySetRecord): SigningAlg[] {
+function algorithmsOf(set: KeySetRecord): SigningAlg[] {
   return [...new Set<SigningAlg>([ACCESS_TOKEN_ALG, ...set.keys.map((key) => key.alg)])];
 }
 
@@ -104,7 +104,7 @@ export function algorithmsOf(set: KeySetRecord): SigningAlg[] {
  * policy say so. A requested rotation promotes all of `algs` or none (so one call never leaves
  * half the set rotated); a scheduled one looks at each algorithm's age apart. Pure apart from `newKey`.
  */
-export async function rotateKeySet(
+async function rotateKeySet(
   current: KeySetRecord,
   now: number,
   policy: KeyPolicy,

@@ -4,5 +4,4 @@
  * (`app.route(ASSETS_BASE, uiAssets)`).
  */
 export { ASSETS_BASE, uiAssets } from "./assets";
-export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage, SIGNIN_PATH } from "./pages";
-export type { ErrorPageOptions, ProviderChoice, SignedOutPageOptions, SignInPageOptions } from "./pages";
+export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage } from "./pages";

@@ -10,7 +10,7 @@ import { pageHeaders } from "./headers";
 import { Layout } from "./layout";
 
 /** An upstream provider the person may pick by hand (`POST /auth/signin` with `provider=<id>`). */
-export interface ProviderChoice {
+interface ProviderChoice {
   id: string;
   name: string;
 }
@@ -54,7 +54,7 @@ export interface SignedOutPageOptions {
   projectName?: string;
 }
 
-export const SIGNIN_PATH = "/auth/signin";
+const SIGNIN_PATH = "/auth/signin";
 
 /** The page as a `Response`. Pages render synchronously: no async components. */
 function respond(page: JSX.Element, status: number, headers: Record<string, string>): Response {

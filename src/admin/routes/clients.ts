@@ -22,7 +22,7 @@ import { createOperation, listOperation, readOperation, type Made } from "./reco
 import { recordInPath, requireProvider } from "./scope";
 
 /** What the API shows of a client: everything but the secrets' hashes. */
-export function clientView({ secretHash, previousSecret, ...client }: Client): z.output<typeof ClientView> {
+function clientView({ secretHash, previousSecret, ...client }: Client): z.output<typeof ClientView> {
   // The keys were validated by `Jwks` when registered; jose's JWK type is only looser.
   return {
     ...client, refreshTokenReuseGraceSeconds: client.refreshTokenReuseGraceSeconds ?? 0, // clients stored before the setting: 0

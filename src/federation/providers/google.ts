@@ -17,7 +17,7 @@
 import { normaliseDomain } from "../../registry/domains";
 import { allowed, lacksEmailClaims, reject, secondsOf, standardIdentity, stringOf, type ProviderKind, type ProviderSettings, type RemoteCheck } from "./provider";
 
-export const GOOGLE_ISSUER = "https://accounts.google.com";
+const GOOGLE_ISSUER = "https://accounts.google.com";
 const SCHEMELESS_GOOGLE_ISSUER = "accounts.google.com";
 
 /** Google's tokeninfo; a provider at another issuer (the emulator) serves it at `{issuer}/tokeninfo`. */

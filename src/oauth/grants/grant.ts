@@ -5,7 +5,7 @@ import type { Client } from "../../registry/clients";
 import type { GrantType } from "../../registry/clients";
 import type { TokenResponse } from "../issue";
 
-export interface GrantRequest {
+interface GrantRequest {
   c: Context<AppEnv>;
   /** The authenticated client, allowed to use this grant. */
   client: Client;
