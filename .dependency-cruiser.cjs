@@ -48,8 +48,8 @@ module.exports = {
       name: "leaves-stay-leaves",
       severity: "error",
       comment: "The shared leaves at the root import only each other (and the audit event's type).",
-      from: { path: "^src/(errors|config|log|cache|ids|encoding|cached-document|urls)[.]ts$" },
-      to: { path: "^src/", pathNot: ["^src/(errors|config|log|cache|ids|encoding|cached-document|urls)[.]ts$", "^src/security/audit-event[.]ts$"] },
+      from: { path: "^src/(errors|config|log|cache|ids|encoding|cached-document|urls|form)[.]ts$" },
+      to: { path: "^src/", pathNot: ["^src/(errors|config|log|cache|ids|encoding|cached-document|urls|form)[.]ts$", "^src/security/audit-event[.]ts$"] },
     },
     {
       name: "env-is-types-only",
@@ -69,7 +69,7 @@ module.exports = {
   options: {
     doNotFollow: { path: "node_modules" },
     parser: "swc",
-    tsPreCompilationDeps: true,
+    tsPreCompilationDeps: false,
     tsConfig: { fileName: "tsconfig.json" },
     exclude: { path: "^(node_modules|test|bench|idp-fixtures)/" },
   },
