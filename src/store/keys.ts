@@ -5,7 +5,7 @@
  * `{tag}` is the key's partition (see store.ts): records written together share one.
  */
 
-/** Fedgate's own signing keys (tokens/keys.ts): one record, rotated with compare-and-set. */
+/** Fedgate's own signing keys (tokens/signing-keys.ts): one record, rotated with compare-and-set. */
 export const signingKeySet = (): string => "{fedgate}signing-keys";
 
 // Platform-wide records live in the `{fedgate}` partition.

@@ -60,7 +60,7 @@ describe.each(SETUPS)("RP conformance through the sign-in: $kind ($emulator emul
     expect((await signInFlow(f, person)).redirect?.searchParams.get("code")).toBeTruthy();
   });
 
-  // openid-client checks the token response first (its messages), then verify.ts (ours): one vocabulary of codes.
+  // verify.ts judges the ID token alone, in the wording the audit log has always shown: one vocabulary of codes.
   const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
   it("oidcc-client-test-invalid-iss", () => refusedWith({ iss: "https://evil.example" }, exactly('issuer: unexpected JWT "iss" (issuer) claim value')));
   it("oidcc-client-test-missing-sub", () => refusedWith({ omitClaims: ["sub"] }, exactly('missing_claim: JWT "sub" (subject) claim missing')));
@@ -70,7 +70,7 @@ describe.each(SETUPS)("RP conformance through the sign-in: $kind ($emulator emul
   it("oidcc-client-test-idtoken-sig-none", () => refusedWith({ signing: "alg-none" }, exactly('algorithm: alg "none" is not one the provider declares')));
   it("oidcc-client-test-invalid-sig-rs256", () => refusedWith({ signing: "wrong-key-same-kid" }, exactly("signature: the signature does not verify")));
   it("oidcc-client-test-invalid-sig-hs256", () =>
-    // The Auth0 emulator's discovery lists HS256 (as Auth0's does), so openid-client lets it through and the kind's allow-list refuses it.
+    // The Auth0 emulator's discovery lists HS256 (as Auth0's does), so the declared-algorithms check lets it through and the kind's allow-list refuses it.
     refusedWith({ signing: "hs256-public-key" }, exactly(`algorithm: alg "HS256" ${kind === "auth0" ? "is not one of RS256, PS256" : "is not one the provider declares"}`)));
   it("oidcc-client-test-invalid-sig-es256", () => refusedWith({ signing: "es256" }, exactly('algorithm: alg "ES256" is not one the provider declares')));
   it("oidcc-client-test-kid-absent-multiple-jwks", () => refusedWith({ omitKid: true }, exactly("kid: no kid, and the JWKS holds several suitable keys (RP-3)")));
