@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { base64url } from "jose";
-import * as client from "openid-client";
+import * as oauth from "oauth4webapi";
 import type { AppEnv } from "../env";
 import type { AuditInput } from "../security/audit-event";
 import type { Provider } from "../registry/providers";
@@ -15,7 +15,7 @@ import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
 import { Problem } from "../errors";
 import type { SignInRequest } from "../identity/sign-in";
-import { callbackUrl, upstreamConfiguration } from "./upstream";
+import { authorizationUrl, callbackUrl, upstreamServer, type UpstreamServer } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
 const TRANSACTION_TTL_MS = 10 * 60_000;
@@ -42,9 +42,9 @@ export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 
 /** Sends the browser to the provider's authorization endpoint (303). */
 export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequest, provider: Provider): Promise<Response> {
   const { config, store } = c.var;
-  let configuration: client.Configuration;
+  let server: UpstreamServer;
   try {
-    configuration = await upstreamConfiguration(provider, new Sealer(config.encryptionKey));
+    server = await upstreamServer(provider, new Sealer(config.encryptionKey));
   } catch (error) {
     const failure = classifyUpstreamFailure(error);
     if (!failure) throw error; // a bug is a 500, not an outage (AB-8)
@@ -53,9 +53,9 @@ export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequ
       ? signInPageError(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.")
       : signInPageError(502, "Sign-in is not set up correctly", "Your identity provider's configuration could not be used. Tell your administrator.");
   }
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const codeVerifier = oauth.generateRandomCodeVerifier();
   const binding = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   const transaction: UpstreamTransaction = {
     state, projectId: provider.projectId, providerId: provider.id, requestId: request.id,
@@ -63,12 +63,12 @@ export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequ
   };
   await store.set(keys.upstreamTransaction(state), transaction, { ttlMs: TRANSACTION_TTL_MS });
 
-  const url = client.buildAuthorizationUrl(configuration, {
+  const url = authorizationUrl(server, {
     redirect_uri: callbackUrl(config.issuer, provider),
     scope: provider.scopes.join(" "),
     state,
     nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: "S256",
     ...(request.loginHint ? { login_hint: request.loginHint } : {}),
     ...(request.prompt === "login" ? { prompt: "login" } : {}),

@@ -16,7 +16,7 @@ import { rateLimit } from "../security/rate-limit";
 import * as keys from "../store/keys";
 import { signInPage } from "../ui";
 import { signInPageError, startUpstreamLogin } from "./login";
-import { upstreamConfiguration } from "./upstream";
+import { upstreamServer } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
 /**
@@ -34,7 +34,7 @@ async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<s
 /** The origin of a provider's authorization endpoint from its discovery document, if it answers. */
 async function discoveredOrigin(c: Context<AppEnv>, provider: Provider): Promise<string | undefined> {
   try {
-    const endpoint = (await upstreamConfiguration(provider, new Sealer(c.var.config.encryptionKey))).serverMetadata().authorization_endpoint;
+    const endpoint = (await upstreamServer(provider, new Sealer(c.var.config.encryptionKey))).as.authorization_endpoint;
     return endpoint ? new URL(endpoint).origin : undefined;
   } catch (error) {
     if (!classifyUpstreamFailure(error)) throw error; // a bug is a 500 (AB-8)

@@ -4,7 +4,6 @@
  * The requests themselves take a `fetch` (default {@link upstreamFetch}) and the RP-8 timeout from
  * `requestOptions`, so every request's failures are sorted by upstream-failure.ts.
  */
-import * as client from "openid-client";
 import * as oauth from "oauth4webapi";
 import { IsolateCache } from "../cache";
 import { sealContext, type Provider } from "../registry/providers";
@@ -21,8 +20,6 @@ export interface UpstreamServer {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   clientAuth: oauth.ClientAuth;
-  /** The same, as openid-client's Configuration, for building the authorization URL (login.ts). */
-  configuration: client.Configuration;
 }
 
 /** Discovery documents change rarely; a changed provider record (updatedAt) is a new entry. */
@@ -34,15 +31,27 @@ export function upstreamServer(provider: Provider, sealer: Sealer, fetch: Fetch 
     const secret = provider.clientSecretSealed ? await sealer.open(provider.clientSecretSealed, sealContext(provider.id)) : undefined;
     const issuer = new URL(provider.issuer);
     const as = await discover(provider.issuer, fetch);
-    const configuration = new client.Configuration(as, provider.clientId, undefined, secret ? client.ClientSecretPost(secret) : client.None());
-    if (isLoopbackHttp(issuer)) client.allowInsecureRequests(configuration);
-    return { issuer, as, client: { client_id: provider.clientId }, clientAuth: secret ? oauth.ClientSecretPost(secret) : oauth.None(), configuration };
+    return { issuer, as, client: { client_id: provider.clientId }, clientAuth: secret ? oauth.ClientSecretPost(secret) : oauth.None() };
   });
 }
 
-/** The provider's openid-client Configuration (for the authorization URL and the sign-in page's origins). */
-export async function upstreamConfiguration(provider: Provider, sealer: Sealer): Promise<client.Configuration> {
-  return (await upstreamServer(provider, sealer)).configuration;
+/**
+ * The provider's authorization endpoint with `parameters`, `client_id` and `response_type=code`
+ * appended to its own query. Like every other upstream request: https only, unless the issuer is
+ * loopback http (local development and the emulators). Throws if the document lacks a usable one.
+ */
+export function authorizationUrl(server: UpstreamServer, parameters: Record<string, string>): URL {
+  const endpoint = server.as.authorization_endpoint;
+  const url = typeof endpoint === "string" && URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (!url) throw new Error(`the discovery document of ${server.issuer.href} has no valid authorization_endpoint`);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHttp(server.issuer))) {
+    throw new Error(`the authorization endpoint ${url.origin} is not https`);
+  }
+  const query = new URLSearchParams(parameters);
+  if (!query.has("client_id")) query.set("client_id", server.client.client_id);
+  if (!query.has("response_type")) query.set("response_type", "code");
+  for (const [name, value] of query) url.searchParams.append(name, value);
+  return url;
 }
 
 /** Where the provider sends people back to Fedgate. */
