@@ -13,17 +13,17 @@
  *    was linkable, else unverified and unindexed, so an address nobody proved cannot claim or block
  *    its real owner. A `linkBy: "subject"` provider's emails are therefore always stored unverified.
  * A disabled user is refused however found. Concurrent first sign-ins of one person create one
- * user: the store's unique indexes refuse the losers' writes, which then resolve again and find
- * the winner.
+ * user: the indexes are claimed before the user is written (user-claims.ts), so the losers' writes
+ * are refused; they resolve again (after a short wait while the winner's write is in flight) and
+ * find the winner.
  */
 import { domainOfEmail, isAuthoritativeFor, type EmailAuthority } from "./email-domain";
 import type { UpstreamIdentity } from "./upstream-identity";
 import { newUserId } from "../ids";
 import { normaliseDomain, readDomainMapping } from "../registry/domains";
 import type { Provider } from "../registry/providers";
-import * as keys from "../store/keys";
 import type { Store } from "../store/store";
-import { findUserByEmail, findUserByExternalId, saveUser, type ExternalId, type User } from "./users";
+import { findUserByEmail, findUserByExternalId, getVersionedUser, saveUser, type ExternalId, type User } from "./users";
 
 type LinkRefusalReason =
   /** The person's platform account is disabled. */
@@ -58,6 +58,11 @@ export interface ResolveInput {
 }
 
 const MAX_ATTEMPTS = 5;
+/** How long a loser waits, times its attempt, for a rival's write in flight to land. */
+const PENDING_WAIT_MS = 20;
+
+/** A short wait before resolving again, growing with the attempt. */
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, PENDING_WAIT_MS * (attempt + 1)));
 
 const refuse = (reason: LinkRefusalReason): Resolution => ({ ok: false, reason, message: REFUSAL_MESSAGES[reason] });
 
@@ -99,6 +104,10 @@ export async function resolveUser(store: Store, input: ResolveInput): Promise<Re
         if (byEmail.disabled) return refuse("user_disabled");
         const attached = await attach(store, byEmail, externalId, input.now);
         if (attached === "retry") continue;
+        if (attached === "pending") {
+          await pause(attempt);
+          continue;
+        }
         return attached;
       }
     }
@@ -112,20 +121,22 @@ export async function resolveUser(store: Store, input: ResolveInput): Promise<Re
     // A taken index (this identity, or this verified email) means someone won a race: resolve again.
     const written = await saveUser(store, user, null);
     if (written.ok) return { ok: true, outcome: "created", via: "new", user };
+    if (written.pending) await pause(attempt);
   }
   return refuse("contention");
 }
 
 /** Adds the external identity to the user found by email, over the version read (compare-and-set). */
-async function attach(store: Store, candidate: User, externalId: ExternalId, now: string): Promise<Resolution | "retry"> {
-  const stored = await store.getVersioned<User>(keys.user(candidate.projectId, candidate.id));
+async function attach(store: Store, candidate: User, externalId: ExternalId, now: string): Promise<Resolution | "retry" | "pending"> {
+  const stored = await getVersionedUser(store, candidate.projectId, candidate.id);
   // Gone, disabled, or no longer holding the email since the index read: decide again from scratch.
   if (!stored || stored.value.disabled || stored.value.email !== candidate.email || !stored.value.emailVerified) return "retry";
   const user = stored.value;
   if (user.externalIds.some((id) => id.providerId === externalId.providerId && id.subject === externalId.subject)) return found(user, "email");
   if (user.externalIds.some((id) => id.providerId === externalId.providerId)) return refuse("identity_conflict");
   const next: User = { ...user, externalIds: [...user.externalIds, externalId], updatedAt: now };
-  const written = await saveUser(store, next, stored.version);
+  const written = await saveUser(store, next, stored);
   // Lost to a concurrent change of this user, or another user took the identity: resolve again.
-  return written.ok ? { ok: true, outcome: "linked", via: "email", user: next } : "retry";
+  if (written.ok) return { ok: true, outcome: "linked", via: "email", user: next };
+  return written.pending ? "pending" : "retry";
 }

@@ -1,5 +1,6 @@
 /** Projects: the tenants. Records live in the platform partition; everything else in the project's. */
 import { IsolateCache } from "../cache";
+import { hasUsers } from "../identity/user-pages";
 import * as keys from "../store/keys";
 import type { IpRules } from "../security/ip-rules";
 import type { Store, Versioned, WriteResult } from "../store/store";
@@ -59,14 +60,13 @@ function forgetProject(projectId: string): void {
   cache.delete(projectId);
 }
 
-/** Whether anything but API keys and the audit log still lives in the project's partition. */
+/** Whether the project still has anything but API keys and the audit log (its users live in their own partitions). */
 export async function projectInUse(store: Store, projectId: string): Promise<string | undefined> {
   const prefixes: [string, string][] = [
     ["clients", keys.clientsPrefix(projectId)],
     ["identity providers", keys.providersPrefix(projectId)],
     ["domain mappings", keys.domainMappingsPrefix(projectId)],
-    ["users", keys.usersPrefix(projectId)],
   ];
-  const pages = await Promise.all(prefixes.map(([, prefix]) => store.scan(prefix, { limit: 1 })));
-  return prefixes.find((_, i) => pages[i]!.items.length > 0)?.[0];
+  const [pages, users] = await Promise.all([Promise.all(prefixes.map(([, prefix]) => store.scan(prefix, { limit: 1 }))), hasUsers(store, projectId)]);
+  return prefixes.find((_, i) => pages[i]!.items.length > 0)?.[0] ?? (users ? "users" : undefined);
 }

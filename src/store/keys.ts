@@ -4,6 +4,7 @@
  *
  * `{tag}` is the key's partition (see store.ts): records written together share one.
  */
+import { fnv1a } from "../encoding";
 
 /** Fedgate's own signing keys (tokens/signing-keys.ts): one record, rotated with compare-and-set. */
 export const signingKeySet = (): string => "{fedgate}signing-keys";
@@ -29,14 +30,25 @@ export const domainMappingsPrefix = (projectId: string): string => inProject(pro
 /** A project-scoped admin API key: `ApiKey` (secret as HMAC). */
 export const apiKey = (projectId: string, keyId: string): string => inProject(projectId, `api-key:${keyId}`);
 export const apiKeysPrefix = (projectId: string): string => inProject(projectId, "api-key:");
-/** A platform user: `User`, indexed by verified email and by external identity. */
-export const user = (projectId: string, userId: string): string => inProject(projectId, `user:${userId}`);
-export const usersPrefix = (projectId: string): string => inProject(projectId, "user:");
-export const userByEmail = (projectId: string, email: string): string => inProject(projectId, `user-email:${email}`);
-export const userByExternalId = (projectId: string, providerId: string, subject: string): string =>
-  inProject(projectId, `user-ext:${providerId}:${encodeURIComponent(subject)}`);
 /** The project's audit log: an append-only list of `AuditEvent`. */
 export const auditLog = (projectId: string): string => inProject(projectId, "audit");
+
+// Users and their indexes are spread by a hash over USER_PARTITIONS partitions per kind, not kept in
+// the project's partition, so no tenant has one hot object (identity/users.ts, README "Storage").
+/** How many partitions a project's users (and each of their index kinds) are spread over. Fixed: changing it moves every key. */
+export const USER_PARTITIONS = 64;
+const bucketOf = (text: string): number => fnv1a(text) % USER_PARTITIONS;
+/** A platform user: `User`, in `{u:<projectId>:<bucket of userId>}`. */
+export const user = (projectId: string, userId: string): string => `{u:${projectId}:${bucketOf(userId)}}user:${userId}`;
+/** The users of one of a project's user partitions (0 ≤ bucket < USER_PARTITIONS), for scans. */
+export const usersPrefix = (projectId: string, bucket: number): string => `{u:${projectId}:${bucket}}user:`;
+/** A verified email's claim: `UserClaim` naming the user that holds it, in `{ue:<projectId>:<bucket of email>}`. */
+export const userByEmail = (projectId: string, email: string): string => `{ue:${projectId}:${bucketOf(email)}}user-email:${email}`;
+/** An external identity's claim: `UserClaim`, in `{ux:<projectId>:<bucket of provider + subject>}`. */
+export const userByExternalId = (projectId: string, providerId: string, subject: string): string => {
+  const id = `${providerId}:${encodeURIComponent(subject)}`;
+  return `{ux:${projectId}:${bucketOf(id)}}user-ext:${id}`;
+};
 
 // The browser origins clients registered (registry/origins.ts), one partition per origin, so a CORS
 // preflight (which names no client) is one scan of one small partition.

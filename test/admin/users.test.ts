@@ -75,6 +75,34 @@ describe("admin: users", () => {
     expect(enabled.body.disabled).toBe(false);
   });
 
+  it("pages through users spread over partitions, each once, and refuses a forged cursor", async () => {
+    const own = await newProject("users-paging");
+    const path = `/projects/${own.id}/users`;
+    const made = await Promise.all(Array.from({ length: 12 }, (_, i) => api(own.token, "POST", path, { name: `User ${i}` })));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api(own.token, "GET", `${path}?limit=5${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(5);
+      seen.push(...page.body.items.map((user: { id: string }) => user.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(made.map((r) => r.body.id).sort());
+    const forged = btoa(`{u:${project.id}:0}user:`).replace(/=+$/, "");
+    expect((await api(own.token, "GET", `${path}?cursor=${forged}`)).status).toBe(400);
+  });
+
+  it("finds a user by verified email, and not by an unverified one", async () => {
+    const email = `search-${Date.now()}@example.com`;
+    const verified = (await create({ email, emailVerified: true })).body;
+    await create({ email: `un-${email}`, emailVerified: false });
+    const found = await api(project.token, "GET", `${users()}?email=${encodeURIComponent(email.toUpperCase())}`);
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((user: { id: string }) => user.id)).toEqual([verified.id]);
+    expect((await api(project.token, "GET", `${users()}?email=${encodeURIComponent(`un-${email}`)}`)).body).toEqual({ items: [] });
+  });
+
   it("lists users a page at a time and answers 404 for unknown ones", async () => {
     const page = await api(project.token, "GET", `${users()}?limit=2`);
     expect(page.body.items).toHaveLength(2);

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { providerKind, type Claims } from "../../src/federation/providers";
 import type { UpstreamIdentity } from "../../src/identity/upstream-identity";
 import { newProjectId, newUserId } from "../../src/ids";
+import { listUsers } from "../../src/identity/user-pages";
 import { findUserByEmail, saveUser, type User } from "../../src/identity/users";
 import { resolveUser, type Resolution } from "../../src/identity/linking";
 import type { DomainMapping } from "../../src/registry/domains";
@@ -64,7 +65,7 @@ function racing(rival: () => Promise<unknown>): Store {
   });
 }
 
-const users = async () => (await store.scan<User>(keys.usersPrefix(projectId), { limit: 200 })).items.map((item) => item.value);
+const users = async () => (await listUsers(store, projectId, { limit: 200 })).items.map((item) => item.value);
 
 function ok(resolution: Resolution) {
   if (resolution.ok) return resolution;
@@ -262,7 +263,7 @@ describe("identity resolution", () => {
     const owner = await preProvision({ email: "olivia@okta.example", emailVerified: true, name: "Before" });
     const on = racing(async () => {
       const current = await store.getVersioned<User>(keys.user(projectId, owner.id));
-      await saveUser(store, { ...current!.value, name: "Renamed" }, current!.version);
+      await saveUser(store, { ...current!.value, name: "Renamed" }, current);
     });
     const resolution = ok(await resolve(p, olivia(p), on));
     expect(resolution).toMatchObject({ via: "email", user: { id: owner.id, name: "Renamed" } });

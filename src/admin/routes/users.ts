@@ -3,38 +3,42 @@
  * identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
  */
 import type { Context } from "hono";
-import type { z } from "zod/mini";
+import { z } from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newUserId } from "../../ids";
-import { normaliseEmail, saveUser, type ExternalId, type User } from "../../identity/users";
+import { listUsers } from "../../identity/user-pages";
+import { findUserByEmail, getVersionedUser, normaliseEmail, saveUser, type ExternalId, type SaveResult, type User } from "../../identity/users";
 import type { Project } from "../../registry/projects";
 import * as keys from "../../store/keys";
-import type { Store, Versioned, WriteResult } from "../../store/store";
+import type { Store, Versioned } from "../../store/store";
 import { notFound } from "../auth";
-import { auditChange, changedMeanwhile, now, patched, withEtag } from "../http";
+import { auditChange, changedMeanwhile, listResponse, now, pageOf, patched, withEtag } from "../http";
 import { operation } from "../openapi";
-import { ExternalIdInput, UserCreate, UserPatch, UserView } from "../schemas";
-import { createOperation, listOperation, readOperation, type Made } from "./record-operations";
-import { recordInPath, requireProvider } from "./scope";
+import { ExternalIdInput, Page, UserCreate, UserPatch, UserView } from "../schemas";
+import { createOperation, readOperation, type Made } from "./record-operations";
+import { projectInPath, recordInPath, requireProvider } from "./scope";
 
 async function requireProviders(c: Context<AppEnv>, projectId: string, ids: ExternalId[]): Promise<void> {
   for (const { providerId } of ids) await requireProvider(c, projectId, providerId);
 }
 
 /** 409 naming what another user already holds, or 412 if this user changed meanwhile. */
-function refusal(result: Extract<WriteResult, { ok: false }>, user: User): Problem {
+function refusal(result: Extract<SaveResult, { ok: false }>, user: User): Problem {
   if (result.conflict === keys.user(user.projectId, user.id)) return changedMeanwhile();
   const what = result.conflict.includes("}user-email:") ? `the verified email ${user.email}` : "that external identity";
-  return new Problem(409, "Conflict", { description: `Another user of this project already has ${what}.` });
+  const description = result.pending
+    ? `Another user of this project is being given ${what} at this moment; try again in a few seconds.`
+    : `Another user of this project already has ${what}.`;
+  return new Problem(409, "Conflict", { description });
 }
 
-const readUser = (store: Store, projectId: string, userId: string) => store.getVersioned<User>(keys.user(projectId, userId));
+const readUser = (store: Store, projectId: string, userId: string) => getVersionedUser(store, projectId, userId);
 const storedUser = (c: Context<AppEnv>): Promise<Versioned<User>> => recordInPath(c, "userId", "user", readUser);
 
 /** Writes a changed user over the version read, audits it, answers it. */
 async function update(c: Context<AppEnv>, stored: Versioned<User>, next: User, action: string): Promise<Response> {
-  const written = await saveUser(c.var.store, next, stored.version);
+  const written = await saveUser(c.var.store, next, stored);
   if (!written.ok) throw refusal(written, next);
   await auditChange(c, next.projectId, action, next.id, { before: stored.value, after: next });
   return withEtag(c, next, written.version);
@@ -54,13 +58,31 @@ async function provisionUser(c: Context<AppEnv>, project: Project, input: z.outp
   return { id: user.id, version: written.version, body: user, after: user };
 }
 
+const UsersQuery = z.object({
+  limit: z.optional(z.string()),
+  cursor: z.optional(z.string()),
+  email: z.optional(z.string().check(z.maxLength(320))),
+});
+
 export const userOperations = [
   createOperation({
     path: "/projects/{projectId}/users", tag: "Users", summary: "Pre-provision a user", type: "user",
     description: "For providers that do not create users on first sign-in. A verified email and each external identity are unique in the project.",
     body: UserCreate, created: "The user", schema: UserView, make: provisionUser,
   }),
-  listOperation<User>({ path: "/projects/{projectId}/users", tag: "Users", summary: "List users", page: "A page of users", schema: UserView, prefix: keys.usersPrefix }),
+  operation({
+    method: "get", path: "/projects/{projectId}/users", tag: "Users", summary: "List users, or find one by verified email",
+    description: "Users are spread over many partitions; the cursor walks them all. With `email`, the page holds the user whose verified email it is, if any.",
+    load: projectInPath, query: UsersQuery, responses: { 200: { description: "A page of users", schema: Page(UserView) } },
+    handler: async (c, { target: project, query }) => {
+      if (query.email !== undefined) {
+        const user = await findUserByEmail(c.var.store, project.id, query.email);
+        return c.json(listResponse(user ? [user] : [], undefined));
+      }
+      const page = await listUsers(c.var.store, project.id, pageOf(c));
+      return c.json(listResponse(page.items.map((item) => item.value), page.cursor));
+    },
+  }),
   readOperation<User>({ path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Read a user", found: "The user, with its ETag", schema: UserView, load: storedUser }),
   operation({
     method: "patch", path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Change a user: disable or enable, name, email",
