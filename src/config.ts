@@ -28,8 +28,9 @@ export interface Config {
   /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
   serverTiming: boolean;
   /**
-   * Request limits (security/rate-limit.ts), and failed client authentications per client id and per
-   * IP (security/client-auth-failures.ts); null: off.
+   * Request limits (security/rate-limit.ts: the platform limiter's tiers, so at least 1 per minute),
+   * and failed client authentications per client id and per IP (security/client-auth-failures.ts:
+   * exact store counters, any window); null: off.
    */
   rateLimits: { token: RateLimit | null; signIn: RateLimit | null; clientToken: RateLimit | null; clientAuthFailures: RateLimit | null };
 }
@@ -40,14 +41,18 @@ export interface RateLimit {
   windowS: number;
 }
 
-/** `"<count>/<seconds>s"` or `"off"` (null). */
-function rateLimitSchema() {
+/**
+ * `"<count>/<seconds>s"` or `"off"` (null). A request limit (`perMinute`) is enforced per minute by
+ * the platform limiter's tiers, so it must come to at least 1 per 60 s.
+ */
+function rateLimitSchema(perMinute: boolean) {
   return z.pipe(
     z.string().check(
       z.refine((value) => {
         if (value === "off") return true;
         const match = /^(\d{1,7})\/(\d{1,5})s$/.exec(value);
-        return match !== null && inRange(Number(match[1]), 1, 1_000_000) && inRange(Number(match[2]), 1, 86_400);
+        if (match === null || !inRange(Number(match[1]), 1, 1_000_000) || !inRange(Number(match[2]), 1, 86_400)) return false;
+        return !perMinute || Number(match[1]) * 60 >= Number(match[2]);
       }),
     ),
     z.transform((value): RateLimit | null => {
@@ -58,11 +63,11 @@ function rateLimitSchema() {
   );
 }
 
-/** A rate-limit variable: what it counts, and its default (also the hint's example). */
-function rateLimitVariable(what: string, byDefault: RateLimit) {
+/** A rate-limit variable: what it counts, its default (also the hint's example), and whether it is a request limit. */
+function rateLimitVariable(what: string, byDefault: RateLimit, perMinute = true) {
   return {
     hint: `${what}, e.g. "${byDefault.limit}/${byDefault.windowS}s" (default), or "off"`,
-    schema: z._default(rateLimitSchema(), byDefault),
+    schema: z._default(rateLimitSchema(perMinute), byDefault),
   };
 }
 
@@ -118,14 +123,18 @@ const variables = {
     hint: '"on" or "off" (default)',
     schema: z._default(z.enum(["on", "off"]), "off"),
   },
-  RATE_LIMIT_TOKEN: rateLimitVariable('requests per window per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400', { limit: 300, windowS: 60 }),
+  RATE_LIMIT_TOKEN: rateLimitVariable('requests per window per IP, "<count>/<seconds>s" with count 1-1000000, seconds 1-86400, at least 1 per 60 s', { limit: 300, windowS: 60 }),
   RATE_LIMIT_CLIENT_TOKEN: rateLimitVariable(
-    'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s"',
+    'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s", at least 1 per 60 s',
     { limit: 600, windowS: 60 },
   ),
-  RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimitVariable('failed client authentications per window, per client id and per IP, "<count>/<seconds>s"', { limit: 10, windowS: 60 }),
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimitVariable(
+    'failed client authentications per window, per client id and per IP, "<count>/<seconds>s" with count 1-1000000 and seconds 1-86400',
+    { limit: 10, windowS: 60 },
+    false,
+  ),
   RATE_LIMIT_SIGN_IN: rateLimitVariable(
-    'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s"',
+    'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", at least 1 per 60 s',
     { limit: 60, windowS: 60 },
   ),
 } as const;

@@ -58,6 +58,7 @@ import { openStore } from "../../src/store/open";
 import type { Store } from "../../src/store/store";
 import { mintAccessToken } from "../../src/tokens/jwt";
 import { Grants, type GrantInput } from "../../src/tokens/grants";
+import { withLocalRateLimiters } from "./rate-limiters";
 
 // The runtime instantiates the store's Durable Object class from the Worker's exports.
 export { StoreObject } from "../../src/store/durable-object";
@@ -323,7 +324,8 @@ export default {
     }
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__bench/")) return bench(request, env, url);
-    return worker.fetch(request, env, ctx);
+    // workerd serve has no rate-limit bindings: local stand-ins, as the platform's make no store call.
+    return worker.fetch(request, withLocalRateLimiters(env), ctx);
   },
   scheduled: worker.scheduled,
 } satisfies ExportedHandler<Bindings>;

@@ -1,16 +1,18 @@
 /**
- * Rate limits (SECURITY.md AB-1): a fixed window per limit and bucket, counted by the store's
- * `limit` (one round trip, atomic): `@upstash/ratelimit`'s fixed window on the Upstash store, the
- * windowed counter on the Durable Object store. A sliding window would smooth the boundary but
- * keeps refusing after its reset, so `Retry-After` could not say when to come back. The fixed
- * window's weakness, up to twice the limit across a window boundary, is acceptable for limits
- * meant to stop floods and guessing, not to meter.
+ * Request limits (SECURITY.md AB-1): per IP at the token endpoint, sign-in and the upstream callback,
+ * per client for tokens and `/auth/verify`, counted by Cloudflare's own limiter, the Workers Rate
+ * Limiting binding, so a limited request makes no store round trip. Each configured limit is enforced
+ * by a tier binding (rate-tiers.ts): a fixed limit per 60 s, counted per Cloudflare location and
+ * eventually consistent, so the limits are approximate (README "Limits and IP rules" gives the bound).
+ * Exact counts are kept in the store only for rare events (client-auth-failures.ts).
  *
- * Over the limit: 429 with `Retry-After` (seconds until the window resets), in the endpoint's error
- * format (error-response.ts: `temporarily_unavailable` under /oauth2/, problem+json elsewhere).
+ * Over the limit: 429 with `Retry-After` in the endpoint's error format (error-response.ts:
+ * `temporarily_unavailable` under /oauth2/, problem+json elsewhere). The binding does not say when
+ * its window ends; `Retry-After` is the time to the next clock minute, where the local limiter's
+ * windows end, so at most 60 s.
  *
- * A store failure fails closed: the StoreError propagates and the endpoint answers 503 (AB-4).
- * Failing open would buy nothing: every limited endpoint needs the store for its own work anyway.
+ * A deployment without the tier's binding counts in the store (`limit`, exact, one round trip),
+ * and logs that once per isolate: a misconfiguration costs speed, never the limit.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import ipaddr from "ipaddr.js";
@@ -20,6 +22,7 @@ import { Problem } from "../errors";
 import type { Client } from "../registry/clients";
 import type { Project } from "../registry/projects";
 import * as keys from "../store/keys";
+import { TIER_PERIOD_S, tierFor } from "./rate-tiers";
 
 export interface RateLimitOptions {
   /** Names the counter; requests limited under one name share its windows. */
@@ -61,17 +64,43 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   };
 }
 
+/** Tier bindings found missing in this isolate: each is logged once. */
+const missingBindings = new Set<string>();
+
 /** Counts one request against `bucket` under `name`; 429 with `Retry-After` once over `policy`. */
 export async function countRequest(c: Context<AppEnv>, name: string, bucket: string, policy: RateLimit): Promise<void> {
-  const decision = await c.var.store.limit(keys.rateWindow(name, bucket), { limit: policy.limit, windowMs: policy.windowS * 1000 });
-  if (!decision.allowed) {
-    const retryAfterS = Math.max(1, Math.ceil(decision.resetInMs / 1000));
-    throw new Problem(429, "Too Many Requests", {
-      description: `Too many requests; try again in ${retryAfterS} s.`,
-      detail: `rate limit ${name}: over ${policy.limit} per ${policy.windowS} s`,
-      headers: { "Retry-After": String(retryAfterS) },
-    });
+  const tier = tierFor(policy);
+  const limiter = c.env[tier.binding];
+  if (!limiter) return countInStore(c, name, bucket, policy, tier.binding);
+  let allowed: boolean;
+  try {
+    allowed = (await limiter.limit({ key: `${name}:${bucket}` })).success;
+  } catch (cause) {
+    throw new Problem(503, "Service Unavailable", { description: "The rate limiter is unavailable. Try again shortly.", detail: `rate limit ${name}: ${tier.binding} failed`, headers: { "Retry-After": "5" }, cause });
   }
+  if (!allowed) {
+    const untilNextMinuteS = TIER_PERIOD_S - (Math.floor(Date.now() / 1000) % TIER_PERIOD_S);
+    throw tooManyRequests(untilNextMinuteS, `rate limit ${name}: over ${tier.limit} per ${TIER_PERIOD_S} s (configured ${policy.limit} per ${policy.windowS} s)`);
+  }
+}
+
+/** The exact fallback without the tier's binding: the store's fixed-window counter. */
+async function countInStore(c: Context<AppEnv>, name: string, bucket: string, policy: RateLimit, binding: string): Promise<void> {
+  if (!missingBindings.has(binding)) {
+    missingBindings.add(binding);
+    c.var.log.warn("rate-limit binding missing: counting in the store", { binding, limit: name });
+  }
+  const decision = await c.var.store.limit(keys.rateWindow(name, bucket), { limit: policy.limit, windowMs: policy.windowS * 1000 });
+  if (!decision.allowed) throw tooManyRequests(Math.ceil(decision.resetInMs / 1000), `rate limit ${name}: over ${policy.limit} per ${policy.windowS} s (store)`);
+}
+
+function tooManyRequests(retryAfterS: number, detail: string): Problem {
+  const seconds = Math.max(1, retryAfterS);
+  return new Problem(429, "Too Many Requests", {
+    description: `Too many requests; try again in ${seconds} s.`,
+    detail,
+    headers: { "Retry-After": String(seconds) },
+  });
 }
 
 /**

@@ -5,7 +5,6 @@
  * The scripts touch keys derived from the declared ones (a record's index set, the record an index
  * points at): fine on Upstash and single-node Redis, and hash tags keep them in one slot elsewhere.
  */
-import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
 import {
   StoreError,
@@ -13,6 +12,7 @@ import {
   checkScanCursor,
   pageSize,
   partitionOf,
+  rateDecision,
   scanPartition,
   type ListPage,
   type RateDecision,
@@ -127,21 +127,10 @@ end
 return {count, ttl}
 `;
 
-/**
- * `limit` counts through `@upstash/ratelimit`. Its identifier is the port's key (`rate:<name>:<bucket>`,
- * store/keys.ts) under the prefix `rate`, so the Redis key is
- * `rate:rate:<name>:<bucket>:<window index>`, window index = floor(epoch ms / window ms): an integer
- * counter with a TTL of one window from its first request.
- */
-const RATE_PREFIX = "rate";
-/** Limiters are cached per (limit, window); policies come from config and clients, so few differ. */
-const MAX_LIMITERS = 64;
-
 /** The Store port over Upstash Redis. */
 export class UpstashStore implements Store {
   private readonly redis: Redis;
   private readonly scripts;
-  private readonly limiters = new Map<string, Ratelimit>();
 
   constructor(options: { url: string; token: string; retry?: boolean }) {
     this.redis = new Redis({
@@ -233,39 +222,12 @@ export class UpstashStore implements Store {
     return { count: Number(count), resetInMs: Number(resetInMs) };
   }
 
-  async limit(key: string, policy: RatePolicy): Promise<RateDecision> {
-    const limiter = this.limiter(policy);
-    const result = await this.run("ratelimit", () => limiter.limit(key));
-    return { allowed: result.success, remaining: result.remaining, resetInMs: Math.max(0, result.reset - Date.now()) };
-  }
-
   /**
-   * The limiter for one policy. Fixed window, not sliding: both are one EVALSHA, but a sliding
-   * window still refuses after its `reset` (the previous window keeps weighing in), so `Retry-After`
-   * would lie; the fixed window is also what the Durable Object adapter counts.
+   * A fixed window from the key's first request, counted by the INCREMENT script under the port's
+   * key itself (as on the Durable Object store): one EVALSHA, atomic, and no client library.
    */
-  private limiter(policy: RatePolicy): Ratelimit {
-    const id = `${policy.limit}/${policy.windowMs}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      if (this.limiters.size >= MAX_LIMITERS) this.limiters.clear();
-      limiter = new Ratelimit({
-        redis: this.redis,
-        limiter: Ratelimit.fixedWindow(policy.limit, `${policy.windowMs} ms`),
-        prefix: RATE_PREFIX,
-        // Its default (5 s) lets a request PASS when Redis is slow: fail closed instead (AB-4); the
-        // client's own request timeout turns a stuck Redis into a StoreError.
-        timeout: 0,
-        // Off: it would refuse blocked identifiers from isolate memory, without counting them and
-        // differently per isolate; every decision comes from Redis, as in the Durable Object adapter.
-        ephemeralCache: false,
-        analytics: false,
-        enableProtection: false,
-        enableTelemetry: false,
-      });
-      this.limiters.set(id, limiter);
-    }
-    return limiter;
+  async limit(key: string, policy: RatePolicy): Promise<RateDecision> {
+    return rateDecision(await this.increment(key, policy.windowMs), policy);
   }
 
   async append(key: string, value: unknown, options: { maxLength?: number } = {}): Promise<string> {

@@ -116,7 +116,7 @@ describe("failed client authentication limits", () => {
   });
 
   it("AB-7: counts on the Upstash store too, per IP and per client id", async () => {
-    // Hour-long windows: @upstash/ratelimit aligns them to the clock, so a short one could roll over mid-test.
+    // Hour-long windows, so that none ends mid-test.
     const upstash = { RATE_LIMIT_CLIENT_AUTH_FAILURES: "2/3600s", UPSTASH_REDIS_REST_URL: bindings.TEST_UPSTASH_URL, UPSTASH_REDIS_REST_TOKEN: bindings.TEST_UPSTASH_TOKEN };
     const admin = async (token: string, path: string, body: unknown) =>
       (await call(`/admin/v1${path}`, { method: "POST", env: upstash, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) })).json() as Promise<any>;
