@@ -6,7 +6,7 @@
 // bench/node-oidc-provider.mjs). The token-exchange rows' upstream providers are the IdP emulators
 // (idp-fixtures/start.mjs, Miniflare, on a random port), started here and stopped when the suite ends.
 // Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_SEQ (2000 sequential requests for CPU/req),
-// BENCH_ROUNDS (1; >1 alternates a suite's rows and reports medians), BENCH_SUITES (main,resolution,token),
+// BENCH_ROUNDS (1; >1 alternates a suite's rows and reports medians), BENCH_SUITES (main,resolution,token; "scale" is opt-in: bench/scale.mjs),
 // BENCH_CONFIG or --config <wrangler.toml> (the main suite's config), BENCH_TOKEN_RATE_LIMIT (the token suite's
 // RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN: 1000000/60s, or "off" to see what the limiter costs),
 // BENCH_STORE (the main and token suites' store: "durable-object", the default, SQLite Durable Objects inside the
@@ -23,6 +23,7 @@ import { join, resolve } from "node:path";
 import { startEmulators } from "../idp-fixtures/start.mjs";
 import { migratingAppClient, upstreamTokens } from "../scripts/upstream-token.mjs";
 import { startNodeOidcProvider } from "./node-oidc-provider.mjs";
+import { scaleSuite } from "./scale.mjs";
 import { startBenchUpstash } from "./upstash.mjs";
 import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips, waitHealthy, workerdVersion } from "./workerd.mjs";
 
@@ -496,6 +497,8 @@ const SUITES = [
       "token exchange against the IdP emulators (idp-fixtures, Miniflare; not measured); " +
       `RATE_LIMIT_TOKEN and RATE_LIMIT_CLIENT_TOKEN ${TOKEN_RATE_LIMIT}${TOKEN_RATE_LIMIT === "off" ? " (**not counted**)" : " (still counted, by in-memory stand-ins for the rate-limit bindings)"}; node-oidc-provider in Node alongside (bench/node-oidc-provider.mjs)`,
     store: STORE, config: join(ROOT, "bench/workers/token.toml"), routes: TOKEN_ROUTES, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) },
+  // Opt-in (BENCH_SUITES=scale): users over one project and over 20, Durable Object spread (bench/scale.mjs). The token suite's env.
+  scaleSuite({ root: ROOT, vars: (base) => ({ ...appVars(base), RATE_LIMIT_TOKEN: TOKEN_RATE_LIMIT, RATE_LIMIT_CLIENT_TOKEN: TOKEN_RATE_LIMIT }) }),
 ].filter((s) => (process.env.BENCH_SUITES ?? "main,resolution,token").split(",").map((x) => x.trim()).includes(s.name));
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
@@ -593,7 +596,7 @@ async function runSuite(suite) {
       const run = await load(x.row.external?.pid ?? server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS }, x.row.external ? {} : watch);
       count(x, before, await stats());
       x.runs.push(run);
-      x.row.finish?.({ seconds: SECONDS, total: run.total, reqPerSec: run.r.requests.average });
+      await x.row.finish?.({ seconds: SECONDS, total: run.total, reqPerSec: run.r.requests.average, p50: run.p50, p99: run.p99 });
     }
   }
   // Second CPU figure: one connection, sequential — the per-request cost without the batching a busy event loop gets.
@@ -602,7 +605,7 @@ async function runSuite(suite) {
     const before = await stats();
     x.seq = await load(x.row.external?.pid ?? server.pid, x.row, { connections: 1, amount: SEQ }, x.row.external ? {} : watch);
     count(x, before, await stats());
-    x.row.finish?.({ total: x.seq.total });
+    await x.row.finish?.({ total: x.seq.total });
   }
   if (suite.name === "token") {
     for (const x of rows) {
@@ -645,6 +648,7 @@ async function runSuite(suite) {
     non2xx: sum([...runs, ...(seq ? [seq] : [])], (x) => x.bad),
     errors: sum([...runs, ...(seq ? [seq] : [])], (x) => x.r.errors + x.r.timeouts),
     statusCodes: [...runs, ...(seq ? [seq] : [])].map((x) => x.statusCodes),
+    ...row.resultFields?.(), // a suite's own figures (the scale suite's Durable Object spread)
   }));
 
   const floor = results.find((x, i) => rows[i].row.floor);
@@ -668,12 +672,13 @@ async function runSuite(suite) {
   await stopEmulators();
   server.stop();
   server = undefined;
-  return { suite, b, bundleLine, notes, results };
+  const extra = suite.after?.({ results, note }); // a suite's own summary (the scale suite's side-by-side table)
+  return { suite, b, bundleLine, notes, results, extra };
 }
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
-  if (SUITES.length === 0) throw new Error(`BENCH_SUITES=${process.env.BENCH_SUITES} names no suite (main, resolution, token)`);
+  if (SUITES.length === 0) throw new Error(`BENCH_SUITES=${process.env.BENCH_SUITES} names no suite (main, resolution, token, scale)`);
   // Codes live 60 s (src/oauth/codes.ts) and a load's pool is issued before it starts.
   if (SUITES.some((s) => s.name === "token") && SECONDS > 45) throw new Error(`BENCH_SECONDS=${SECONDS}: the token suite needs at most 45 (authorization codes live 60 s)`);
   const done = [];
@@ -696,6 +701,7 @@ async function main() {
       const cpu = `${f(x.cpuMsPerReq, 3)} / ${f(x.cpuMsPerReqSequential, 3)}`;
       console.log(`| ${x.route} | ${f(x.reqPerSec, 0)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${cpu} | ${x.storeRoundTrips ?? "n/a"} | ${bad} |`);
     }
+    if (suite.extra) console.log(`\n${suite.extra}`);
   }
   const suites = done.map(({ suite, b, notes }) => ({
     name: suite.name, config: suite.config, store: suite.store, notes, bundle: { rawBytes: b.rawBytes, gzipBytes: b.gzipBytes, gzipLevel: 9, wrangler: b.wrangler },
