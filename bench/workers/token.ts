@@ -295,7 +295,7 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
       projectId: f.projectId, clientId: f.clientId, redirectUri: REDIRECT_URI, codeChallenge: await s256(VERIFIER),
       scope: SCOPE, user: f.user, authTime: Math.floor(Date.now() / 1000), amr: ["fed"], idp: f.providerId,
     };
-    const codes = await issueMany(count, () => issueCode(store, grant));
+    const codes = await issueMany(count, () => issueCode(config.encryptionKey, grant));
     return Response.json({ codes, verifier: VERIFIER });
   }
 

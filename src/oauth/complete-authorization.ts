@@ -1,8 +1,8 @@
 /**
  * The authorization server's half of a browser sign-in, after federation/ has signed the person in
- * upstream: the pending authorization request is taken (once), Fedgate issues its own code for it,
- * and the browser goes back to the client with `code`, `state` and `iss` (303; RFC 6749 §4.1.2,
- * RFC 9207). Audited as `login.success`.
+ * upstream: the pending authorization request is taken (once), Fedgate seals its own code for it
+ * (oauth/codes.ts; nothing is written), and the browser goes back to the client with `code`,
+ * `state` and `iss` (303; RFC 6749 §4.1.2, RFC 9207). Audited as `login.success`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 import type { Context } from "hono";
@@ -35,7 +35,7 @@ export async function completeAuthorization(c: Context<AppEnv>, signedIn: Signed
       },
     });
   }
-  const code = await issueCode(store, {
+  const code = await issueCode(config.encryptionKey, {
     projectId: request.projectId, clientId: request.clientId, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge,
     scope: request.scope, ...(request.nonce ? { nonce: request.nonce } : {}), authTime: signedIn.authTime, amr: signedIn.amr, idp: signedIn.providerId,
     user: signedIn.user,

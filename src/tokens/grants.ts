@@ -68,7 +68,8 @@ const CODE_REPLAY_WINDOW_MS = 10 * 60_000;
 
 /**
  * Where a grant came from, which names it:
- * - `code`: a redeemed authorization code, by its hash, so a replay of the code finds the grant (AS-3);
+ * - `code`: a redeemed authorization code, by the hash of its nonce (oauth/codes.ts), so a replay of
+ *   the code finds the grant (AS-3);
  * - `exchange`: a token exchange, by a random nonce (`exchangeSeed`): only its refresh tokens find it.
  */
 export type GrantSeed = { kind: "code"; codeHash: string } | { kind: "exchange"; nonce: string };
@@ -119,13 +120,23 @@ export class Grants {
    * refresh token when the grant is refreshable.
    */
   async record(input: GrantInput, seed: GrantSeed, access: GrantRecord["access"], refreshLifetimeS: number): Promise<{ grant: GrantRecord; refreshToken?: string }> {
+    const recorded = await this.recordOnce(input, seed, access, refreshLifetimeS);
+    if (!recorded) throw new Error(`grant already recorded for this ${seed.kind}`);
+    return recorded;
+  }
+
+  /**
+   * `record`, or null (nothing written) if the seed's grant already exists: for a code, this one
+   * write is its single-use check, and null means the code was redeemed before (a replay).
+   */
+  async recordOnce(input: GrantInput, seed: GrantSeed, access: GrantRecord["access"], refreshLifetimeS: number): Promise<{ grant: GrantRecord; refreshToken?: string } | null> {
     const now = this.now();
     const grant: GrantRecord = {
       ...input, id: await grantIdFor(seed), generation: 0, rotatedAt: now, createdAt: now, access,
       expiresAt: now + (input.refreshable ? refreshLifetimeS * 1000 : Math.max(CODE_REPLAY_WINDOW_MS, access.exp * 1000 - now)),
     };
     const written = await this.store.set(keys.grant(grant.id), grant, { ttlMs: this.ttl(grant), ifAbsent: true });
-    if (!written.ok) throw new Error(`grant already recorded for this ${seed.kind}`);
+    if (!written.ok) return null;
     return input.refreshable ? { grant, refreshToken: await this.tokenFor(grant) } : { grant };
   }
 

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { base64url, createLocalJWKSet } from "jose";
+import { configOf } from "../../src/config";
 import { services } from "../../src/context";
 import type { Bindings } from "../../src/env";
 import { getUser } from "../../src/identity/users";
@@ -58,7 +59,7 @@ async function userSnapshot(projectId: string, userId: string) {
 /** An authorization code for a signed-in user, and its PKCE verifier. */
 export async function mintCode(options: CodeOptions): Promise<{ code: string; verifier: string }> {
   const verifier = newVerifier();
-  const code = await issueCode(store, {
+  const code = await issueCode(configOf(env as unknown as Bindings).encryptionKey, {
     projectId: options.projectId, clientId: options.clientId, redirectUri: REDIRECT, codeChallenge: await challengeOf(verifier),
     scope: options.scope ?? ALL_SCOPES, ...(options.nonce ? { nonce: options.nonce } : {}),
     user: await userSnapshot(options.projectId, options.userId), authTime: 1_700_000_000, amr: ["pwd"], idp: "okta",
