@@ -82,7 +82,7 @@ export async function issueCode(encryptionKey: Uint8Array, grant: AuthorizationC
 }
 
 /** An opened code: its grant, the hash that names it, and whether its 60 s are over. */
-export interface OpenedCode {
+interface OpenedCode {
   grant: AuthorizationCode;
   codeHash: string;
   expired: boolean;
