@@ -63,7 +63,15 @@ export class StoreObject extends DurableObject {
         CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS list (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, value TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS list_key ON list (key, id);
+        CREATE TABLE IF NOT EXISTS list_expiry (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       `);
+      // appendMany's item ids (added after v1: objects created before have the table without them).
+      try {
+        this.sql.exec("ALTER TABLE list ADD COLUMN item TEXT");
+      } catch {
+        // The column exists.
+      }
+      this.sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS list_item ON list (key, item) WHERE item IS NOT NULL");
       this.sweepAt = await ctx.storage.getAlarm();
     });
   }
@@ -162,10 +170,36 @@ export class StoreObject extends DurableObject {
     });
   }
 
-  list(key: string, limit: number, before: number | null): { id: number; value: string }[] {
+  /** Appends the items whose ids the list lacks, in one transaction; a list with a TTL gets it once. */
+  async appendMany(key: string, items: { id: string; value: string }[], ttlMs: number | undefined): Promise<number> {
+    const now = Date.now();
+    const { added, expiresAt } = this.ctx.storage.transactionSync(() => {
+      const expiry = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM list_expiry WHERE key = ?", key).toArray()[0]?.expires_at;
+      // An expired list not yet swept starts over.
+      if (expiry !== undefined && expiry <= now) this.dropList(key);
+      let added = 0;
+      for (const item of items) {
+        added += this.sql.exec("INSERT INTO list (key, value, item) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id", key, item.value, item.id).toArray().length;
+      }
+      if (ttlMs === undefined || added === 0 || (expiry !== undefined && expiry > now)) return { added, expiresAt: null };
+      this.sql.exec("INSERT OR REPLACE INTO list_expiry (key, expires_at) VALUES (?, ?)", key, now + ttlMs);
+      return { added, expiresAt: now + ttlMs };
+    });
+    if (expiresAt !== null) await this.scheduleSweep(expiresAt);
+    return added;
+  }
+
+  private dropList(key: string): void {
+    this.sql.exec("DELETE FROM list WHERE key = ?", key);
+    this.sql.exec("DELETE FROM list_expiry WHERE key = ?", key);
+  }
+
+  list(key: string, limit: number, before: number | null): { id: number; item: string | null; value: string }[] {
+    const expiry = this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM list_expiry WHERE key = ?", key).toArray()[0]?.expires_at;
+    if (expiry !== undefined && expiry <= Date.now()) return [];
     return this.sql
-      .exec<{ id: number; value: string }>(
-        "SELECT id, value FROM list WHERE key = ? AND id < ? ORDER BY id DESC LIMIT ?",
+      .exec<{ id: number; item: string | null; value: string }>(
+        "SELECT id, item, value FROM list WHERE key = ? AND id < ? ORDER BY id DESC LIMIT ?",
         key,
         before ?? Number.MAX_SAFE_INTEGER,
         limit,
@@ -194,10 +228,12 @@ export class StoreObject extends DurableObject {
       this.sql.exec("DELETE FROM idx WHERE owner IN (SELECT key FROM kv WHERE expires_at <= ?)", now);
       this.sql.exec("DELETE FROM kv WHERE expires_at <= ?", now);
       this.sql.exec("DELETE FROM counter WHERE expires_at <= ?", now);
+      this.sql.exec("DELETE FROM list WHERE key IN (SELECT key FROM list_expiry WHERE expires_at <= ?)", now);
+      this.sql.exec("DELETE FROM list_expiry WHERE expires_at <= ?", now);
     });
     this.sweepAt = null;
     const next = this.sql
-      .exec<{ next: number | null }>("SELECT MIN(at) AS next FROM (SELECT MIN(expires_at) AS at FROM kv UNION ALL SELECT MIN(expires_at) FROM counter)")
+      .exec<{ next: number | null }>("SELECT MIN(at) AS next FROM (SELECT MIN(expires_at) AS at FROM kv UNION ALL SELECT MIN(expires_at) FROM counter UNION ALL SELECT MIN(expires_at) FROM list_expiry)")
       .one().next;
     if (next !== null) await this.scheduleSweep(next);
   }
@@ -303,14 +339,21 @@ export class DurableObjectStore implements Store {
     return this.call(key, (stub) => stub.append(key, JSON.stringify(value), options.maxLength));
   }
 
+  appendMany(key: string, items: readonly { id: string; value: unknown }[], options: { ttlMs?: number } = {}): Promise<number> {
+    if (items.length === 0) return Promise.resolve(0);
+    const rows = items.map((item) => ({ id: item.id, value: JSON.stringify(item.value) }));
+    return this.call(key, (stub) => stub.appendMany(key, rows, options.ttlMs));
+  }
+
   async list<T>(key: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {
     if (options.cursor !== undefined && !/^[1-9]\d{0,15}$/.test(options.cursor)) {
       throw new StoreError("bad_cursor", "cursor is not one this list handed out");
     }
     const limit = pageSize(options.limit);
     const rows = await this.call(key, (stub) => stub.list(key, limit + 1, options.cursor === undefined ? null : Number(options.cursor)));
-    const page = rows.slice(0, limit).map((row) => ({ id: String(row.id), value: JSON.parse(row.value) as T }));
-    return rows.length > limit ? { items: page, cursor: page.at(-1)!.id } : { items: page };
+    const page = rows.slice(0, limit).map((row) => ({ id: row.item ?? String(row.id), value: JSON.parse(row.value) as T }));
+    // The cursor is the position of the page's last item (its id is the caller's, for appendMany's items).
+    return rows.length > limit ? { items: page, cursor: String(rows[limit - 1]!.id) } : { items: page };
   }
 
   async scan<T>(prefix: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {

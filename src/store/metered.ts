@@ -10,7 +10,7 @@ export interface StoreMeter {
 }
 
 const operations = [
-  "get", "getVersioned", "getManyVersioned", "set", "compareAndSet", "delete", "take", "getByIndex", "increment", "limit", "append", "list", "scan",
+  "get", "getVersioned", "getManyVersioned", "set", "compareAndSet", "delete", "take", "getByIndex", "increment", "limit", "append", "appendMany", "list", "scan",
 ] as const satisfies readonly (keyof Store)[];
 
 /** A view of `store` that adds every call to `meter`. */

@@ -94,6 +94,13 @@ export interface Store {
    * adapter may trim a long list (over 1,000) in batches, holding up to 64 more for a while.
    */
   append(key: string, value: unknown, options?: { maxLength?: number }): Promise<string>;
+  /**
+   * Appends items to an append-only list in one round trip, skipping any whose `id` the list already
+   * holds (a redelivered batch writes nothing twice); returns how many were new. Items are appended in
+   * the order given, so the last is read first; `list` answers them under their own ids. `ttlMs`: the
+   * whole list (items and ids) expires that long after the call that created it.
+   */
+  appendMany(key: string, items: readonly { id: string; value: unknown }[], options?: { ttlMs?: number }): Promise<number>;
   /** Reads a list newest first, `limit` items a page. */
   list<T>(key: string, options?: { limit?: number; cursor?: string }): Promise<ListPage<T>>;
   /**

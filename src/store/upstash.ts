@@ -109,6 +109,26 @@ end
 return out
 `;
 
+/**
+ * KEYS: a list (stream), the set of its item ids. ARGV: ttl ms or "", then id, value pairs.
+ * Appends each item whose id is new (its id in field `i`); a new list and its id set get the TTL.
+ */
+const APPEND_MANY = `
+local added = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+    redis.call('XADD', KEYS[1], '*', 'v', ARGV[i + 1], 'i', ARGV[i])
+    added = added + 1
+  end
+end
+local ttl = tonumber(ARGV[1])
+if ttl and added > 0 and redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+return added
+`;
+
 /** KEYS: index key. Returns the value of the record it points at. */
 const GET_BY_INDEX = `
 local owner = redis.call('GET', KEYS[1])
@@ -150,6 +170,7 @@ export class UpstashStore implements Store {
       getByIndex: this.redis.createScript<string | null, true>(GET_BY_INDEX, { readonly: true }),
       increment: this.redis.createScript<[number, number]>(INCREMENT),
       scan: this.redis.createScript<string[]>(SCAN),
+      appendMany: this.redis.createScript<number>(APPEND_MANY),
     };
   }
 
@@ -236,6 +257,12 @@ export class UpstashStore implements Store {
     return id;
   }
 
+  async appendMany(key: string, items: readonly { id: string; value: unknown }[], options: { ttlMs?: number } = {}): Promise<number> {
+    if (items.length === 0) return 0;
+    const args = [options.ttlMs === undefined ? "" : String(options.ttlMs), ...items.flatMap((item) => [item.id, JSON.stringify(item.value)])];
+    return Number(await this.run("appendMany", () => this.scripts.appendMany.exec([key, `${key}\u001Fids`], args)));
+  }
+
   async list<T>(key: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {
     if (options.cursor !== undefined && !/^\d{1,20}-\d{1,20}$/.test(options.cursor)) {
       throw new StoreError("bad_cursor", "cursor is not one this list handed out");
@@ -244,8 +271,9 @@ export class UpstashStore implements Store {
     const end = options.cursor === undefined ? "+" : `(${options.cursor}`;
     // Without automatic deserialisation XREVRANGE answers [[id, [field, value]], …].
     const rows = (await this.run("XREVRANGE", () => this.redis.xrevrange(key, end, "-", limit + 1))) as unknown as [string, string[]][];
-    const items = rows.slice(0, limit).map(([id, fields]) => ({ id, value: JSON.parse(fields[1] ?? "null") as T }));
-    return rows.length > limit ? { items, cursor: items.at(-1)!.id } : { items };
+    // Fields [v, value] from append, [v, value, i, id] from appendMany: its items keep their own ids.
+    const items = rows.slice(0, limit).map(([id, fields]) => ({ id: fields[3] ?? id, value: JSON.parse(fields[1] ?? "null") as T }));
+    return rows.length > limit ? { items, cursor: rows[limit - 1]![0] } : { items };
   }
 
   async scan<T>(prefix: string, options: { limit?: number; cursor?: string } = {}): Promise<ListPage<T>> {

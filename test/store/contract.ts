@@ -315,6 +315,53 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
       });
     });
 
+    describe("batched idempotent appends (appendMany)", () => {
+      const items = (...ids: number[]) => ids.map((n) => ({ id: `e${String(n).padStart(3, "0")}`, value: { n } }));
+
+      it("appends a batch in one call, read newest first under the items' own ids, a page at a time", async () => {
+        const s = scope();
+        expect(await store.appendMany(s.key("batch"), items(1, 2, 3))).toBe(3);
+        expect(await store.appendMany(s.key("batch"), items(4, 5))).toBe(2);
+        const first = await store.list<{ n: number }>(s.key("batch"), { limit: 3 });
+        expect(first.items).toEqual([{ id: "e005", value: { n: 5 } }, { id: "e004", value: { n: 4 } }, { id: "e003", value: { n: 3 } }]);
+        const last = await store.list<{ n: number }>(s.key("batch"), { limit: 3, cursor: first.cursor! });
+        expect(last.items.map((item) => item.id)).toEqual(["e002", "e001"]);
+        expect(last.cursor).toBeUndefined();
+        expect(await store.appendMany(s.key("batch"), [])).toBe(0);
+      });
+
+      it("writes nothing twice when a batch is redelivered, whole or in part", async () => {
+        const s = scope();
+        await store.appendMany(s.key("redelivered"), items(1, 2, 3));
+        expect(await store.appendMany(s.key("redelivered"), items(1, 2, 3))).toBe(0);
+        expect(await store.appendMany(s.key("redelivered"), items(3, 4))).toBe(1);
+        // Twice in one batch counts once.
+        expect(await store.appendMany(s.key("redelivered"), items(5, 5))).toBe(1);
+        const page = await store.list<{ n: number }>(s.key("redelivered"), { limit: 10 });
+        expect(page.items.map((item) => item.value.n)).toEqual([5, 4, 3, 2, 1]);
+      });
+
+      it("writes each id once under concurrent writers of overlapping batches", async () => {
+        const s = scope();
+        const batches = Array.from({ length: 10 }, (_, i) => items(i, i + 1, i + 2, 100));
+        const added = await Promise.all(batches.map((batch) => store.appendMany(s.key("racing"), batch)));
+        expect(added.reduce((a, b) => a + b, 0)).toBe(13);
+        const page = await store.list<{ n: number }>(s.key("racing"), { limit: 50 });
+        expect(page.items.map((item) => item.value.n).toSorted((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 100]);
+      });
+
+      it("drops the whole list, ids included, after its TTL from the call that created it", async () => {
+        const s = scope();
+        await store.appendMany(s.key("bucket"), items(1), { ttlMs: 300 });
+        await store.appendMany(s.key("bucket"), items(2), { ttlMs: 300 });
+        expect((await store.list(s.key("bucket"))).items).toHaveLength(2);
+        await sleep(450);
+        expect(await store.list(s.key("bucket"))).toEqual({ items: [] });
+        // Its ids went with it: the same id is new again.
+        expect(await store.appendMany(s.key("bucket"), items(1), { ttlMs: 300 })).toBe(1);
+      });
+    });
+
     describe("scans", () => {
       it("pages through a partition's records under a prefix, in key order", async () => {
         const s = scope();
@@ -366,6 +413,7 @@ export function storeContract(name: string, open: () => Store, unreachable: () =
           () => down.limit("rate:k", { limit: 1, windowMs: 1000 }),
           () => down.getByIndex("{x}i"),
           () => down.append("{x}l", 1),
+          () => down.appendMany("{x}l", [{ id: "a", value: 1 }]),
           () => down.list("{x}l"),
           () => down.scan("{x}p"),
         ];
