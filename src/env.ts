@@ -5,7 +5,7 @@
  */
 import type { Config } from "./config";
 import type { Logger } from "./log";
-import type { Actor } from "./security/audit-event";
+import type { Actor, AuditEvent } from "./security/audit-event";
 import type { RateLimiterBinding, TierBinding } from "./security/rate-tiers";
 import type { StoreMeter } from "./store/metered";
 import type { StoreBindings } from "./store/open";
@@ -13,6 +13,8 @@ import type { Store } from "./store/store";
 import type { SigningKeys } from "./tokens/signing-keys";
 
 export interface Bindings extends StoreBindings {
+  /** The audit queue's producer (wrangler.toml); absent, audit events are written directly (security/audit.ts). */
+  AUDIT_QUEUE?: Queue<AuditEvent>;
   /** The request limits' tiers (wrangler.toml `[[ratelimits]]`); absent, a limit counts in the store (security/rate-limit.ts). */
   [tier: TierBinding]: RateLimiterBinding | undefined;
   [variable: string]: unknown;

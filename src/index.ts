@@ -1,11 +1,13 @@
 /**
  * The Worker entry: HTTP requests go to the Hono app; the cron trigger runs the signing-key
- * rotation check. The store's Durable Object class is exported for its binding.
+ * rotation check; the audit queue's batches are written to the store (security/audit-queue.ts).
+ * The store's Durable Object class is exported for its binding.
  */
 import { createApp } from "./app";
 import { services } from "./context";
 import type { Bindings } from "./env";
 import { createLogger, describeError } from "./log";
+import { consumeAuditBatch } from "./security/audit-queue";
 
 export { StoreObject } from "./store/durable-object";
 
@@ -13,6 +15,11 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+
+  async queue(batch, env) {
+    const { config, store } = services(env);
+    await consumeAuditBatch(batch, store, createLogger(config.logLevel, { queue: batch.queue }));
+  },
 
   async scheduled(controller, env) {
     const log = createLogger("info", { cron: controller.cron });

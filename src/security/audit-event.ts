@@ -12,6 +12,8 @@ export type Actor =
   | { kind: "anonymous" };
 
 export interface AuditEvent {
+  /** Given at creation, sortable by time (audit-log.ts `auditEventId`): a redelivered event is written once. */
+  id: string;
   at: string;
   projectId: string;
   actor: Actor;

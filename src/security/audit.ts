@@ -1,49 +1,70 @@
 /**
  * The audit log (SECURITY.md AD-4): every security-relevant event, per project, append-only,
  * newest first. Events carry who, what, before/after (never secrets), when, from where, outcome.
+ * Admin changes are written before answering; events of the sign-in and token paths go through
+ * the audit queue after the response (audit-queue.ts), or straight to the store when there is no
+ * queue or it refuses the event. Storage: audit-log.ts.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { AuditEvent, AuditInput } from "./audit-event";
 export type { AuditEvent, AuditInput } from "./audit-event";
-import { auditLog } from "../store/keys";
 import type { ListPage, Store } from "../store/store";
+import { auditEventId, readAuditLog, writeAuditEvents } from "./audit-log";
 
-/** Newest events kept per project. */
-const RETAINED_EVENTS = 100_000;
-
-async function append(c: Context<AppEnv>, store: Store, event: AuditInput): Promise<void> {
+function entryOf(c: Context<AppEnv>, event: AuditInput): AuditEvent {
   const actor = event.actor ?? c.var.actor;
   if (!actor) throw new Error(`audit event ${event.action} has no actor`);
-  const entry: AuditEvent = {
-    at: new Date().toISOString(),
+  const now = Date.now();
+  return {
+    id: auditEventId(now),
+    at: new Date(now).toISOString(),
     actor,
     outcome: "success",
     ip: c.req.header("CF-Connecting-IP") ?? null,
     requestId: c.var.requestId,
     ...event,
   };
+}
+
+async function write(c: Context<AppEnv>, store: Store, entry: AuditEvent): Promise<void> {
   try {
-    await store.append(auditLog(event.projectId), entry, { maxLength: RETAINED_EVENTS });
+    await writeAuditEvents(store, [entry]);
   } catch (error) {
     // The change itself is done and answering 503 would say it was not; losing its record must be loud.
     c.var.log.error("audit append failed", { event: entry, error: String(error) });
   }
 }
 
-/** Appends an event for the current request (actor, IP and request id from its context), before answering. */
-export function audit(c: Context<AppEnv>, event: AuditInput): Promise<void> {
-  return append(c, c.var.store, event);
+/** Writes an event for the current request (actor, IP and request id from its context) to the store, before answering. */
+export async function audit(c: Context<AppEnv>, event: AuditInput): Promise<void> {
+  await write(c, c.var.store, entryOf(c, event));
+}
+
+/** Sends the event to the audit queue; written directly when there is none or it refuses (logged). */
+async function enqueue(c: Context<AppEnv>, event: AuditInput): Promise<void> {
+  const entry = entryOf(c, event);
+  const queue = c.env.AUDIT_QUEUE;
+  if (queue) {
+    try {
+      await queue.send(entry, { contentType: "json" });
+      return;
+    } catch (error) {
+      c.var.log.error("audit queue refused an event; writing it directly", { eventId: entry.id, action: entry.action, error: String(error) });
+    }
+  }
+  await write(c, c.var.backgroundStore, entry);
 }
 
 /**
- * Appends an event after the response, off the request's critical path (token endpoint, sign-in);
- * its store call is counted apart (`Server-Timing: store-background`).
+ * Records an event after the response, off the request's critical path (token endpoint, sign-in),
+ * through the audit queue; a direct write is counted apart (`Server-Timing: store-background`).
  */
 export function auditLater(c: Context<AppEnv>, event: AuditInput): void {
-  c.executionCtx.waitUntil(append(c, c.var.backgroundStore, event));
+  c.executionCtx.waitUntil(enqueue(c, event));
 }
 
+/** A page of the project's audit log, newest first (audit-log.ts). */
 export function readAudit(store: Store, projectId: string, options: { limit?: number; cursor?: string }): Promise<ListPage<AuditEvent>> {
-  return store.list<AuditEvent>(auditLog(projectId), options);
+  return readAuditLog(store, projectId, options);
 }

@@ -30,8 +30,17 @@ export const domainMappingsPrefix = (projectId: string): string => inProject(pro
 /** A project-scoped admin API key: `ApiKey` (secret as HMAC). */
 export const apiKey = (projectId: string, keyId: string): string => inProject(projectId, `api-key:${keyId}`);
 export const apiKeysPrefix = (projectId: string): string => inProject(projectId, "api-key:");
-/** The project's audit log: an append-only list of `AuditEvent`. */
-export const auditLog = (projectId: string): string => inProject(projectId, "audit");
+// The audit log (security/audit-log.ts): one list per project and hour, each its own partition, so no
+// object receives every event of a tenant; the project's partition notes which hours have events.
+/** A project's audit events of one hour (`hour` = ⌊epoch ms / 3,600,000⌋): a list of `AuditEvent`, by event id. */
+export const auditHour = (projectId: string, hour: number): string => `{a:${projectId}:${hour}}audit`;
+/**
+ * That the project has audit events in `hour`: `{ hour }`. Keyed by 9,999,999 − hour, zero-padded, so
+ * a scan (key order) meets the newest hour first.
+ */
+export const auditHourEntry = (projectId: string, hour: number): string =>
+  inProject(projectId, `audit-hour:${String(9_999_999 - hour).padStart(7, "0")}`);
+export const auditHoursPrefix = (projectId: string): string => inProject(projectId, "audit-hour:");
 
 // Users and their indexes are spread by a hash over USER_PARTITIONS partitions per kind, not kept in
 // the project's partition, so no tenant has one hot object (identity/users.ts, README "Storage").
@@ -57,10 +66,11 @@ export const originClient = (origin: string, clientId: string): string => `{orig
 export const originClientsPrefix = (origin: string): string => `{origin:${origin}}client:`;
 
 // Short-lived grant state, spread over shards by key (no partition).
-/** What a redeemed code issued (refresh generation, newest access token): `GrantRecord`, until its expiry. */
+/**
+ * What a redeemed code issued (refresh generation, newest access token): `GrantRecord`, until its
+ * expiry. Codes themselves are sealed, not stored (oauth/codes.ts): writing this, if absent, is a code's single use.
+ */
 export const grant = (grantId: string): string => `grant:${grantId}`;
-/** An authorization code, by the SHA-256 of the code: `AuthorizationCode`, 60 s, taken once. */
-export const authorizationCode = (codeHash: string): string => `code:${codeHash}`;
 /** A validated downstream authorization request waiting for sign-in: `PendingAuthorization`, 10 min. */
 export const pendingAuthorization = (requestId: string): string => `authorization-request:${requestId}`;
 /** An upstream login in flight, by its `state`: `UpstreamTransaction`, 10 min, taken once (RP-1). */

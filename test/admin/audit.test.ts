@@ -42,7 +42,8 @@ describe("AD-4: audit of admin changes", () => {
     expect(first.body.items).toHaveLength(2);
     const second = await api(project.token, "GET", `/audit?limit=2&cursor=${first.body.nextCursor}`);
     expect(second.body.items[0].id).not.toBe(first.body.items[1].id);
-    expect(Number(second.body.items[0].id.split("-")[0]) <= Number(first.body.items[1].id.split("-")[0])).toBe(true);
+    // Event ids sort by time: the next page is older.
+    expect(second.body.items[0].id < first.body.items[1].id).toBe(true);
     const byOperator = await operator("GET", `/audit?project=${project.id}&limit=2`);
     expect(byOperator.body.items.map((e: { id: string }) => e.id)).toEqual(first.body.items.map((e: { id: string }) => e.id));
     expect((await operator("GET", "/audit")).status).toBe(400);

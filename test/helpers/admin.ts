@@ -8,8 +8,36 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** Calls `/admin/v1{path}` with `token`, JSON in and out. */
+/**
+ * Calls `/admin/v1{path}` with `token`, JSON in and out. A read of an audit log first waits for the
+ * audit queue to deliver what earlier requests sent (see `settledAudit`).
+ */
 export async function api<T = any>(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  if (method === "GET" && /^\/(projects\/[^/]+\/)?audit(\?|$)/.test(path)) return settledAudit(() => send<T>(token, method, path, body, headers));
+  return send<T>(token, method, path, body, headers);
+}
+
+/** How long an audit read must stay unchanged to count as delivered: above the test queue's batch timeout (vitest.config.ts). */
+const AUDIT_QUIET_MS = 150;
+const AUDIT_WAIT_MS = 5_000;
+
+/**
+ * Reads until two reads AUDIT_QUIET_MS apart agree (events reach the log through the audit queue,
+ * after the response), at most AUDIT_WAIT_MS; then answers the last read, whatever it holds.
+ */
+async function settledAudit<T>(read: () => Promise<ApiResponse<T>>): Promise<ApiResponse<T>> {
+  const deadline = Date.now() + AUDIT_WAIT_MS;
+  let last = await read();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, AUDIT_QUIET_MS));
+    const next = await read();
+    if (next.status !== 200 || JSON.stringify(next.body) === JSON.stringify(last.body)) return next;
+    last = next;
+  }
+  return last;
+}
+
+async function send<T>(token: string, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse<T>> {
   const response = await call(`/admin/v1${path}`, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },

@@ -1,4 +1,4 @@
-/** Reading a project's audit log, newest first. */
+/** Reading a project's audit log, newest first across its hours (security/audit-log.ts). */
 import type { Context } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../../env";
@@ -11,7 +11,7 @@ import { accessibleProject, projectInPath } from "./scope";
 
 async function auditPage(c: Context<AppEnv>, projectId: string): Promise<Response> {
   const events = await readAudit(c.var.store, projectId, pageOf(c));
-  return c.json(listResponse(events.items.map((item) => ({ id: item.id, ...item.value })), events.cursor));
+  return c.json(listResponse(events.items.map((item) => ({ ...item.value, id: item.id })), events.cursor));
 }
 
 export const auditOperations = [
