@@ -35,7 +35,7 @@ export default defineConfig({
                 // How many requests test/malformed-input.test.ts sends (empty: its default).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
               },
-              // The audit queue delivers within ~50 ms instead of wrangler.toml's 5 s, so tests that read
+              // The audit queue delivers within ~50 ms instead of wrangler.toml's 2 s, so tests that read
               // the log soon after a request wait little (test/helpers/admin.ts waits for delivery).
               queueConsumers: { "fedgate-audit": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 } },
             },
