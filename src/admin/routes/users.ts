@@ -3,7 +3,7 @@
  * identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
  */
 import type { Context } from "hono";
-import { z } from "zod/mini";
+import * as z from "zod/mini"; // a namespace import: `import { z }` bundles all of zod, every locale included
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import { newUserId } from "../../ids";
