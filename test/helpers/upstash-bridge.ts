@@ -70,7 +70,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions = {}): Pr
   const shaMap = new Map<string, string>();
   const mapSha = (sha: string): string => shaMap.get(sha.toLowerCase()) ?? sha;
 
-  // Redis 7.0 rejects the Upstash-only `allow-key-locking` shebang flag (used by @upstash/ratelimit).
+  // Redis 7.0 rejects the Upstash-only `allow-key-locking` shebang flag (some Upstash scripts carry it).
   function rewriteScript(script: string): string {
     const nl = script.indexOf("\n");
     const first = nl === -1 ? script : script.slice(0, nl);
