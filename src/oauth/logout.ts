@@ -24,9 +24,8 @@ import { formText } from "../form";
 import { findClient, type Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
-import { StoreError } from "../store/store";
 import { Grants } from "../tokens/grants";
-import { verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
+import { isVerificationFailure, verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
 import { signedOutPage } from "../ui";
 import { credentialedCors } from "./cors";
 import { isForm, repeatedParameter } from "./form";
@@ -54,7 +53,8 @@ async function hintOf(c: Context<AppEnv>, token: string | null): Promise<IdToken
   try {
     return await verifyIdTokenHint(c.var.signingKeys, c.var.config.issuer, token);
   } catch (error) {
-    if (error instanceof StoreError) throw error;
+    // Only jose's verdict is about the hint; a store outage (503) or a bug (500) is not.
+    if (!isVerificationFailure(error)) throw error;
     throw invalidLogout("The sign-out link carries an ID token that Fedgate did not issue or cannot read.");
   }
 }
