@@ -5,7 +5,8 @@ import * as z from "zod/mini";
 import type { AppEnv } from "../env";
 import { etagOf } from "../cached-document";
 import { Problem } from "../errors";
-import { audit, type AuditInput } from "../security/audit";
+import { audit } from "../security/audit";
+import type { AuditInput } from "../security/audit-event";
 import { StoreError, type WriteResult } from "../store/store";
 
 /** Where the admin API is mounted. */

@@ -8,9 +8,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { AuditEvent, AuditInput } from "./audit-event";
-export type { AuditEvent, AuditInput } from "./audit-event";
-import type { ListPage, Store } from "../store/store";
-import { auditEventId, readAuditLog, writeAuditEvents } from "./audit-log";
+import type { Store } from "../store/store";
+import { auditEventId, writeAuditEvents } from "./audit-log";
 
 function entryOf(c: Context<AppEnv>, event: AuditInput): AuditEvent {
   const actor = event.actor ?? c.var.actor;
@@ -62,9 +61,4 @@ async function enqueue(c: Context<AppEnv>, event: AuditInput): Promise<void> {
  */
 export function auditLater(c: Context<AppEnv>, event: AuditInput): void {
   c.executionCtx.waitUntil(enqueue(c, event));
-}
-
-/** A page of the project's audit log, newest first (audit-log.ts). */
-export function readAudit(store: Store, projectId: string, options: { limit?: number; cursor?: string }): Promise<ListPage<AuditEvent>> {
-  return readAuditLog(store, projectId, options);
 }

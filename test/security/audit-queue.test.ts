@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import type { AuditEvent } from "../../src/security/audit-event";
 import { auditEventId } from "../../src/security/audit-log";
-import { readAudit } from "../../src/security/audit";
+import { readAuditLog } from "../../src/security/audit-log";
 import { DurableObjectStore, type StoreObject } from "../../src/store/durable-object";
 import { auditHour } from "../../src/store/keys";
 import { newProject } from "../helpers/admin";
@@ -36,7 +36,7 @@ const issueToken = (bindings: Record<string, unknown>) => formPost("/oauth2/toke
 async function eventsUntil(found: (events: AuditEvent[]) => boolean): Promise<AuditEvent[]> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const events = (await readAudit(store, project.id, { limit: 200 })).items.map((item) => item.value);
+    const events = (await readAuditLog(store, project.id, { limit: 200 })).items.map((item) => item.value);
     if (found(events) || Date.now() > deadline) return events;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

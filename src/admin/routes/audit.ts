@@ -3,14 +3,14 @@ import type { Context } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
-import { readAudit } from "../../security/audit";
+import { readAuditLog } from "../../security/audit-log";
 import { listResponse, pageOf } from "../http";
 import { operation } from "../openapi";
 import { AuditEventView, Page } from "../schemas";
 import { accessibleProject, projectInPath } from "./scope";
 
 async function auditPage(c: Context<AppEnv>, projectId: string): Promise<Response> {
-  const events = await readAudit(c.var.store, projectId, pageOf(c));
+  const events = await readAuditLog(c.var.store, projectId, pageOf(c));
   return c.json(listResponse(events.items.map((item) => ({ ...item.value, id: item.id })), events.cursor));
 }
 
