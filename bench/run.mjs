@@ -13,6 +13,9 @@
 // workerd process, so their CPU is in workerd's; or "upstash": Redis through the Upstash REST protocol, served by the
 // test bridge in its own Node process (bench/upstash.mjs) and redis-server db 9, emptied first, so workerd's CPU is
 // the Worker's own; the resolution suite reads Durable Objects directly and ignores it).
+// BENCH_PROFILE=1: the bundle unminified and V8's sampling profiler over each row's concurrent load (bench/profile.mjs):
+// .bench/profile-<suite>-<n>.cpuprofile and a self-time summary per row; the profiler slows workerd, so read its
+// req/s as a profile's, not a figure.
 // Never benchmark through `wrangler dev` (its proxy costs ~16x throughput): see /work/shared/PERF.md.
 import autocannon from "autocannon";
 import { createLocalJWKSet, jwtVerify } from "jose";
@@ -23,6 +26,7 @@ import { join, resolve } from "node:path";
 import { startEmulators } from "../idp-fixtures/start.mjs";
 import { migratingAppClient, upstreamTokens } from "../scripts/upstream-token.mjs";
 import { startNodeOidcProvider } from "./node-oidc-provider.mjs";
+import { connectProfiler, summarize } from "./profile.mjs";
 import { scaleSuite } from "./scale.mjs";
 import { startBenchUpstash } from "./upstash.mjs";
 import { bundle, CLK_TCK, cpuTicks, freePort, OUT, ROOT, serve, storeRoundTrips, waitHealthy, workerdVersion } from "./workerd.mjs";
@@ -470,6 +474,7 @@ const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TOKEN_RATE_LIMIT = process.env.BENCH_TOKEN_RATE_LIMIT ?? "1000000/60s";
 const STORE = process.env.BENCH_STORE ?? "durable-object";
+const PROFILE = Boolean(process.env.BENCH_PROFILE);
 if (!["durable-object", "upstash"].includes(STORE)) throw new Error(`BENCH_STORE=${STORE}: "durable-object" (default) or "upstash"`);
 /** How the suites' titles name their store. */
 const STORE_TITLES = {
@@ -541,7 +546,7 @@ async function load(pid, row, opts, watch = {}) {
 /** Bundles, serves and loads one suite; stops its workerd process before returning. */
 async function runSuite(suite) {
   console.error(`\n== suite ${suite.name}: bundling ${suite.config} ...`);
-  const b = bundle(suite.config);
+  const b = bundle(suite.config, PROFILE ? { minify: false } : {});
   const bundleLine = `bundle: ${b.mainModule} ${b.rawBytes} bytes raw, ${(b.gzipBytes / 1024).toFixed(2)} KiB gzip (zlib level 9)` +
     (b.wrangler ? `; wrangler: ${b.wrangler}` : "");
 
@@ -559,8 +564,10 @@ async function runSuite(suite) {
     note(`store: Upstash REST bridge (test/helpers/upstash-bridge.ts, Node ${upstash.node}, pid ${upstash.pid}) at ${upstash.url} → ` +
       `redis-server (pid ${upstash.redisPid}) db ${upstash.db}, emptied (FLUSHDB) before the suite; its processes' CPU is not in the CPU column`);
   }
-  server = serve(b, port, vars);
+  const inspectorPort = PROFILE ? await freePort() : undefined;
+  server = serve(b, port, vars, { inspectorPort });
   await waitHealthy(base, server);
+  const profiler = inspectorPort ? await connectProfiler(inspectorPort) : undefined;
   console.error(`workerd pid ${server.pid} on ${base} (log: ${server.logPath})`);
 
   // Setup, warm-up (the first JWKS request creates the signing keys) and one Server-Timing probe per row.
@@ -593,7 +600,15 @@ async function runSuite(suite) {
       await x.row.prepare?.({ connections: CONNECTIONS, duration: SECONDS });
       console.error(`round ${round + 1}/${ROUNDS}: ${x.row.name} (${SECONDS} s x ${CONNECTIONS} connections)`);
       const before = await stats();
+      const profiling = profiler && !x.row.external;
+      if (profiling) await profiler.start();
       const run = await load(x.row.external?.pid ?? server.pid, x.row, { connections: CONNECTIONS, duration: SECONDS }, x.row.external ? {} : watch);
+      if (profiling) {
+        const file = join(OUT, `profile-${suite.name}-${rows.indexOf(x)}.cpuprofile`);
+        const profile = await profiler.stop();
+        writeFileSync(file, JSON.stringify(profile));
+        note(`profile of ${x.row.name}, round ${round + 1}: ${file}\n${summarize(profile, join(b.dist, b.mainModule))}`);
+      }
       count(x, before, await stats());
       x.runs.push(run);
       await x.row.finish?.({ seconds: SECONDS, total: run.total, reqPerSec: run.r.requests.average, p50: run.p50, p99: run.p99 });
@@ -608,6 +623,9 @@ async function runSuite(suite) {
     await x.row.finish?.({ total: x.seq.total });
   }
   if (suite.name === "token") {
+    const { audit } = await stats();
+    if (audit) note(`audit events through the queue's stand-in (bench/workers/audit-queue.ts): ${audit.sent.toLocaleString("en-US")} sent, ` +
+      `${audit.batches.toLocaleString("en-US")} batches to the product's queue handler (${(audit.sent / Math.max(1, audit.batches)).toFixed(0)} per batch), ${audit.backlog} not yet delivered`);
     for (const x of rows) {
       if (!x.row.external) note(`${x.row.name}: ${x.upstreamFetches} upstream (outbound) fetches during its loads (PERF.md: none on a warm path: ${x.upstreamFetches === 0 ? "met" : "**not met**"})`);
     }
@@ -667,6 +685,7 @@ async function runSuite(suite) {
       `${(other.cpuMsPerReq / x.cpuMsPerReq).toFixed(2)}× its CPU/req (concurrent), ${(other.cpuMsPerReqSequential / x.cpuMsPerReqSequential).toFixed(2)}× (sequential)`);
   }
 
+  profiler?.close();
   for (const x of rows) if (x.row.external) { x.row.external.stop(); stops.delete(x.row.external.stop); }
   if (upstash) { upstash.stop(); stops.delete(upstash.stop); upstash = undefined; }
   await stopEmulators();

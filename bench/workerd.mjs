@@ -14,13 +14,16 @@ export const WORKERD = workerdPkg.default;
 // npm scripts put node_modules/.bin first, but prefer the pinned Node 24 even when run as `node bench/run.mjs`.
 const NODE = existsSync(join(ROOT, "node_modules/.bin/node")) ? join(ROOT, "node_modules/.bin/node") : process.execPath;
 
-/** Bundle offline with `wrangler deploy --dry-run`; returns sizes and the compatibility settings to serve with. */
-export function bundle(configPath) {
+/**
+ * Bundle offline with `wrangler deploy --dry-run`; returns sizes and the compatibility settings to serve with.
+ * `minify: false` (for a profile, BENCH_PROFILE) overrides the config's `minify`.
+ */
+export function bundle(configPath, { minify } = {}) {
   const dist = join(OUT, "dist");
   rmSync(dist, { recursive: true, force: true }); // no stale modules from an earlier bundle
   ensureAssets(); // wrangler refuses a missing [assets] directory; workerd serve below ignores assets
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-  const r = spawnSync(NODE, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dist, "-c", configPath],
+  const r = spawnSync(NODE, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dist, "-c", configPath, ...(minify === false ? ["--no-minify"] : [])],
     { cwd: ROOT, env, encoding: "utf8" });
   const out = `${r.stdout}\n${r.stderr}`;
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${r.status}):\n${out}`);
@@ -45,8 +48,11 @@ export function freePort() {
   });
 }
 
-/** Writes .bench/config.capnp for the bundle in `dist` and starts workerd on 127.0.0.1:port. */
-export function serve({ dist, mainModule = "index.js", compatibilityDate, compatibilityFlags }, port, vars) {
+/**
+ * Writes .bench/config.capnp for the bundle in `dist` and starts workerd on 127.0.0.1:port; with
+ * `inspectorPort`, its inspector listens there (bench/profile.mjs).
+ */
+export function serve({ dist, mainModule = "index.js", compatibilityDate, compatibilityFlags }, port, vars, { inspectorPort } = {}) {
   const doDir = mkdtempSync(join(OUT, "do-"));
   // The main module must come first; wrangler may emit more (chunks, wasm).
   const files = readdirSync(dist).filter((f) => /\.(m?js|wasm)$/.test(f)).sort((a, b) => (b === mainModule) - (a === mainModule));
@@ -77,7 +83,7 @@ const fedgate :Workerd.Worker = (
   const logPath = join(OUT, "workerd.log");
   const log = openSync(logPath, "w"); // a file, not a pipe: a full pipe would stall workerd
   // detached: own process group, so we can kill workerd and anything it starts with one signal.
-  const child = spawn(WORKERD, ["serve", configPath], { cwd: OUT, detached: true, stdio: ["ignore", log, log] });
+  const child = spawn(WORKERD, ["serve", configPath, ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])], { cwd: OUT, detached: true, stdio: ["ignore", log, log] });
   closeSync(log);
   let exited = null;
   child.on("exit", (code, sig) => { exited = sig ?? code; });

@@ -79,7 +79,7 @@ export function errorResponse(error: unknown, c: Context<AppEnv>): Response {
   if (known.present?.as === "redirect") {
     const params = known instanceof OAuthError ? known.toJSON() : { error: oauthCodeFor(known.status), error_description: description };
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    return c.redirect(redirectTo(known.present.redirectUri, c.var.config.issuer, known.present.state, params), 303);
+    return c.redirect(redirectTo(known.present.redirectUri, c.get("config").issuer, known.present.state, params), 303);
   }
   if (isOAuthEndpoint(c.req.path)) {
     const oauth =

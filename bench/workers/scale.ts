@@ -19,7 +19,8 @@
  *   POST /__scale/calls/reset       starts counting afresh
  *
  * Every other request goes to the product's handler with the same (counting) env, plus the token suite's
- * in-memory stand-ins for the rate-limit bindings, which `workerd serve` cannot configure (rate-limiters.ts).
+ * stand-ins for the rate-limit bindings and the audit queue, which `workerd serve` cannot configure
+ * (stand-ins.ts): audit events reach their hourly partitions in batches, as through the queue.
  */
 import worker from "../../src/index";
 import type { Bindings } from "../../src/env";
@@ -27,7 +28,7 @@ import { services } from "../../src/context";
 import { findUserByExternalId, saveUser, type User } from "../../src/identity/users";
 import { newUserId } from "../../src/ids";
 import { countingNamespace, objectCalls, resetObjectCalls } from "./object-calls";
-import { withLocalRateLimiters } from "./rate-limiters";
+import { withStandIns } from "./stand-ins";
 
 // The runtime instantiates the store's Durable Object class from the Worker's exports.
 export { StoreObject } from "../../src/store/durable-object";
@@ -124,12 +125,14 @@ async function scale(request: Request, env: Bindings, url: URL): Promise<Respons
   return new Response("not found", { status: 404 });
 }
 
+const product = withStandIns(worker);
+
 export default {
   fetch(request, env, ctx) {
     const url = new URL(request.url);
     const counted = countedEnv(env);
     if (url.pathname.startsWith("/__scale/")) return scale(request, counted, url);
-    return worker.fetch(request, withLocalRateLimiters(counted), ctx);
+    return product.fetch(request, counted, ctx);
   },
   scheduled: (controller, env) => worker.scheduled(controller, countedEnv(env)),
 } satisfies ExportedHandler<Bindings>;

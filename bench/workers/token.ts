@@ -31,12 +31,15 @@
  *   POST /__bench/sign                    the floor of any token response: parse a form, sign one
  *                                         ES256 access token with the real active key (no store call
  *                                         once the key set is cached), as PERF.md describes
- *   GET  /__bench/stats                   { upstreamFetches, storeFetches }: outbound fetches since the isolate
+ *   GET  /__bench/stats                   { upstreamFetches, storeFetches, audit }: outbound fetches since the isolate
  *                                         started, apart from those to the Upstash store (BENCH_STORE=upstash),
- *                                         which are counted in storeFetches
+ *                                         which are counted in storeFetches; audit: { sent, batches, backlog } of
+ *                                         the audit queue's stand-in (audit-queue.ts)
  *
  * Every other request goes to the product's handler, with the same env, so the fixture routes and
- * the app share FEDGATE_ENCRYPTION_KEY (client secret hashes, refresh-token MACs) and the store.
+ * the app share FEDGATE_ENCRYPTION_KEY (client secret hashes, refresh-token MACs) and the store. The
+ * env adds what `workerd serve` cannot configure (stand-ins.ts): the rate-limit tier bindings and the
+ * audit queue, whose due batches go to the product's queue handler.
  */
 import { base64url } from "jose";
 import worker from "../../src/index";
@@ -58,7 +61,7 @@ import { openStore } from "../../src/store/open";
 import type { Store } from "../../src/store/store";
 import { mintAccessToken } from "../../src/tokens/jwt";
 import { Grants, type GrantInput } from "../../src/tokens/grants";
-import { withLocalRateLimiters } from "./rate-limiters";
+import { withStandIns } from "./stand-ins";
 
 // The runtime instantiates the store's Durable Object class from the Worker's exports.
 export { StoreObject } from "../../src/store/durable-object";
@@ -247,7 +250,7 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
   const store = openStore(config, env);
   const route = `${request.method} ${url.pathname}`;
 
-  if (route === "GET /__bench/stats") return Response.json({ upstreamFetches, storeFetches });
+  if (route === "GET /__bench/stats") return Response.json({ upstreamFetches, storeFetches, audit: product.auditStats() });
 
   if (route === "POST /__bench/sign") {
     // The floor: what every token response does at least (form, key from the isolate cache, one signature).
@@ -316,6 +319,9 @@ async function bench(request: Request, env: Bindings, url: URL): Promise<Respons
   return new Response("not found", { status: 404 });
 }
 
+/** The product with the bindings `workerd serve` cannot configure (stand-ins.ts). */
+const product = withStandIns(worker);
+
 export default {
   fetch(request, env, ctx) {
     if (storeUrl === undefined) {
@@ -324,8 +330,7 @@ export default {
     }
     const url = new URL(request.url);
     if (url.pathname.startsWith("/__bench/")) return bench(request, env, url);
-    // workerd serve has no rate-limit bindings: local stand-ins, as the platform's make no store call.
-    return worker.fetch(request, withLocalRateLimiters(env), ctx);
+    return product.fetch(request, env, ctx);
   },
   scheduled: worker.scheduled,
 } satisfies ExportedHandler<Bindings>;

@@ -20,11 +20,11 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
     const token = c.req.header("Authorization")?.match(/^Bearer ([\x21-\x7e]+)$/)?.[1];
     if (!token) throw unauthorized("Send an admin credential as `Authorization: Bearer <token>`.");
     if (looksLikeApiKey(token)) {
-      const key = await verifyApiKey(c.var.store, c.var.config.encryptionKey, token);
+      const key = await verifyApiKey(c.get("store"), c.get("config").encryptionKey, token);
       if (!key) throw unauthorized("The API key is not valid.");
       c.set("actor", { kind: "api-key", keyId: key.id });
       c.set("actorProjectId", key.projectId);
-    } else if (await secretsEqual(token, c.var.config.adminBootstrapToken)) {
+    } else if (await secretsEqual(token, c.get("config").adminBootstrapToken)) {
       c.set("actor", { kind: "operator" });
       c.set("actorProjectId", undefined);
     } else {
@@ -37,14 +37,14 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
 
 /** Refuses anyone but the platform operator. */
 export function requireOperator(c: Context<AppEnv>): void {
-  if (c.var.actor.kind !== "operator") {
+  if (c.get("actor").kind !== "operator") {
     throw new Problem(403, "Forbidden", { description: "Only the platform operator (bootstrap token) may do this." });
   }
 }
 
 /** Refuses a project's API key on any other project, as if that project did not exist. */
 export function requireProjectAccess(c: Context<AppEnv>, projectId: string): void {
-  const scope = c.var.actorProjectId;
+  const scope = c.get("actorProjectId");
   if (scope !== undefined && scope !== projectId) throw notFound("project", projectId);
 }
 

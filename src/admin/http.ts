@@ -90,7 +90,7 @@ export function listResponse<T>(items: T[], cursor: string | undefined): { items
 
 /** Answers a page of the records under `prefix` (store `scan`), each shown through `view`. */
 export async function scanPage<T>(c: Context<AppEnv>, prefix: string, view: (record: T) => unknown = (record) => record): Promise<Response> {
-  const page = await c.var.store.scan<T>(prefix, pageOf(c));
+  const page = await c.get("store").scan<T>(prefix, pageOf(c));
   return c.json(listResponse(page.items.map((item) => view(item.value)), page.cursor));
 }
 

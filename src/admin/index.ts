@@ -37,7 +37,7 @@ mount(protectedApi, operations);
 
 export const admin = new Hono<AppEnv>()
   // Public: the API's description is no secret, and the reference page loads it without a token.
-  .get("/openapi.json", async (c) => serveDocument(c, await openApi(c.var.config), "application/json", "public, max-age=300"))
+  .get("/openapi.json", async (c) => serveDocument(c, await openApi(c.get("config")), "application/json", "public, max-age=300"))
   .route("/docs", docs)
   .route("/", protectedApi);
 

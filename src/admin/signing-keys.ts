@@ -19,15 +19,15 @@ export const signingKeys = new Hono<AppEnv>()
     requireOperator(c);
     await next();
   })
-  .get("/", async (c) => c.json({ keys: await c.var.signingKeys.describe() }))
+  .get("/", async (c) => c.json({ keys: await c.get("signingKeys").describe() }))
   .post("/rotate", async (c) => {
     const { force, alg } = await jsonBody(c, RotateRequest);
-    if (alg && !(await c.var.signingKeys.describe()).some((key) => key.alg === alg)) {
+    if (alg && !(await c.get("signingKeys").describe()).some((key) => key.alg === alg)) {
       // Rotation never creates an algorithm's first keys: they come when a client needs them.
       throw new Problem(409, "No keys of this algorithm", { description: `No client has needed ${alg} keys yet, so there is nothing to rotate.` });
     }
-    const report = await c.var.signingKeys.rotate(force ? "forced" : "requested", alg);
-    c.var.log.info("signing keys rotation", { promoted: report.promoted, algs: report.promotedAlgs, force: Boolean(force) });
+    const report = await c.get("signingKeys").rotate(force ? "forced" : "requested", alg);
+    c.get("log").info("signing keys rotation", { promoted: report.promoted, algs: report.promotedAlgs, force: Boolean(force) });
     if (!report.promoted) {
       throw new Problem(409, "Next key not yet published long enough", {
         description: `The next key may sign from ${new Date(report.notBefore!).toISOString()}, once every cached JWKS has it. Send {"force": true} to rotate now.`,

@@ -93,14 +93,14 @@ async function signedIn(c: Context<AppEnv>, provider: Provider, transaction: Ups
 export const callbackRoutes = (options: { onSignedIn: OnSignedIn }) =>
   new Hono<AppEnv>().get("/callback/:providerId", rateLimit({ name: "callback", limits: (config) => config.rateLimits.signIn }), async (c) => {
     const state = c.req.query("state");
-    const transaction = state ? await c.var.store.take<UpstreamTransaction>(keys.upstreamTransaction(state)) : null;
+    const transaction = state ? await c.get("store").take<UpstreamTransaction>(keys.upstreamTransaction(state)) : null;
     if (!state || !transaction || transaction.providerId !== c.req.param("providerId")) {
       throw signInPageError(400, "Sign-in expired", "This sign-in link is no longer valid. Go back to the application and start again.");
     }
     const cookie = bindingCookie(state);
     const binding = getCookie(c, cookie);
     deleteCookie(c, cookie, { path: "/auth/callback" });
-    const provider = await getProvider(c.var.store, transaction.projectId, transaction.providerId);
+    const provider = await getProvider(c.get("store"), transaction.projectId, transaction.providerId);
     // The browser that started the login must be the one finishing it: no login injection (RP-1).
     if (!binding || (await sha256(binding)) !== transaction.bindingHash) {
       throw signInFailure(transaction, 400, "Sign-in could not be verified", "This sign-in was started in another browser or tab. Start again from the application.", "binding cookie missing or wrong");

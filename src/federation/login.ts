@@ -48,7 +48,7 @@ export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequ
   } catch (error) {
     const failure = classifyUpstreamFailure(error);
     if (!failure) throw error; // a bug is a 500, not an outage (AB-8)
-    c.var.log.warn("upstream discovery failed", { provider: provider.id, outcome: failure.outcome, detail: failure.detail });
+    c.get("log").warn("upstream discovery failed", { provider: provider.id, outcome: failure.outcome, detail: failure.detail });
     throw failure.outcome === "unavailable"
       ? signInPageError(503, "Identity provider unavailable", "Your identity provider did not answer in time. Please try again in a moment.")
       : signInPageError(502, "Sign-in is not set up correctly", "Your identity provider's configuration could not be used. Tell your administrator.");

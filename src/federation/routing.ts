@@ -26,7 +26,7 @@ import { classifyUpstreamFailure } from "./upstream-failure";
  * that runs discovery here.
  */
 async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<string[]> {
-  const page = await c.var.store.scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
+  const page = await c.get("store").scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
   const origins = await Promise.all(page.items.map(({ value }) => value.authorizationOrigin ?? discoveredOrigin(c, value)));
   return [...new Set(origins.filter((origin): origin is string => origin !== undefined))];
 }
@@ -34,7 +34,7 @@ async function upstreamOrigins(c: Context<AppEnv>, projectId: string): Promise<s
 /** The origin of a provider's authorization endpoint from its discovery document, if it answers. */
 async function discoveredOrigin(c: Context<AppEnv>, provider: Provider): Promise<string | undefined> {
   try {
-    const endpoint = (await upstreamServer(provider, new Sealer(c.var.config.encryptionKey))).as.authorization_endpoint;
+    const endpoint = (await upstreamServer(provider, new Sealer(c.get("config").encryptionKey))).as.authorization_endpoint;
     return endpoint ? new URL(endpoint).origin : undefined;
   } catch (error) {
     if (!classifyUpstreamFailure(error)) throw error; // a bug is a 500 (AB-8)
@@ -47,22 +47,22 @@ async function providerForEmail(c: Context<AppEnv>, projectId: string, email: st
   const at = email.lastIndexOf("@");
   const domain = at > 0 ? normaliseDomain(email.slice(at + 1)) : undefined;
   if (!domain) return "Enter your full work email address, like name@example.com.";
-  const mapping = await resolveDomain(c.var.store, projectId, domain);
-  const provider = mapping ? await getProvider(c.var.store, projectId, mapping.providerId) : null;
+  const mapping = await resolveDomain(c.get("store"), projectId, domain);
+  const provider = mapping ? await getProvider(c.get("store"), projectId, mapping.providerId) : null;
   return provider ?? `No sign-in is set up for ${domain}. Ask your administrator to add it.`;
 }
 
 /** The providers a project lets people choose from on the sign-in page, if it allows that. */
 async function selectableProviders(c: Context<AppEnv>, projectId: string): Promise<{ id: string; name: string }[] | undefined> {
-  const project = await getProject(c.var.store, projectId);
+  const project = await getProject(c.get("store"), projectId);
   if (!project?.signIn?.listProviders) return undefined;
-  const page = await c.var.store.scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
+  const page = await c.get("store").scan<Provider>(keys.providersPrefix(projectId), { limit: 50 });
   return page.items.map(({ value }) => ({ id: value.id, name: value.name }));
 }
 
 async function showSignIn(c: Context<AppEnv>, request: SignInRequest, options: { email?: string; error?: string; status?: number } = {}): Promise<Response> {
   const [project, providers, origins] = await Promise.all([
-    getProject(c.var.store, request.projectId),
+    getProject(c.get("store"), request.projectId),
     selectableProviders(c, request.projectId),
     upstreamOrigins(c, request.projectId),
   ]);
@@ -79,7 +79,7 @@ async function showSignIn(c: Context<AppEnv>, request: SignInRequest, options: {
 /** After /oauth2/authorize: straight upstream when the provider is known, else the sign-in page. */
 export async function continueSignIn(c: Context<AppEnv>, request: SignInRequest): Promise<Response> {
   if (request.providerId) {
-    const provider = await getProvider(c.var.store, request.projectId, request.providerId);
+    const provider = await getProvider(c.get("store"), request.projectId, request.providerId);
     if (!provider) throw signInPageError(500, "Sign-in is not set up", "This application's identity provider no longer exists.");
     return startUpstreamLogin(c, request, provider);
   }
@@ -102,7 +102,7 @@ export const signInRoutes = (options: { findRequest: FindSignInRequest }) =>
     const chosen = form.get("provider");
     if (chosen) {
       const allowed = await selectableProviders(c, request.projectId);
-      const provider = allowed?.some((p) => p.id === chosen) ? await getProvider(c.var.store, request.projectId, chosen) : null;
+      const provider = allowed?.some((p) => p.id === chosen) ? await getProvider(c.get("store"), request.projectId, chosen) : null;
       if (!provider) return showSignIn(c, request, { error: "Choose one of the listed sign-in options.", status: 400 });
       return startUpstreamLogin(c, request, provider);
     }

@@ -259,7 +259,9 @@ function keyResolver(jwks: JwksCache, jwksUri: string): KeyResolver {
         throw fail("kid", `no key in the JWKS for kid ${quote(header.kid)} and alg ${quote(header.alg)}`, error);
       }
       if (!isJwksOutage(error)) throw error;
-      throw fail("jwks_unavailable", `${jwksUri}: ${(error as Error).name}: ${(error as Error).message}`, error);
+      // jose's `code` names the failure even where a minified bundle renamed its error classes.
+      const { code, name, message } = error as Error & { code?: string };
+      throw fail("jwks_unavailable", `${jwksUri}: ${code ?? name}: ${message}`, error);
     }
   };
 }

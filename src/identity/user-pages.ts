@@ -1,7 +1,8 @@
 /**
- * A project's users, read across their partitions (store/keys.ts `USER_PARTITIONS`) as one list: in
- * partition order, then key order. A position is the last key read (its partition is in its tag) or
- * a partition's bare prefix (that partition from its start); admin/ wraps it as the opaque cursor.
+ * A project's users, read across the user partitions (store/keys.ts `USER_PARTITIONS`, shared by all
+ * projects; a scan reads only this project's prefix) as one list: in partition order, then key order.
+ * A position is the last key read (its partition is in its tag) or a partition's bare prefix (that
+ * partition from its start); admin/ wraps it as the opaque cursor.
  */
 import * as keys from "../store/keys";
 import { pageSize, StoreError, type ListPage, type Store } from "../store/store";
@@ -10,9 +11,9 @@ import type { User } from "./users";
 /** The partition a position names and the scan cursor inside it. */
 function positionOf(projectId: string, position: string | undefined): { bucket: number; after?: string } {
   if (position === undefined) return { bucket: 0 };
-  const match = /^\{u:([^}:]+):(\d{1,2})\}user:/.exec(position);
-  const bucket = Number(match?.[2]);
-  if (!match || match[1] !== projectId || !(bucket < keys.USER_PARTITIONS)) throw new StoreError("bad_cursor", "cursor is not one this list handed out");
+  const match = /^\{u:(\d{1,3})\}user:([^:]+):/.exec(position);
+  const bucket = Number(match?.[1]);
+  if (!match || match[2] !== projectId || !(bucket < keys.USER_PARTITIONS)) throw new StoreError("bad_cursor", "cursor is not one this list handed out");
   return position === keys.usersPrefix(projectId, bucket) ? { bucket } : { bucket, after: position };
 }
 

@@ -64,4 +64,4 @@ export async function verifyBearer(c: Context<AppEnv>, token: string, options: {
 
 /** `invalid_token` when the token `verifyBearer` accepted with `denyList: "caller"` is deny-listed. */
 export const bearerNotRevoked = (c: Context<AppEnv>, claims: AccessTokenPayload): Promise<void> =>
-  refuseIfRevoked(c.var.store, claims).catch(asInvalidToken(c));
+  refuseIfRevoked(c.get("store"), claims).catch(asInvalidToken(c));

@@ -106,7 +106,7 @@ class ClientAuthenticationFailed extends OAuthError {
 export async function authenticateLimited(c: Context<AppEnv>, presented: PresentedClient): Promise<Client> {
   refuseBlockedIp(c);
   try {
-    return await authenticateClient(c.var.store, c.var.config, presented);
+    return await authenticateClient(c.get("store"), c.get("config"), presented);
   } catch (error) {
     if (!(error instanceof ClientAuthenticationFailed)) throw error;
     await countFailure(c, error.client, error.detail ?? "client authentication failed"); // audits it

@@ -15,7 +15,7 @@ import { issueCode } from "./codes";
 
 /** The pending request a sign-in form names, as federation/ sees it; null when gone. */
 export async function findSignInRequest(c: Context<AppEnv>, requestId: string): Promise<SignInRequest | null> {
-  const request = await getPendingAuthorization(c.var.store, requestId);
+  const request = await getPendingAuthorization(c.get("store"), requestId);
   return request ? signInRequestOf(request) : null;
 }
 

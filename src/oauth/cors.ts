@@ -39,7 +39,7 @@ function appendVary(headers: Headers): void {
 async function reflects(c: Context<AppEnv>, origin: string): Promise<boolean> {
   const own = c.get("corsClientOrigins");
   if (own) return own.includes(origin);
-  return originRegistered(c.var.store, origin).catch(() => false); // a store outage already answered 503; it must not turn into a 500 here
+  return originRegistered(c.get("store"), origin).catch(() => false); // a store outage already answered 503; it must not turn into a 500 here
 }
 
 /** Credentialed CORS for an endpoint answering `allowed`; OPTIONS is answered here, for any path under it. */
@@ -50,7 +50,7 @@ function corsAnswering(allowed: readonly [string, ...string[]]): MiddlewareHandl
     const origin = c.req.header("Origin");
     if (c.req.method === "OPTIONS") {
       const headers = new Headers({ Vary: "Origin" });
-      if (origin !== undefined && (await originRegistered(c.var.store, origin))) {
+      if (origin !== undefined && (await originRegistered(c.get("store"), origin))) {
         headers.set("Access-Control-Allow-Origin", origin);
         headers.set("Access-Control-Allow-Credentials", "true");
         headers.set("Access-Control-Allow-Methods", methods);
@@ -92,7 +92,7 @@ export function forClient(c: Context<AppEnv>, client: Pick<Client, "allowedOrigi
 /** `forClient` for a client known by id (an access token's `client_id`); reads the client only when there is an `Origin`. */
 export async function forClientId(c: Context<AppEnv>, clientId: string): Promise<void> {
   if (c.req.header("Origin") === undefined) return;
-  const client = await findClient(c.var.store, clientId);
+  const client = await findClient(c.get("store"), clientId);
   c.set("corsClientOrigins", client ? originsOf(client) : []);
 }
 

@@ -49,7 +49,7 @@ function providerMetadata(config: Config): Record<string, unknown> {
 const metadataDocument = memoSettled((config: Config) => cachedDocument(providerMetadata(config)));
 
 const serveMetadata = async (c: Context<AppEnv>) =>
-  serveDocument(c, await metadataDocument(c.var.config), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);
+  serveDocument(c, await metadataDocument(c.get("config")), "application/json", `public, max-age=${METADATA_MAX_AGE_S}`);
 
 export const discovery = new Hono<AppEnv>()
   .use(cors({ origin: "*", allowMethods: ["GET", "HEAD"], maxAge: 86_400 }))
@@ -57,5 +57,5 @@ export const discovery = new Hono<AppEnv>()
   .get("/oauth-authorization-server", serveMetadata)
   .get("/jwks.json", async (c) =>
     // Next keys are published ahead of use, so a verifier's copy may be this old and still current.
-    serveDocument(c, await c.var.signingKeys.jwksDocument(), "application/jwk-set+json", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`),
+    serveDocument(c, await c.get("signingKeys").jwksDocument(), "application/jwk-set+json", `public, max-age=${JWKS_MAX_AGE_S}, stale-while-revalidate=${JWKS_MAX_AGE_S}`),
   );

@@ -110,7 +110,7 @@ export const forwardAuth = new Hono<AppEnv>().all("/", async (c) => {
     return c.body(null, 200, { ...noStore, ...identityHeaders(identity) });
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
-    if (error.detail) c.var.log.info("forward auth refused", { detail: error.detail });
+    if (error.detail) c.get("log").info("forward auth refused", { detail: error.detail });
     const response = c.json({ error: error.error, error_description: error.description }, error.status, noStore);
     if (error.status === 401) for (const challenge of CHALLENGES) response.headers.append("WWW-Authenticate", challenge);
     return response;

@@ -25,7 +25,7 @@ async function introspection(c: Context<AppEnv>, client: Client, token: string):
   const claims = await acceptAccessToken(c.var, token, { denyList: "caller" }).catch(whenRefused(() => null));
   if (!claims || claims.project !== client.projectId) return { active: false };
   // The deny-list only for a token that would otherwise be active here: one read, not for every token.
-  if (await accessTokenDenied(c.var.store, claims.jti)) return { active: false };
+  if (await accessTokenDenied(c.get("store"), claims.jti)) return { active: false };
   return {
     active: true,
     scope: claims.scope,

@@ -124,7 +124,7 @@ const CLIENT_TOKEN_GTY = "client_credentials";
  * for clients that chose it.
  */
 export async function issueTokens(c: Context<AppEnv>, client: Client, issuance: Issuance): Promise<Issued> {
-  const { issuer } = c.var.config;
+  const { issuer } = c.get("config");
   const { scope, signIn, sessionId } = issuance;
   const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
   // A person's token names their email and provider, and the grant as `sid` (as the ID token does):
@@ -132,11 +132,11 @@ export async function issueTokens(c: Context<AppEnv>, client: Client, issuance: 
   const about = signIn
     ? { email: signIn.user.email, idp: signIn.idp, ...(sessionId ? { extra: { sid: sessionId } } : {}) }
     : { extra: { gty: CLIENT_TOKEN_GTY } };
-  const access = await mintAccessToken(await c.var.signingKeys.signer(), {
+  const access = await mintAccessToken(await c.get("signingKeys").signer(), {
     issuer, subject: signIn?.user.id ?? client.id, audience: issuance.audience ?? client.id, clientId: client.id, scope, lifetimeS, projectId: client.projectId, ...about,
   });
   const id = signIn && issuance.idToken && scope.includes("openid")
-    ? await mintIdToken(await c.var.signingKeys.signer(client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg), {
+    ? await mintIdToken(await c.get("signingKeys").signer(client.idTokenSignedResponseAlg ?? c.get("config").defaultIdTokenAlg), {
         issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
         ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
         authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, scope),
@@ -161,7 +161,7 @@ export async function issueTokens(c: Context<AppEnv>, client: Client, issuance: 
  * what to revoke) and returns the first refresh token when it is refreshable.
  */
 export async function recordGrant(c: Context<AppEnv>, client: Client, seed: GrantSeed, grant: Omit<GrantInput, "projectId" | "clientId">, access: Issued["access"]): Promise<string | undefined> {
-  const grants = new Grants(c.var.store, c.var.config.encryptionKey);
+  const grants = new Grants(c.get("store"), c.get("config").encryptionKey);
   const { refreshToken } = await grants.record({ projectId: client.projectId, clientId: client.id, ...grant }, seed, access, client.tokenLifetimes.refreshTokenSeconds);
   return refreshToken;
 }

@@ -51,7 +51,7 @@ async function logoutParameters(c: Context<AppEnv>): Promise<URLSearchParams> {
 async function hintOf(c: Context<AppEnv>, token: string | null): Promise<IdTokenPayload | null> {
   if (token === null) return null;
   try {
-    return await verifyIdTokenHint(c.var.signingKeys, c.var.config.issuer, token);
+    return await verifyIdTokenHint(c.get("signingKeys"), c.get("config").issuer, token);
   } catch (error) {
     // Only jose's verdict is about the hint; a store outage (503) or a bug (500) is not.
     if (!isVerificationFailure(error)) throw error;
@@ -65,7 +65,7 @@ async function clientOf(c: Context<AppEnv>, clientId: string | null, hint: IdTok
   if (hint && clientId !== null && !audience.includes(clientId)) throw invalidLogout("The client_id does not match the ID token's audience.");
   const id = clientId ?? (audience.length === 1 ? audience[0]! : typeof hint?.azp === "string" ? hint.azp : null);
   if (id === null) return null;
-  const client = await findClient(c.var.store, id);
+  const client = await findClient(c.get("store"), id);
   if (!client) throw invalidLogout("The application asking to sign you out is not known to Fedgate.");
   return client;
 }
@@ -76,7 +76,7 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
   const client = await clientOf(c, params.get("client_id"), hint);
 
   if (hint && client) {
-    if (hint.sid) await new Grants(c.var.store, c.var.config.encryptionKey).revoke(hint.sid, "revocation");
+    if (hint.sid) await new Grants(c.get("store"), c.get("config").encryptionKey).revoke(hint.sid, "revocation");
     auditLater(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { refreshFamilyRevoked: Boolean(hint.sid) } });
   }
 
@@ -88,7 +88,7 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
     if (state !== null) target.searchParams.append("state", state);
     return c.body(null, 303, { Location: target.href, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
   }
-  const project = client ? await findProject(c.var.store, client.projectId) : null;
+  const project = client ? await findProject(c.get("store"), client.projectId) : null;
   return signedOutPage(c, project ? { projectName: project.name } : {});
 }
 

@@ -64,7 +64,7 @@ export const token = new Hono<AppEnv>()
       if (!client.grantTypes.includes(grant.grantType)) {
         throw new OAuthError("unauthorized_client", `This client may not use the ${grant.grantType} grant.`);
       }
-      const policy = clientTokenPolicy(c.var.config, client, await findProject(c.var.store, client.projectId));
+      const policy = clientTokenPolicy(c.get("config"), client, await findProject(c.get("store"), client.projectId));
       if (policy) await countRequest(c, "token-client", client.id, policy);
       const own = new Map([...params].filter(([name]) => grant.parameters.includes(name) && !CLIENT_AUTH_PARAMETERS.includes(name)));
       const response = await grant.handler({ c, client, params: own });

@@ -38,7 +38,7 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
   const scope = claims.scope.split(" ");
   if (!scope.includes("openid")) throw bearerError("insufficient_scope", 'The access token lacks the "openid" scope.');
   // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
-  const [, user] = await Promise.all([bearerNotRevoked(c, claims), getUser(c.var.store, claims.project, claims.sub)]);
+  const [, user] = await Promise.all([bearerNotRevoked(c, claims), getUser(c.get("store"), claims.project, claims.sub)]);
   if (!user || user.disabled) throw invalidToken(user ? "user disabled" : "user gone");
   return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 }

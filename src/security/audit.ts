@@ -12,7 +12,7 @@ import type { Store } from "../store/store";
 import { auditEventId, writeAuditEvents } from "./audit-log";
 
 function entryOf(c: Context<AppEnv>, event: AuditInput): AuditEvent {
-  const actor = event.actor ?? c.var.actor;
+  const actor = event.actor ?? c.get("actor");
   if (!actor) throw new Error(`audit event ${event.action} has no actor`);
   const now = Date.now();
   return {
@@ -21,7 +21,7 @@ function entryOf(c: Context<AppEnv>, event: AuditInput): AuditEvent {
     actor,
     outcome: "success",
     ip: c.req.header("CF-Connecting-IP") ?? null,
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     ...event,
   };
 }
@@ -31,13 +31,13 @@ async function write(c: Context<AppEnv>, store: Store, entry: AuditEvent): Promi
     await writeAuditEvents(store, [entry]);
   } catch (error) {
     // The change itself is done and answering 503 would say it was not; losing its record must be loud.
-    c.var.log.error("audit append failed", { event: entry, error: String(error) });
+    c.get("log").error("audit append failed", { event: entry, error: String(error) });
   }
 }
 
 /** Writes an event for the current request (actor, IP and request id from its context) to the store, before answering. */
 export async function audit(c: Context<AppEnv>, event: AuditInput): Promise<void> {
-  await write(c, c.var.store, entryOf(c, event));
+  await write(c, c.get("store"), entryOf(c, event));
 }
 
 /** Sends the event to the audit queue; written directly when there is none or it refuses (logged). */
@@ -49,10 +49,10 @@ async function enqueue(c: Context<AppEnv>, event: AuditInput): Promise<void> {
       await queue.send(entry, { contentType: "json" });
       return;
     } catch (error) {
-      c.var.log.error("audit queue refused an event; writing it directly", { eventId: entry.id, action: entry.action, error: String(error) });
+      c.get("log").error("audit queue refused an event; writing it directly", { eventId: entry.id, action: entry.action, error: String(error) });
     }
   }
-  await write(c, c.var.backgroundStore, entry);
+  await write(c, c.get("backgroundStore"), entry);
 }
 
 /**

@@ -71,7 +71,7 @@ function tooMany(resetInMs: number, detail: string): Problem {
 
 /** 429 when this isolate remembers the request's IP as over the failure limit; no store call. */
 export function refuseBlockedIp(c: Context<AppEnv>): void {
-  if (!c.var.config.rateLimits.clientAuthFailures) return;
+  if (!c.get("config").rateLimits.clientAuthFailures) return;
   const remainingMs = blockedIps.remainingMs(clientIpBucket(c));
   if (remainingMs > 0) throw tooMany(remainingMs, "client authentication from an IP over its failure limit");
 }
@@ -85,13 +85,13 @@ export async function countFailure(c: Context<AppEnv>, client: Client | null, re
   const audit = (action: string, why: string, after?: Record<string, unknown>) => {
     if (client) auditLater(c, { projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action, target: { type: "client", id: client.id }, outcome: "failure", reason: why, ...(after ? { after } : {}) });
   };
-  const policy = c.var.config.rateLimits.clientAuthFailures;
+  const policy = c.get("config").rateLimits.clientAuthFailures;
   if (!policy) return audit("client.auth.failure", reason);
   const ip = clientIpBucket(c);
   const limit = { limit: policy.limit, windowMs: policy.windowS * 1000 };
   const [byIp, byClient] = await Promise.all([
-    c.var.store.limit(keys.rateWindow("client-auth-ip", ip), limit),
-    client ? c.var.store.limit(keys.rateWindow("client-auth-client", client.id), limit) : null,
+    c.get("store").limit(keys.rateWindow("client-auth-ip", ip), limit),
+    client ? c.get("store").limit(keys.rateWindow("client-auth-client", client.id), limit) : null,
   ]);
   const now = Date.now();
   if (byClient?.allowed) audit("client.auth.failure", reason);
@@ -99,7 +99,7 @@ export async function countFailure(c: Context<AppEnv>, client: Client | null, re
     const retryAfterS = Math.max(1, Math.ceil(decision.resetInMs / 1000));
     const why = `over ${policy.limit} failed client authentications per ${policy.windowS} s ${counter === "ip" ? "from this IP" : "against this client id"}`;
     audit("client.auth.limit", why, { counter, ...(counter === "ip" ? { bucket: ip } : {}), retryAfterS });
-    c.var.log.warn("client authentication failure limit tripped", { counter, bucket: counter === "ip" ? ip : client?.id, retryAfterS });
+    c.get("log").warn("client authentication failure limit tripped", { counter, bucket: counter === "ip" ? ip : client?.id, retryAfterS });
   };
   if (!byIp.allowed && blockedIps.add(ip, now + byIp.resetInMs, now)) trip("ip", byIp);
   if (client && byClient && !byClient.allowed && trippedClients.add(client.id, now + byClient.resetInMs, now)) trip("client", byClient);

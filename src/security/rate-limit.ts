@@ -58,7 +58,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   }
   const key = options.key ?? clientIpBucket;
   return async (c, next) => {
-    const policy = typeof limits === "function" ? limits(c.var.config) : limits;
+    const policy = typeof limits === "function" ? limits(c.get("config")) : limits;
     if (policy) await countRequest(c, options.name, key(c), policy);
     await next();
   };
@@ -88,9 +88,9 @@ export async function countRequest(c: Context<AppEnv>, name: string, bucket: str
 async function countInStore(c: Context<AppEnv>, name: string, bucket: string, policy: RateLimit, binding: string): Promise<void> {
   if (!missingBindings.has(binding)) {
     missingBindings.add(binding);
-    c.var.log.warn("rate-limit binding missing: counting in the store", { binding, limit: name });
+    c.get("log").warn("rate-limit binding missing: counting in the store", { binding, limit: name });
   }
-  const decision = await c.var.store.limit(keys.rateWindow(name, bucket), { limit: policy.limit, windowMs: policy.windowS * 1000 });
+  const decision = await c.get("store").limit(keys.rateWindow(name, bucket), { limit: policy.limit, windowMs: policy.windowS * 1000 });
   if (!decision.allowed) throw tooManyRequests(Math.ceil(decision.resetInMs / 1000), `rate limit ${name}: over ${policy.limit} per ${policy.windowS} s (store)`);
 }
 

@@ -42,21 +42,22 @@ export const auditHourEntry = (projectId: string, hour: number): string =>
   inProject(projectId, `audit-hour:${String(9_999_999 - hour).padStart(7, "0")}`);
 export const auditHoursPrefix = (projectId: string): string => inProject(projectId, "audit-hour:");
 
-// Users and their indexes are spread by a hash over USER_PARTITIONS partitions per kind, not kept in
-// the project's partition, so no tenant has one hot object (identity/users.ts, README "Storage").
-/** How many partitions a project's users (and each of their index kinds) are spread over. Fixed: changing it moves every key. */
+// Users and their indexes are spread by a hash over USER_PARTITIONS partitions per kind, shared by
+// every project (the key names the project), not kept in the project's partition: no tenant has one
+// hot object, and a small tenant does not keep hundreds of near-empty objects cold (README "Storage").
+/** How many partitions users (and each of their index kinds) are spread over. Fixed: changing it moves every key. */
 export const USER_PARTITIONS = 64;
-const bucketOf = (text: string): number => fnv1a(text) % USER_PARTITIONS;
-/** A platform user: `User`, in `{u:<projectId>:<bucket of userId>}`. */
-export const user = (projectId: string, userId: string): string => `{u:${projectId}:${bucketOf(userId)}}user:${userId}`;
-/** The users of one of a project's user partitions (0 ≤ bucket < USER_PARTITIONS), for scans. */
-export const usersPrefix = (projectId: string, bucket: number): string => `{u:${projectId}:${bucket}}user:`;
-/** A verified email's claim: `UserClaim` naming the user that holds it, in `{ue:<projectId>:<bucket of email>}`. */
-export const userByEmail = (projectId: string, email: string): string => `{ue:${projectId}:${bucketOf(email)}}user-email:${email}`;
-/** An external identity's claim: `UserClaim`, in `{ux:<projectId>:<bucket of provider + subject>}`. */
+const bucketOf = (projectId: string, text: string): number => fnv1a(`${projectId}:${text}`) % USER_PARTITIONS;
+/** A platform user: `User`, in `{u:<bucket of project + userId>}`. */
+export const user = (projectId: string, userId: string): string => `{u:${bucketOf(projectId, userId)}}user:${projectId}:${userId}`;
+/** A project's users in one user partition (0 ≤ bucket < USER_PARTITIONS), for scans. */
+export const usersPrefix = (projectId: string, bucket: number): string => `{u:${bucket}}user:${projectId}:`;
+/** A verified email's claim: `UserClaim` naming the user that holds it, in `{ue:<bucket of project + email>}`. */
+export const userByEmail = (projectId: string, email: string): string => `{ue:${bucketOf(projectId, email)}}user-email:${projectId}:${email}`;
+/** An external identity's claim: `UserClaim`, in `{ux:<bucket of project + provider + subject>}`. */
 export const userByExternalId = (projectId: string, providerId: string, subject: string): string => {
   const id = `${providerId}:${encodeURIComponent(subject)}`;
-  return `{ux:${projectId}:${bucketOf(id)}}user-ext:${id}`;
+  return `{ux:${bucketOf(projectId, id)}}user-ext:${projectId}:${id}`;
 };
 
 // The browser origins clients registered (registry/origins.ts), one partition per origin, so a CORS

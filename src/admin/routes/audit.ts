@@ -10,7 +10,7 @@ import { AuditEventView, Page } from "../schemas";
 import { accessibleProject, projectInPath } from "./scope";
 
 async function auditPage(c: Context<AppEnv>, projectId: string): Promise<Response> {
-  const events = await readAuditLog(c.var.store, projectId, pageOf(c));
+  const events = await readAuditLog(c.get("store"), projectId, pageOf(c));
   return c.json(listResponse(events.items.map((item) => ({ ...item.value, id: item.id })), events.cursor));
 }
 
@@ -28,7 +28,7 @@ export const auditOperations = [
     query: z.object({ project: z.optional(z.string()), limit: z.optional(z.string()), cursor: z.optional(z.string()) }),
     responses: { 200: { description: "A page of events", schema: Page(AuditEventView) } },
     handler: async (c, { query }) => {
-      const projectId = query.project ?? c.var.actorProjectId;
+      const projectId = query.project ?? c.get("actorProjectId");
       if (!projectId) throw new Problem(400, "Bad Request", { description: '"project": name the project whose log to read.' });
       return auditPage(c, (await accessibleProject(c, projectId)).id);
     },

@@ -42,7 +42,7 @@ async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
   if (grants.has("refresh_token") && !grants.has("authorization_code") && !grants.has("urn:ietf:params:oauth:grant-type:token-exchange")) {
     throw invalid('"grantTypes": refresh_token needs authorization_code or token exchange to obtain a first token.');
   }
-  const max = c.var.config.tokenMaxLifetimeS;
+  const max = c.get("config").tokenMaxLifetimeS;
   for (const field of ["accessTokenSeconds", "idTokenSeconds"] as const) {
     if (client.tokenLifetimes[field] > max) throw invalid(`"tokenLifetimes.${field}": at most ${max} seconds on this deployment.`);
   }
@@ -54,8 +54,8 @@ async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
  * (RS256), so they are in the JWKS before its first sign-in rather than made during it.
  */
 async function publishIdTokenKeys(c: Context<AppEnv>, client: Client): Promise<void> {
-  const alg = client.idTokenSignedResponseAlg ?? c.var.config.defaultIdTokenAlg;
-  if (alg !== ACCESS_TOKEN_ALG) await c.var.signingKeys.ensure(alg);
+  const alg = client.idTokenSignedResponseAlg ?? c.get("config").defaultIdTokenAlg;
+  if (alg !== ACCESS_TOKEN_ALG) await c.get("signingKeys").ensure(alg);
 }
 
 const storedClient = (c: Context<AppEnv>) => recordInPath(c, "clientId", "client", readClient);
@@ -69,7 +69,7 @@ async function confidentialClient(c: Context<AppEnv>) {
 
 /** Writes a changed client over the version read and audits it under `action`. */
 async function update(c: Context<AppEnv>, stored: Versioned<Client>, next: Client, action: string, audited: { before?: unknown; after: unknown }) {
-  const version = committed(await updateClient(c.var.store, stored, next));
+  const version = committed(await updateClient(c.get("store"), stored, next));
   await auditChange(c, next.projectId, action, next.id, audited);
   return version;
 }
@@ -85,13 +85,13 @@ async function registerClient(c: Context<AppEnv>, project: Project, input: z.out
     projectId: project.id,
     ...input,
     ipRules: canonicalRules(input.ipRules),
-    ...(secret ? { secretHash: await hashSecret(c.var.config.encryptionKey, secret), secretRotatedAt: at } : {}),
+    ...(secret ? { secretHash: await hashSecret(c.get("config").encryptionKey, secret), secretRotatedAt: at } : {}),
     createdAt: at,
     updatedAt: at,
   };
   await checkClient(c, client);
   await publishIdTokenKeys(c, client);
-  const written = await createClient(c.var.store, client);
+  const written = await createClient(c.get("store"), client);
   if (!written.ok) throw new Problem(409, "Conflict", { description: "Client id collision; try again." });
   const body = { client: clientView(client), ...(secret ? { clientSecret: secret } : {}) };
   return { id: client.id, version: written.version, body, after: body.client };
@@ -128,7 +128,7 @@ export const clientOperations = [
       const at = now();
       const { previousSecret: _, ...current } = stored.value;
       const next: Client = {
-        ...current, secretHash: await hashSecret(c.var.config.encryptionKey, secret), secretRotatedAt: at, updatedAt: at,
+        ...current, secretHash: await hashSecret(c.get("config").encryptionKey, secret), secretRotatedAt: at, updatedAt: at,
         ...(overlapSeconds > 0 && current.secretHash ? { previousSecret: { hash: current.secretHash, expiresAt: new Date(Date.parse(at) + overlapSeconds * 1000).toISOString() } } : {}),
       };
       const version = await update(c, stored, next, "client.secret.rotate", { after: { overlapSeconds } });
@@ -139,7 +139,7 @@ export const clientOperations = [
     method: "delete", path: "/projects/{projectId}/clients/{clientId}", tag: "Clients", summary: "Delete a client application",
     load: storedClient, responses: { 204: { description: "Deleted" } },
     handler: async (c, { target: { value: client } }) => {
-      await deleteClient(c.var.store, client);
+      await deleteClient(c.get("store"), client);
       await auditChange(c, client.projectId, "client.delete", client.id, { before: clientView(client) });
       return c.body(null, 204);
     },

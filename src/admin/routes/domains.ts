@@ -30,7 +30,7 @@ const view = (mapping: DomainMapping, verified: boolean) => ({ ...mapping, verif
 
 /** The mapping as the API shows it: with whether the project's ownership of the domain is verified. */
 async function verifiedView(c: Context<AppEnv>, mapping: DomainMapping): Promise<ReturnType<typeof view>> {
-  const claim = await getDomainClaim(c.var.store, mapping.domain);
+  const claim = await getDomainClaim(c.get("store"), mapping.domain);
   return view(mapping, claim?.projects[mapping.projectId]?.verified ?? false);
 }
 
@@ -43,14 +43,14 @@ async function domainOfProject(c: Context<AppEnv>): Promise<{ projectId: string;
 /** The project's mapping of the domain in the path, with its version. */
 async function storedMapping(c: Context<AppEnv>) {
   const { projectId, domain } = await domainOfProject(c);
-  return found(await readVersionedDomainMapping(c.var.store, projectId, domain), "domain mapping", domain);
+  return found(await readVersionedDomainMapping(c.get("store"), projectId, domain), "domain mapping", domain);
 }
 
 /** Claims and maps a domain for the project (409 if another project holds it, or this one maps it). */
 async function mapDomainInProject(c: Context<AppEnv>, project: Project, input: z.output<typeof DomainCreate>): Promise<Made> {
   const domain = normaliseDomain(input.domain)!;
   await requireProvider(c, project.id, input.providerId);
-  const mapped = await mapDomain(c.var.store, project.id, domain, input.providerId, now());
+  const mapped = await mapDomain(c.get("store"), project.id, domain, input.providerId, now());
   if (!mapped.ok) {
     throw mapped.refused === "claimed"
       ? new Problem(409, "Domain claimed by another project", {
@@ -81,7 +81,7 @@ export const domainOperations = [
     handler: async (c, { target: stored, body: { providerId } }) => {
       await requireProvider(c, stored.value.projectId, providerId);
       const next: DomainMapping = { ...stored.value, providerId, updatedAt: now() };
-      const version = committed(await updateDomainMapping(c.var.store, stored.version, next));
+      const version = committed(await updateDomainMapping(c.get("store"), stored.version, next));
       await auditChange(c, next.projectId, "domain.update", next.domain, { before: stored.value, after: next });
       return withEtag(c, await verifiedView(c, next), version);
     },
@@ -90,7 +90,7 @@ export const domainOperations = [
     method: "delete", path: "/projects/{projectId}/domains/{domain}", tag: "Domain mappings", summary: "Remove a domain mapping (a verified claim stays)",
     load: domainOfProject, responses: { 204: { description: "Removed" } },
     handler: async (c, { target: { projectId, domain } }) => {
-      const mapping = found(await unmapDomain(c.var.store, projectId, domain), "domain mapping", domain);
+      const mapping = found(await unmapDomain(c.get("store"), projectId, domain), "domain mapping", domain);
       await auditChange(c, projectId, "domain.delete", domain, { before: mapping });
       return c.body(null, 204);
     },
@@ -101,7 +101,7 @@ export const domainOperations = [
     description: "Lets the project map the domain even where another project maps it too.",
     load: domainOfProject, responses: { 204: { description: "Verified" } },
     handler: async (c, { target: { projectId, domain } }) => {
-      await setDomainVerified(c.var.store, projectId, domain, true, now());
+      await setDomainVerified(c.get("store"), projectId, domain, true, now());
       await auditChange(c, projectId, "domain.verify", domain);
       return c.body(null, 204);
     },
@@ -111,7 +111,7 @@ export const domainOperations = [
     summary: "Withdraw a project's verified ownership of a domain",
     load: domainOfProject, responses: { 204: { description: "Withdrawn" } },
     handler: async (c, { target: { projectId, domain } }) => {
-      await withdrawDomainVerification(c.var.store, projectId, domain, now());
+      await withdrawDomainVerification(c.get("store"), projectId, domain, now());
       await auditChange(c, projectId, "domain.unverify", domain);
       return c.body(null, 204);
     },

@@ -25,8 +25,8 @@ const keyView = ({ secretHash: _secret, ...view }: ApiKey) => view;
 
 async function createApiKey(c: Context<AppEnv>, projectId: string, name: string) {
   const secret = generateSecret();
-  const key: ApiKey = { id: newApiKeyId(), projectId, name, secretHash: await hashSecret(c.var.config.encryptionKey, secret), createdAt: now() };
-  await saveApiKey(c.var.store, key);
+  const key: ApiKey = { id: newApiKeyId(), projectId, name, secretHash: await hashSecret(c.get("config").encryptionKey, secret), createdAt: now() };
+  await saveApiKey(c.get("store"), key);
   await auditChange(c, projectId, "api-key.create", key.id, { after: keyView(key) });
   return { ...keyView(key), token: apiKeyToken(key, secret) };
 }
@@ -34,7 +34,7 @@ async function createApiKey(c: Context<AppEnv>, projectId: string, name: string)
 /** The project named in the path, with its version. */
 async function storedProject(c: Context<AppEnv>) {
   const { id } = await projectInPath(c);
-  return found(await readProject(c.var.store, id), "project", id);
+  return found(await readProject(c.get("store"), id), "project", id);
 }
 
 export const projectOperations = [
@@ -44,7 +44,7 @@ export const projectOperations = [
     handler: async (c, { body: input }) => {
       const at = now();
       const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), createdAt: at, updatedAt: at };
-      await createProject(c.var.store, project);
+      await createProject(c.get("store"), project);
       await auditChange(c, project.id, "project.create", project.id, { after: project });
       const apiKey = await createApiKey(c, project.id, "initial admin key");
       c.header("Location", `${API_BASE}/projects/${project.id}`);
@@ -62,7 +62,7 @@ export const projectOperations = [
     load: storedProject, ifMatch: true, body: ProjectPatch, responses: { 200: { description: "The changed project", schema: ProjectView } },
     handler: async (c, { target: stored, body: patch }) => {
       const next: Project = { ...patched(stored.value, patch), ...(patch.ipRules === undefined ? {} : { ipRules: canonicalRules(patch.ipRules) }), updatedAt: now() };
-      const version = committed(await updateProject(c.var.store, stored.version, next));
+      const version = committed(await updateProject(c.get("store"), stored.version, next));
       await auditChange(c, next.id, "project.update", next.id, { before: stored.value, after: next });
       return withEtag(c, next, version);
     },
@@ -71,9 +71,9 @@ export const projectOperations = [
     method: "delete", path: "/projects/{projectId}", tag: "Projects", summary: "Delete an empty project (its API keys go with it; its audit log stays)",
     operatorOnly: true, load: projectInPath, responses: { 204: { description: "Deleted" } },
     handler: async (c, { target: project }) => {
-      const inUse = await projectInUse(c.var.store, project.id);
+      const inUse = await projectInUse(c.get("store"), project.id);
       if (inUse) throw new Problem(409, "Conflict", { description: `The project still has ${inUse}; delete them first.` });
-      await deleteProject(c.var.store, project.id);
+      await deleteProject(c.get("store"), project.id);
       await auditChange(c, project.id, "project.delete", project.id, { before: project });
       return c.body(null, 204);
     },
@@ -92,7 +92,7 @@ export const projectOperations = [
     load: projectInPath, responses: { 204: { description: "Revoked" } },
     handler: async (c, { target: project }) => {
       const keyId = c.req.param("keyId")!;
-      const key = found(await takeApiKey(c.var.store, project.id, keyId), "API key", keyId);
+      const key = found(await takeApiKey(c.get("store"), project.id, keyId), "API key", keyId);
       await auditChange(c, project.id, "api-key.delete", keyId, { before: keyView(key) });
       return c.body(null, 204);
     },

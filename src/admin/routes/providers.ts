@@ -22,7 +22,7 @@ import { recordInPath } from "./scope";
 
 /** What the API shows of a provider: never the secret; the callback URL to register upstream. */
 function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
-  return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.var.config.issuer, provider) };
+  return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.get("config").issuer, provider) };
 }
 
 /** The issuer's discovery document, checked; what the provider record keeps of it (its authorization endpoint's origin). */
@@ -35,7 +35,7 @@ async function requireReachableIssuer(issuer: string): Promise<{ authorizationOr
 }
 
 const seal = (c: Context<AppEnv>, providerId: string, secret: string) =>
-  new Sealer(c.var.config.encryptionKey).seal(secret, sealContext(providerId));
+  new Sealer(c.get("config").encryptionKey).seal(secret, sealContext(providerId));
 
 const storedProvider = (c: Context<AppEnv>) => recordInPath(c, "providerId", "identity provider", readProvider);
 
@@ -49,7 +49,7 @@ async function addProvider(c: Context<AppEnv>, project: Project, { clientSecret,
     clientSecretSealed: clientSecret === undefined ? null : await seal(c, id, clientSecret),
     authorizationOrigin, createdAt: at, updatedAt: at,
   };
-  const written = await createProvider(c.var.store, provider);
+  const written = await createProvider(c.get("store"), provider);
   if (!written.ok) throw new Problem(409, "Conflict", { description: `The project already has an identity provider "${id}".` });
   return { id, version: written.version, body: providerView(c, provider), after: providerView(c, provider) };
 }
@@ -75,7 +75,7 @@ export const providerOperations = [
         ...(clientSecret === undefined ? {} : { clientSecretSealed: clientSecret === null ? null : await seal(c, stored.value.id, clientSecret) }),
         updatedAt: now(),
       };
-      const version = committed(await updateProvider(c.var.store, stored.version, next));
+      const version = committed(await updateProvider(c.get("store"), stored.version, next));
       await auditChange(c, next.projectId, "provider.update", next.id, { before: providerView(c, stored.value), after: providerView(c, next) });
       return withEtag(c, providerView(c, next), version);
     },
@@ -84,9 +84,9 @@ export const providerOperations = [
     method: "delete", path: "/projects/{projectId}/providers/{providerId}", tag: "Identity providers", summary: "Delete an identity provider no client or domain uses",
     load: storedProvider, responses: { 204: { description: "Deleted" } },
     handler: async (c, { target: { value: provider } }) => {
-      const references = await providerReferences(c.var.store, provider);
+      const references = await providerReferences(c.get("store"), provider);
       if (references.length > 0) throw new Problem(409, "Conflict", { description: `Still used by ${references.join(", ")}.` });
-      await deleteProvider(c.var.store, provider);
+      await deleteProvider(c.get("store"), provider);
       await auditChange(c, provider.projectId, "provider.delete", provider.id, { before: providerView(c, provider) });
       return c.body(null, 204);
     },

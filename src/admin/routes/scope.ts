@@ -10,7 +10,7 @@ import { found, requireProjectAccess } from "../auth";
 /** The project, if the caller may act on it; 404 otherwise, as for a missing one (AD-1). */
 export async function accessibleProject(c: Context<AppEnv>, projectId: string): Promise<Project> {
   requireProjectAccess(c, projectId);
-  return found(await getProject(c.var.store, projectId), "project", projectId);
+  return found(await getProject(c.get("store"), projectId), "project", projectId);
 }
 
 /** The project named in the path, if the caller may act on it. */
@@ -22,12 +22,12 @@ export async function recordInPath<T>(
 ): Promise<T> {
   const project = await projectInPath(c);
   const id = c.req.param(param)!;
-  return found(await read(c.var.store, project.id, id), type, id);
+  return found(await read(c.get("store"), project.id, id), type, id);
 }
 
 /** 400 unless the project has the identity provider a request names. */
 export async function requireProvider(c: Context<AppEnv>, projectId: string, providerId: string): Promise<void> {
-  if (!(await getProvider(c.var.store, projectId, providerId))) {
+  if (!(await getProvider(c.get("store"), projectId, providerId))) {
     throw new Problem(400, "Bad Request", { description: `"providerId": no identity provider "${providerId}" in this project.` });
   }
 }

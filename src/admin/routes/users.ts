@@ -38,7 +38,7 @@ const storedUser = (c: Context<AppEnv>): Promise<Versioned<User>> => recordInPat
 
 /** Writes a changed user over the version read, audits it, answers it. */
 async function update(c: Context<AppEnv>, stored: Versioned<User>, next: User, action: string): Promise<Response> {
-  const written = await saveUser(c.var.store, next, stored);
+  const written = await saveUser(c.get("store"), next, stored);
   if (!written.ok) throw refusal(written, next);
   await auditChange(c, next.projectId, action, next.id, { before: stored.value, after: next });
   return withEtag(c, next, written.version);
@@ -53,7 +53,7 @@ async function provisionUser(c: Context<AppEnv>, project: Project, input: z.outp
     email: input.email === null ? null : normaliseEmail(input.email),
     disabled: false, createdAt: at, updatedAt: at,
   };
-  const written = await saveUser(c.var.store, user, null);
+  const written = await saveUser(c.get("store"), user, null);
   if (!written.ok) throw refusal(written, user);
   return { id: user.id, version: written.version, body: user, after: user };
 }
@@ -76,10 +76,10 @@ export const userOperations = [
     load: projectInPath, query: UsersQuery, responses: { 200: { description: "A page of users", schema: Page(UserView) } },
     handler: async (c, { target: project, query }) => {
       if (query.email !== undefined) {
-        const user = await findUserByEmail(c.var.store, project.id, query.email);
+        const user = await findUserByEmail(c.get("store"), project.id, query.email);
         return c.json(listResponse(user ? [user] : [], undefined));
       }
-      const page = await listUsers(c.var.store, project.id, pageOf(c));
+      const page = await listUsers(c.get("store"), project.id, pageOf(c));
       return c.json(listResponse(page.items.map((item) => item.value), page.cursor));
     },
   }),

@@ -19,7 +19,7 @@ export const refreshTokenGrant: Grant = {
   async handler({ c, client, params }) {
     const token = params.get("refresh_token");
     if (!token) throw new OAuthError("invalid_request", '"refresh_token" is required.');
-    const grants = new Grants(c.var.store, c.var.config.encryptionKey);
+    const grants = new Grants(c.get("store"), c.get("config").encryptionKey);
     let response: TokenResponse | undefined;
     const rotation = await grants.rotate(token, client.id, async (grant, user) => {
       const scope = narrowedScope(grant.scope, params);

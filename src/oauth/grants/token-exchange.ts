@@ -57,7 +57,7 @@ const invalidRequest = (description: string) => new OAuthError("invalid_request"
 
 /** The providers a client's subject tokens may come from: its own, else its project's. */
 async function candidatesFor(c: Context<AppEnv>, client: Client): Promise<Provider[]> {
-  const providers = await findProjectProviders(c.var.store, client.projectId);
+  const providers = await findProjectProviders(c.get("store"), client.projectId);
   return client.providerId ? providers.filter((p) => p.id === client.providerId) : providers;
 }
 
@@ -66,7 +66,7 @@ async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject, refus
   const { id, expiresAt } = upstream.singleUse!;
   const hash = await sha256(id);
   const ttlMs = Math.max((expiresAt + SKEW_S) * 1000 - Date.now(), 1000);
-  const written = await c.var.store.set(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, hash), { at: Date.now() }, { ttlMs, ifAbsent: true });
+  const written = await c.get("store").set(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, hash), { at: Date.now() }, { ttlMs, ifAbsent: true });
   if (!written.ok) throw refuse("invalid_request", "The subject ID token was already exchanged.", "ID token replayed", { providerId: upstream.provider.id });
 }
 
@@ -119,17 +119,17 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   if (!type) throw invalidRequest(`"subject_token_type" must be one of ${[...SUBJECT_TOKEN_TYPES.keys()].join(", ")}.`);
   const issuedType = params.get("requested_token_type") ?? ACCESS_TOKEN_TYPE;
   if (!ISSUABLE.has(issuedType)) throw invalidRequest(`"requested_token_type" must be ${[...ISSUABLE].join(" or ")}: Fedgate exchanges for access tokens.`);
-  if (client.kind === "public" && !(await findProject(c.var.store, client.projectId))?.tokenExchange?.allowPublicClients) {
+  if (client.kind === "public" && !(await findProject(c.get("store"), client.projectId))?.tokenExchange?.allowPublicClients) {
     throw new OAuthError("unauthorized_client", "This project does not let public clients exchange tokens.");
   }
   const scope = clientScope(client, params);
   const audience = requestedAudience(client, params);
 
   const refuse = refusalsFor(client);
-  const sealer = new Sealer(c.var.config.encryptionKey);
+  const sealer = new Sealer(c.get("config").encryptionKey);
   let upstream: UpstreamSubject;
   try {
-    upstream = await judgeSubjectToken({ store: c.var.store, sealer, projectId: client.projectId, candidates: await candidatesFor(c, client), token, type });
+    upstream = await judgeSubjectToken({ store: c.get("store"), sealer, projectId: client.projectId, candidates: await candidatesFor(c, client), token, type });
   } catch (error) {
     if (!(error instanceof SubjectTokenError)) throw error;
     throw error.code === "unavailable"
