@@ -38,6 +38,20 @@ module.exports = {
       to: { path: "^src/", pathNot: ["^src/store/", "^src/config[.]ts$", "^src/encoding[.]ts$"] },
     },
     {
+      name: "console-is-a-face",
+      severity: "error",
+      comment: "The admin console (console/) reads and writes through the app's own endpoints, in process: it may use the core, the leaves, ui/ and admin/index.ts, never the admin API's internals or the other faces.",
+      from: { path: "^src/console/" },
+      to: { path: "^src/(oauth|federation|admin)/", pathNot: "^src/admin/index[.]ts$" },
+    },
+    {
+      name: "only-the-app-mounts-the-console",
+      severity: "error",
+      comment: "Nothing but the app imports the console.",
+      from: { path: "^src/", pathNot: ["^src/console/", "^src/app[.]ts$"] },
+      to: { path: "^src/console/" },
+    },
+    {
       name: "ui-is-rendering",
       severity: "error",
       comment: "ui/ renders pages; it knows nothing of flows or records.",

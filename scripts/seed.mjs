@@ -88,5 +88,38 @@ if (client) {
   made.push("demo client");
 }
 
+// The admin console (/console): an operator project whose users sign in through the Auth0 emulator,
+// linked by subject and never created on sign-in, its console client (public, PKCE, redirect URI
+// Fedgate's own /console/callback), and the emulator's demo user Alice with the operator role.
+// scripts/dev.mjs passes the ids to the broker as CONSOLE_PROJECT_ID and CONSOLE_CLIENT_ID.
+if (!seed.operatorProjectId || (await admin("GET", `/projects/${seed.operatorProjectId}`)).status !== 200) {
+  const created = await admin("POST", "/projects", { name: "Fedgate operators" });
+  if (created.status !== 201) throw new Error(`seeding the operator project failed: ${created.status} ${JSON.stringify(created.body)}`);
+  Object.assign(seed, { operatorProjectId: created.body.project.id, consoleClientId: undefined, operatorUserId: undefined });
+  made.push("operator project");
+}
+const operators = `/projects/${seed.operatorProjectId}`;
+const auth0Client = clients.auth0[0];
+const operatorProvider = { id: "auth0", name: "auth0 (emulated)", kind: "auth0", issuer: `${EMULATORS}/auth0/`, clientId: auth0Client.clientId, clientSecret: auth0Client.clientSecret, linkBy: "subject", createUsers: false };
+if (await ensure("operator provider", () => admin("GET", `${operators}/providers/auth0`), () => admin("POST", `${operators}/providers`, operatorProvider))) made.push("operator provider");
+const consoleClient = {
+  name: "Fedgate console", kind: "public", redirectUris: [`${BROKER}/console/callback`], providerId: "auth0",
+  grantTypes: ["authorization_code", "refresh_token"], scopes: ["openid", "email", "profile", "offline_access"],
+  // Two console tabs may refresh the same token at once: the loser finds the winner's tokens instead of revoking the family.
+  refreshTokenReuseGraceSeconds: 5,
+};
+const consoleMade = await ensure("console client", () => (seed.consoleClientId ? admin("GET", `${operators}/clients/${seed.consoleClientId}`) : { status: 404 }), () => admin("POST", `${operators}/clients`, consoleClient));
+if (consoleMade) {
+  seed.consoleClientId = consoleMade.body.client.id;
+  made.push("console client");
+}
+const alice = JSON.parse(readFileSync(new URL("../idp-fixtures/users.json", import.meta.url), "utf8")).auth0.find((user) => user.email === "alice@auth0.example");
+const operatorUser = { email: alice.email, name: alice.name, externalIds: [{ providerId: "auth0", subject: alice.id }], roles: ["operator"] };
+const userMade = await ensure("operator user", () => (seed.operatorUserId ? admin("GET", `${operators}/users/${seed.operatorUserId}`) : { status: 404 }), () => admin("POST", `${operators}/users`, operatorUser));
+if (userMade) {
+  seed.operatorUserId = userMade.body.id;
+  made.push("operator user alice@auth0.example");
+}
+
 writeFileSync(SEED_FILE, `${JSON.stringify(seed, null, 2)}\n`, { mode: 0o600 });
-console.log(`Seed: ${made.length ? `created ${made.join(", ")}` : "already in place"}. Project ${seed.projectId}, demo client ${seed.clientId}; API key in ${SEED_FILE}.`);
+console.log(`Seed: ${made.length ? `created ${made.join(", ")}` : "already in place"}. Project ${seed.projectId}, demo client ${seed.clientId}; API key in ${SEED_FILE}. Console: operator project ${seed.operatorProjectId}, client ${seed.consoleClientId}.`);

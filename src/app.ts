@@ -17,6 +17,7 @@ import { authorize } from "./oauth/authorize";
 import { completeAuthorization, findSignInRequest } from "./oauth/complete-authorization";
 import { callbackRoutes, signInRoutes } from "./federation";
 import { ASSETS_BASE, uiAssets } from "./ui";
+import { consoleApp } from "./console";
 
 /** Larger bodies are refused before they are read: nothing Fedgate accepts comes near it. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -48,6 +49,8 @@ export function createApp(): Hono<AppEnv> {
   app.route("/auth", signInRoutes({ findRequest: findSignInRequest }));
   app.route("/auth", callbackRoutes({ onSignedIn: completeAuthorization }));
   app.route(API_BASE, admin);
+  // The admin console calls the token endpoint and the admin API through this app, in process.
+  app.route("/console", consoleApp({ fetchApp: (request, env, ctx) => app.fetch(request, env, ctx) }));
 
   app.notFound(notFound);
   app.onError(errorResponse);

@@ -38,6 +38,8 @@ export interface Variables extends Services {
   /** Admin API (admin/auth.ts): who acts, and the project an API key is scoped to (undefined for the operator). */
   actor: Actor;
   actorProjectId: string | undefined;
+  /** Admin API (admin/auth.ts): what the credential may administer. */
+  adminScope: AdminScope;
   /** CORS (oauth/cors.ts): the origins of the client a handler identified; absent until it does. */
   corsClientOrigins: readonly string[];
   /**
@@ -47,6 +49,12 @@ export interface Variables extends Services {
    */
   defaultErrorPage: DefaultErrorPage | undefined;
 }
+
+/**
+ * What an admin credential may administer: every project (the operator: bootstrap token, or a console
+ * user with the `operator` role), or the projects listed (an API key's one; a project admin's).
+ */
+export type AdminScope = { operator: true } | { operator: false; projects: ReadonlySet<string> };
 
 /** The page an error without its own presentation becomes on a route that sets `defaultErrorPage`. */
 interface DefaultErrorPage {

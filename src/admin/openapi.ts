@@ -140,12 +140,13 @@ export function openApiDocument(operations: readonly AnyOperation[], info: { ver
       version: info.version,
       description:
         "Projects, client applications, identity providers, email-domain mappings, users and the audit log. " +
-        "Authenticate with the platform bootstrap token or a project's admin API key (`fgk.…`) as a Bearer token. " +
+        "Authenticate with the platform bootstrap token, a project's admin API key (`fgk.…`), or a Fedgate access token issued to " +
+        "the admin console's client (CONSOLE_CLIENT_ID; the person's roles `operator` or `admin:<projectId>` decide what it may do), as a Bearer token. " +
         "Errors are RFC 9457 problem documents. Updates need `If-Match` with the ETag from the last read.",
     },
     servers: [{ url: info.serverUrl }],
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Bootstrap token or project API key" } } },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Bootstrap token, project API key, or an admin console access token (roles from the user's record)" } } },
     paths,
   };
 }

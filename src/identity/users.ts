@@ -22,6 +22,11 @@ export interface User {
   name: string | null;
   externalIds: ExternalId[];
   disabled: boolean;
+  /**
+   * Admin roles (admin/auth.ts), read only on users of the operator project (CONSOLE_PROJECT_ID):
+   * `operator` (every project) or `admin:<projectId>`. Absent: none.
+   */
+  roles?: string[];
   createdAt: string;
   updatedAt: string;
 }

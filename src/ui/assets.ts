@@ -5,12 +5,16 @@
  */
 import { Hono } from "hono";
 import { fnv1a } from "../encoding";
-import { STYLESHEET } from "./styles";
+import { CONSOLE_STYLESHEET } from "./console-styles";
+import { STYLESHEET as PAGES_STYLESHEET } from "./styles";
 
 export const ASSETS_BASE = "/auth/assets";
 
 /** A small mark: a rounded square with a door ajar, in the pages' accent colour. */
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2f5bd3"/><path d="M11 7h10v18H11z" fill="none" stroke="#fff" stroke-width="2.5" stroke-linejoin="round"/><circle cx="18" cy="16.5" r="1.6" fill="#fff"/></svg>`;
+
+/** The sign-in pages' rules and the admin console's, one file (the console's are scoped to `body.console`). */
+const STYLESHEET = PAGES_STYLESHEET + CONSOLE_STYLESHEET;
 
 /** A cache-busting version for a URL. */
 const version = (text: string): string => fnv1a(text).toString(36);

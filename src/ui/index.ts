@@ -3,5 +3,6 @@
  * `render…`, and `…Page(c, …)` for route handlers), and the route serving their stylesheet and icon
  * (`app.route(ASSETS_BASE, uiAssets)`).
  */
-export { ASSETS_BASE, uiAssets } from "./assets";
+export { ASSETS_BASE, FAVICON_PATH, STYLESHEET_PATH, uiAssets } from "./assets";
+export { pageHeaders } from "./headers";
 export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage } from "./pages";

@@ -12,7 +12,7 @@ import { findUserByEmail, getVersionedUser, normaliseEmail, saveUser, type Exter
 import type { Project } from "../../registry/projects";
 import * as keys from "../../store/keys";
 import type { Store, Versioned } from "../../store/store";
-import { notFound } from "../auth";
+import { notFound, requireOperator } from "../auth";
 import { auditChange, changedMeanwhile, listResponse, now, pageOf, patched, withEtag } from "../http";
 import { operation } from "../openapi";
 import { ExternalIdInput, Page, UserCreate, UserPatch, UserView } from "../schemas";
@@ -46,10 +46,12 @@ async function update(c: Context<AppEnv>, stored: Versioned<User>, next: User, a
 
 /** Stores a pre-provisioned user (409 if another user holds its verified email or an external identity). */
 async function provisionUser(c: Context<AppEnv>, project: Project, input: z.output<typeof UserCreate>): Promise<Made> {
+  if (input.roles !== undefined) requireOperator(c); // a project admin cannot hand out admin roles
   await requireProviders(c, project.id, input.externalIds);
   const at = now();
+  const { roles, ...fields } = input;
   const user: User = {
-    id: newUserId(), projectId: project.id, ...input,
+    id: newUserId(), projectId: project.id, ...fields, ...(roles && roles.length > 0 ? { roles: [...new Set(roles)] } : {}),
     email: input.email === null ? null : normaliseEmail(input.email),
     disabled: false, createdAt: at, updatedAt: at,
   };
@@ -85,10 +87,16 @@ export const userOperations = [
   }),
   readOperation<User>({ path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Read a user", found: "The user, with its ETag", schema: UserView, load: storedUser }),
   operation({
-    method: "patch", path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Change a user: disable or enable, name, email",
+    method: "patch", path: "/projects/{projectId}/users/{userId}", tag: "Users", summary: "Change a user: disable or enable, name, email, admin roles (operator only)",
     load: storedUser, ifMatch: true, body: UserPatch, responses: { 200: { description: "The changed user", schema: UserView } },
     handler: async (c, { target: stored, body: patch }) => {
-      const next: User = { ...patched(stored.value, patch), ...(patch.email ? { email: normaliseEmail(patch.email) } : {}), updatedAt: now() };
+      if (patch.roles !== undefined) requireOperator(c); // a project admin cannot hand out admin roles
+      const { roles, ...fields } = patch;
+      const next: User = { ...patched(stored.value, fields), ...(patch.email ? { email: normaliseEmail(patch.email) } : {}), updatedAt: now() };
+      if (roles !== undefined) {
+        if (roles.length > 0) next.roles = [...new Set(roles)];
+        else delete next.roles;
+      }
       const action = patch.disabled === true ? "user.disable" : patch.disabled === false ? "user.enable" : "user.update";
       return update(c, stored, next, action);
     },

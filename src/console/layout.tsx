@@ -1,0 +1,120 @@
+/**
+ * The console's frame: a skip link, a top bar (who is signed in, sign out), navigation (the projects
+ * page, and the current project's sections), one `main` landmark. Rendered as a complete `Response`
+ * under the pages' strict CSP (ui/headers.ts: no script at all; forms post only to Fedgate).
+ */
+import type { Child } from "hono/jsx";
+import type { JSX } from "hono/jsx/jsx-runtime";
+import { FAVICON_PATH, pageHeaders, STYLESHEET_PATH } from "../ui";
+import { CSRF_FIELD } from "./csrf";
+
+/**
+ * A project's sections, in navigation order: `path` under `/console/projects/<id>/`. A new page group
+ * adds its entry here and its routes in its own file (see pages/clients.tsx).
+ */
+export const PROJECT_SECTIONS: readonly { path: string; label: string }[] = [
+  { path: "clients", label: "Client applications" },
+];
+
+export interface Viewer {
+  email: string | null;
+  name: string | null;
+  csrf: string;
+}
+
+export interface ConsolePageProps {
+  /** The document title's first part; " · Fedgate console" follows. */
+  title: string;
+  viewer: Viewer | null;
+  /** The project the page belongs to, for its navigation. */
+  project?: { id: string; name: string };
+  /** The current navigation entry: "projects", or a section's path. */
+  current?: string;
+  children?: Child;
+}
+
+/** The hidden CSRF field every form carries. */
+export const CsrfField = ({ token }: { token: string }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
+
+function Navigation({ project, current }: Pick<ConsolePageProps, "project" | "current">) {
+  const here = (key: string) => (current === key ? { "aria-current": "page" as const } : {});
+  return (
+    <nav aria-label="Console">
+      <ul>
+        <li>
+          <a href="/console/projects" {...here("projects")}>
+            Projects
+          </a>
+        </li>
+      </ul>
+      {project ? (
+        <>
+          <p class="nav-project" id="nav-project">
+            {project.name}
+          </p>
+          <ul aria-labelledby="nav-project">
+            <li>
+              <a href={`/console/projects/${project.id}`} {...here("project")}>
+                Settings
+              </a>
+            </li>
+            {PROJECT_SECTIONS.map((section) => (
+              <li>
+                <a href={`/console/projects/${project.id}/${section.path}`} {...here(section.path)}>
+                  {section.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </nav>
+  );
+}
+
+export function ConsolePage({ title, viewer, project, current, children }: ConsolePageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{`${title} · Fedgate console`}</title>
+        <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
+        <link rel="stylesheet" href={STYLESHEET_PATH} />
+      </head>
+      <body class="console">
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="topbar">
+          <span class="brand">
+            <span>Fedgate console</span>
+          </span>
+          {viewer ? (
+            <form method="post" action="/console/logout">
+              <span>Signed in as {viewer.email ?? viewer.name ?? "you"}</span>
+              <CsrfField token={viewer.csrf} />
+              <button type="submit" class="secondary">
+                Sign out
+              </button>
+            </form>
+          ) : null}
+        </header>
+        <div class="frame">
+          {viewer ? <Navigation project={project} current={current} /> : null}
+          <main id="main" tabindex={-1}>
+            {children}
+          </main>
+        </div>
+      </body>
+    </html>
+  );
+}
+
+/** A console page as a complete response: HTML, status, the pages' security headers. */
+export function respond(page: JSX.Element, status = 200): Response {
+  const html = (page as unknown as { toString(): string | Promise<string> }).toString();
+  if (typeof html !== "string") throw new TypeError("console pages must render synchronously");
+  return new Response(`<!doctype html>\n${html}`, { status, headers: pageHeaders({ forms: true }) });
+}

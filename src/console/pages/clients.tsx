@@ -1,0 +1,271 @@
+/**
+ * A project's client applications: list, create (a confidential client's secret shown once), a
+ * client's settings (redirect URIs, grant types, scopes, IP rules, limits; saved with If-Match),
+ * secret rotation with an overlap window (the new secret shown once), and delete. Every read and
+ * write is the admin API's (page.ts); a 400 is answered on the form with the fields named, a 412
+ * with the record as it is now and the person's input kept.
+ */
+import type { Child } from "hono/jsx";
+import type { ApiAnswer } from "../admin-client";
+import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { ConsolePage, CsrfField } from "../layout";
+import type { ConsolePages, ConsoleRequest } from "../page";
+import { ClientSettingsForm, CreateClientForm, createBody, FIELDS, formOfClient, formOfPost, LABELS, NEW_CLIENT, patchBody, type ClientForm, type ClientView } from "./client-form";
+
+interface Project {
+  id: string;
+  name: string;
+}
+
+const apiPath = (projectId: string, clientId?: string) =>
+  `/projects/${encodeURIComponent(projectId)}/clients${clientId === undefined ? "" : `/${encodeURIComponent(clientId)}`}`;
+const pagePath = (projectId: string, clientId?: string) => `/console${apiPath(projectId, clientId)}`;
+const problemOf = (answer: Extract<ApiAnswer<unknown>, { ok: false }>): FieldErrors => errorsFromProblem(answer.problem, FIELDS);
+
+/** The project in the path (404 page if the person may not see it). */
+const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${encodeURIComponent(r.param("projectId"))}`)).body;
+
+function Page(props: { r: ConsoleRequest; project: Project; title: string; children?: Child }) {
+  return (
+    <ConsolePage title={props.title} viewer={props.r.viewer} project={props.project} current="clients">
+      {props.children}
+    </ConsolePage>
+  );
+}
+
+/** A secret shown once, after create or rotation. */
+function SecretShown(props: { r: ConsoleRequest; project: Project; client: ClientView; secret: string; heading: string }) {
+  const { r, project, client, secret, heading } = props;
+  return (
+    <Page r={r} project={project} title={heading}>
+      <h1>{heading}</h1>
+      <p>
+        Client id: <code>{client.id}</code>
+      </p>
+      <p>The client secret is below. Copy it now: Fedgate keeps only a hash and will not show it again.</p>
+      <code class="secret" aria-label="Client secret">
+        {secret}
+      </code>
+      <p>
+        <a href={pagePath(project.id, client.id)}>Continue to {client.name}</a>
+      </p>
+    </Page>
+  );
+}
+
+function ClientDetails({ client }: { client: ClientView }) {
+  return (
+    <dl>
+      <dt>Client id</dt>
+      <dd>
+        <code>{client.id}</code>
+      </dd>
+      <dt>Kind</dt>
+      <dd>{client.kind}</dd>
+      <dt>Redirect URIs</dt>
+      <dd>{client.redirectUris.length ? client.redirectUris.join(", ") : "none"}</dd>
+      <dt>Grant types</dt>
+      <dd>{client.grantTypes.join(", ")}</dd>
+      <dt>Scopes</dt>
+      <dd>{client.scopes.join(" ") || "none"}</dd>
+      {client.kind === "confidential" ? (
+        <>
+          <dt>Secret</dt>
+          <dd>
+            {client.secretRotatedAt ? `set ${client.secretRotatedAt}` : client.hasSecret ? "set" : "none"}
+            {client.previousSecretExpiresAt ? `; the previous one works until ${client.previousSecretExpiresAt}` : ""}
+          </dd>
+        </>
+      ) : null}
+      <dt>Last changed</dt>
+      <dd>{client.updatedAt}</dd>
+    </dl>
+  );
+}
+
+interface ClientPageState {
+  values?: ClientForm;
+  errors?: FieldErrors;
+  /** The form posted against an older version: show the record as it is now. */
+  conflict?: boolean;
+  notice?: string;
+  rotateErrors?: FieldErrors;
+  overlap?: string;
+  deleteErrors?: FieldErrors;
+}
+
+function ClientPage(props: { r: ConsoleRequest; project: Project; client: ClientView; etag: string; state?: ClientPageState }) {
+  const { r, project, client, etag, state = {} } = props;
+  const action = pagePath(project.id, client.id);
+  return (
+    <Page r={r} project={project} title={client.name}>
+      <p>
+        <a href={pagePath(project.id)}>All client applications</a>
+      </p>
+      <h1>{client.name}</h1>
+      {state.notice ? <Notice>{state.notice}</Notice> : null}
+      {state.conflict ? (
+        <ConflictNotice>
+          <ClientDetails client={client} />
+        </ConflictNotice>
+      ) : (
+        <ClientDetails client={client} />
+      )}
+      <section aria-labelledby="settings">
+        <h2 id="settings">Settings</h2>
+        <ClientSettingsForm action={action} csrf={r.viewer.csrf} values={state.values ?? formOfClient(client)} errors={state.errors ?? new Map()} etag={etag} submit="Save settings" />
+      </section>
+      {client.kind === "confidential" ? (
+        <section aria-labelledby="rotate">
+          <h2 id="rotate">Rotate the secret</h2>
+          <ErrorSummary errors={state.rotateErrors ?? new Map()} labels={LABELS} />
+          <form method="post" action={`${action}/secret`}>
+            <CsrfField token={r.viewer.csrf} />
+            <TextField
+              name="overlapSeconds" label="Overlap (seconds)" type="number" min={0} max={604800} value={state.overlap ?? "0"} errors={state.rotateErrors ?? new Map()}
+              hint="How long the current secret keeps working beside the new one, so apps can switch without downtime (0 to 604800)."
+            />
+            <button type="submit" class="inline">
+              Rotate secret
+            </button>
+          </form>
+        </section>
+      ) : null}
+      <section aria-labelledby="delete">
+        <h2 id="delete">Delete</h2>
+        <ErrorSummary errors={state.deleteErrors ?? new Map()} labels={LABELS} />
+        <form method="post" action={`${action}/delete`}>
+          <CsrfField token={r.viewer.csrf} />
+          <div class="choice">
+            <input type="checkbox" id="field-confirm" name="confirm" value="yes" required {...(state.deleteErrors?.has("confirm") ? { "aria-invalid": "true", "aria-describedby": "field-confirm-error" } : {})} />
+            <label for="field-confirm">I understand that apps using this client stop working at once.</label>
+            {state.deleteErrors?.has("confirm") ? (
+              <p class="field-error" id="field-confirm-error">
+                {state.deleteErrors.get("confirm")}
+              </p>
+            ) : null}
+          </div>
+          <button type="submit" class="inline danger">
+            Delete client
+          </button>
+        </form>
+      </section>
+    </Page>
+  );
+}
+
+function NewClientPage(props: { r: ConsoleRequest; project: Project; values: ClientForm; errors: FieldErrors }) {
+  const { r, project, values, errors } = props;
+  return (
+    <Page r={r} project={project} title="New client application">
+      <h1>New client application</h1>
+      <CreateClientForm action={`${pagePath(project.id)}/new`} csrf={r.viewer.csrf} values={values} errors={errors} submit="Create client" />
+    </Page>
+  );
+}
+
+/** The client page as read now, with `state` (notices, errors, the person's input). */
+async function clientPage(r: ConsoleRequest, project: Project, status: number, state: ClientPageState = {}): Promise<Response> {
+  const { body: client, etag } = await r.api.must<ClientView>("GET", apiPath(project.id, r.param("clientId")));
+  return r.render(<ClientPage r={r} project={project} client={client} etag={etag ?? ""} state={state} />, status);
+}
+
+const NOTICES: Record<string, string> = { saved: "Settings saved.", created: "Client created." };
+
+export function clientPages(pages: ConsolePages): void {
+  pages.get("/projects/:projectId/clients", async (r) => {
+    const project = await projectOf(r);
+    const cursor = r.c.req.query("cursor");
+    const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
+    const { body } = await r.api.must<{ items: ClientView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`);
+    const deleted = r.c.req.query("deleted");
+    return r.render(
+      <Page r={r} project={project} title={`${project.name}: client applications`}>
+        <h1>Client applications</h1>
+        {deleted !== undefined ? <Notice>The client application was deleted.</Notice> : null}
+        <p>
+          <a href={`${pagePath(project.id)}/new`}>New client application</a>
+        </p>
+        {body.items.length === 0 ? (
+          <p>This project has no client applications yet.</p>
+        ) : (
+          <table>
+            <caption class="visually-hidden">Client applications of {project.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Grant types</th>
+                <th scope="col">Client id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {body.items.map((client) => (
+                <tr>
+                  <td>
+                    <a href={pagePath(project.id, client.id)}>{client.name}</a>
+                  </td>
+                  <td>{client.kind}</td>
+                  <td>{client.grantTypes.join(", ")}</td>
+                  <td>
+                    <code>{client.id}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {body.nextCursor ? (
+          <p>
+            <a href={`${pagePath(project.id)}?cursor=${encodeURIComponent(body.nextCursor)}`}>Next page</a>
+          </p>
+        ) : null}
+      </Page>,
+    );
+  });
+
+  pages.get("/projects/:projectId/clients/new", async (r) => r.render(<NewClientPage r={r} project={await projectOf(r)} values={NEW_CLIENT} errors={new Map()} />));
+
+  pages.post("/projects/:projectId/clients/new", async (r) => {
+    const project = await projectOf(r);
+    const values = formOfPost(r.form);
+    const answer = await r.api.call<{ client: ClientView; clientSecret?: string }>("POST", apiPath(project.id), { body: createBody(values) });
+    if (!answer.ok) return r.render(<NewClientPage r={r} project={project} values={values} errors={problemOf(answer)} />, answer.status);
+    const { client, clientSecret } = answer.body;
+    if (!clientSecret) return r.c.redirect(`${pagePath(project.id, client.id)}?notice=created`, 303);
+    return r.render(<SecretShown r={r} project={project} client={client} secret={clientSecret} heading={`Client ${client.name} created`} />, 201);
+  });
+
+  pages.get("/projects/:projectId/clients/:clientId", async (r) => {
+    const notice = NOTICES[r.c.req.query("notice") ?? ""];
+    return clientPage(r, await projectOf(r), 200, notice ? { notice } : {});
+  });
+
+  pages.post("/projects/:projectId/clients/:clientId", async (r) => {
+    const project = await projectOf(r);
+    const values = formOfPost(r.form);
+    const answer = await r.api.call("PATCH", apiPath(project.id, r.param("clientId")), { body: patchBody(values), ifMatch: r.form.get("etag") ?? "" });
+    if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("clientId"))}?notice=saved`, 303);
+    if (answer.status === 412 || answer.status === 428) return clientPage(r, project, 409, { values, conflict: true });
+    return clientPage(r, project, answer.status, { values, errors: problemOf(answer) });
+  });
+
+  pages.post("/projects/:projectId/clients/:clientId/secret", async (r) => {
+    const project = await projectOf(r);
+    const overlap = r.form.get("overlapSeconds") ?? "0";
+    const overlapSeconds = /^\d{1,7}$/.test(overlap.trim()) ? Number(overlap.trim()) : overlap;
+    const answer = await r.api.call<{ client: ClientView; clientSecret: string }>("POST", `${apiPath(project.id, r.param("clientId"))}/secret`, { body: { overlapSeconds } });
+    if (!answer.ok) return clientPage(r, project, answer.status, { rotateErrors: problemOf(answer), overlap });
+    const { client, clientSecret } = answer.body;
+    return r.render(<SecretShown r={r} project={project} client={client} secret={clientSecret} heading={`New secret for ${client.name}`} />);
+  });
+
+  pages.post("/projects/:projectId/clients/:clientId/delete", async (r) => {
+    const project = await projectOf(r);
+    if (r.form.get("confirm") !== "yes") return clientPage(r, project, 400, { deleteErrors: new Map([["confirm", "tick the box to confirm the deletion"]]) });
+    const { body: client } = await r.api.must<ClientView>("GET", apiPath(project.id, r.param("clientId")));
+    const answer = await r.api.call("DELETE", apiPath(project.id, client.id));
+    if (!answer.ok) return clientPage(r, project, answer.status, { deleteErrors: problemOf(answer) });
+    return r.c.redirect(`${pagePath(project.id)}?deleted=1`, 303);
+  });
+}
