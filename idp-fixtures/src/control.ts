@@ -4,7 +4,8 @@
  */
 import { Hono } from "hono";
 import { isTenant, parseClient, registerClient, resetRegisteredClients } from "./data";
-import { issuerOf, type AppEnv } from "./http";
+import { resetDns } from "./dns";
+import { issuerOf, origin, type AppEnv } from "./http";
 import { keysFor, resetKeys, rotate } from "./keys";
 import { PROVIDERS } from "./providers/index";
 import { resetStore, revokeAll } from "./store";
@@ -27,7 +28,7 @@ async function state(p: ProviderId) {
 export const control = new Hono<AppEnv>();
 
 control.get("/", (c) =>
-  c.json({ issuers: Object.fromEntries(PROVIDER_IDS.map((id) => [id, issuerOf(c, PROVIDERS[id])])) }),
+  c.json({ issuers: Object.fromEntries(PROVIDER_IDS.map((id) => [id, issuerOf(c, PROVIDERS[id])])), dnsResolver: `${origin(c)}/dns/dns-query` }),
 );
 
 /** {} resets everything; {clientId} (optionally with provider) only that client's switches. */
@@ -48,6 +49,7 @@ control.post("/reset", async (c) => {
     resetKeys();
     resetStore();
     resetRegisteredClients();
+    resetDns();
   } else {
     resetSwitches(clientId, provider);
   }

@@ -1,10 +1,11 @@
 /**
- * Fedgate's IdP emulators: Auth0, Okta (custom and org AS), Google and Cognito on one origin, plus
- * the control endpoint. State is in this isolate's memory (see store.ts); the origin comes from
+ * Fedgate's IdP emulators: Auth0, Okta (custom and org AS), Google and Cognito on one origin, a
+ * DNS-over-HTTPS resolver (dns.ts), plus the control endpoint. State is in this isolate's memory (see store.ts); the origin comes from
  * BASE_URL, never from the Host header.
  */
 import { Hono } from "hono";
 import { control } from "./control";
+import { dnsControl, dnsQuery } from "./dns";
 import { issuerOf, type AppEnv } from "./http";
 import { PROVIDERS } from "./providers/index";
 import { mountProvider } from "./routes";
@@ -12,7 +13,10 @@ import { PROVIDER_IDS } from "./types";
 
 const app = new Hono<AppEnv>();
 
+// Before the providers' control routes, whose `/:provider` would take `dns`.
+app.route("/__control/dns", dnsControl);
 app.route("/__control", control);
+app.route("/dns", dnsQuery);
 for (const id of PROVIDER_IDS) mountProvider(app, PROVIDERS[id]);
 
 // Okta answers an unknown authorization server with its E0000007 error.
