@@ -31,6 +31,8 @@ export default defineConfig({
                 TEST_UPSTASH_URL: inject("upstashUrl"),
                 TEST_UPSTASH_TOKEN: inject("upstashToken"),
                 TEST_EMULATOR_ORIGIN: inject("emulatorOrigin"),
+                // Domain proofs resolve through the emulators' DNS-over-HTTPS resolver (idp-fixtures/src/dns.ts).
+                DOH_RESOLVER_URL: `${inject("emulatorOrigin")}/dns/dns-query`,
                 TEST_OIDC_PROVIDER_ISSUER: inject("oidcProviderIssuer"),
                 // How many requests test/malformed-input.test.ts sends (empty: its default).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",

@@ -76,4 +76,15 @@ describe("config", () => {
     // Empty strings count as unset (wrangler vars cannot be deleted per environment).
     expect(parseConfig({ ...valid, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "" }).upstash).toBeUndefined();
   });
+
+  it("resolves domain proofs through Cloudflare's DNS-over-HTTPS by default, or the resolver DOH_RESOLVER_URL names", () => {
+    expect(parseConfig(valid).dohResolverUrl).toBe("https://cloudflare-dns.com/dns-query");
+    expect(parseConfig({ ...valid, DOH_RESOLVER_URL: "https://dns.google/resolve" }).dohResolverUrl).toBe("https://dns.google/resolve");
+    expect(parseConfig({ ...valid, DOH_RESOLVER_URL: "http://127.0.0.1:8788/dns/dns-query" }).dohResolverUrl).toBe("http://127.0.0.1:8788/dns/dns-query");
+    for (const bad of ["http://dns.example/dns-query", "https://dns.example/dns-query?ct=x", "https://user:pw@dns.example/", "dns.example", "https://dns.example/#x"]) {
+      const problems = problemsOf({ ...valid, DOH_RESOLVER_URL: bad });
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0]).toMatch(/^DOH_RESOLVER_URL is malformed: expected the https URL of a DNS-over-HTTPS resolver/);
+    }
+  });
 });

@@ -11,6 +11,8 @@ declare global {
       TEST_UPSTASH_URL: string;
       TEST_UPSTASH_TOKEN: string;
       TEST_EMULATOR_ORIGIN: string;
+      /** The emulators' DNS-over-HTTPS resolver (idp-fixtures/src/dns.ts). */
+      DOH_RESOLVER_URL: string;
       /** node-oidc-provider's issuer (test/helpers/node/oidc-provider.ts). */
       TEST_OIDC_PROVIDER_ISSUER: string;
       /** Requests the malformed-input fuzz sends; empty for its default. */

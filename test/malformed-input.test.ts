@@ -385,6 +385,8 @@ function adminRequests(): fc.Arbitrary<FuzzRequest> {
     fc.tuple(fc.constantFrom("GET", "POST"), p.map((id) => `/projects/${encodeSegment(id)}/domains`)),
     fc.tuple(fc.constantFrom("GET", "PATCH"), fc.tuple(p, value(["okta.example"])).map(([id, d]) => `/projects/${encodeSegment(id)}/domains/${encodeSegment(d)}`)),
     fc.tuple(fc.constantFrom("DELETE", "PUT"), fc.tuple(p, gone).map(([id, d]) => `/projects/${encodeSegment(id)}/domain-verifications/${encodeSegment(d)}.example`)),
+    // Challenges of names nobody publishes: a check is a 404 (no challenge) or a 422 (no record), never a 5xx.
+    fc.tuple(fc.constantFrom("GET", "POST", "DELETE"), fc.tuple(p, gone).map(([id, d]) => `/projects/${encodeSegment(id)}/domain-challenges/${encodeSegment(d)}.example${d.length % 2 ? "/check" : ""}`)),
     fc.tuple(fc.constant("DELETE"), fc.tuple(p, gone).map(([id, d]) => `/projects/${encodeSegment(id)}/domains/${encodeSegment(d)}`)),
     fc.tuple(fc.constantFrom("GET", "POST"), p.map((id) => `/projects/${encodeSegment(id)}/users`)),
     fc.tuple(fc.constantFrom("GET", "PATCH"), fc.tuple(p, value([fx.userId])).map(([id, u]) => `/projects/${encodeSegment(id)}/users/${encodeSegment(u)}`)),

@@ -52,7 +52,7 @@ export function committed(written: WriteResult): string {
 
 /** Audits an admin change to a project's resource; the target's type is the action's first word (`client.update`: a client). */
 export function auditChange(
-  c: Context<AppEnv>, projectId: string, action: string, id: string, change: Pick<AuditInput, "before" | "after"> = {},
+  c: Context<AppEnv>, projectId: string, action: string, id: string, change: Pick<AuditInput, "before" | "after" | "reason"> = {},
 ): Promise<void> {
   return audit(c, { projectId, action, target: { type: action.split(".")[0]!, id }, ...change });
 }

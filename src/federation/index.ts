@@ -9,3 +9,5 @@ export { userinfoClaims } from "./remote-token";
 export { judgeSubjectToken, SUBJECT_TOKEN_TYPES, SubjectTokenError, type UpstreamSubject } from "./subject-token";
 export { callbackRoutes } from "./callback";
 export { continueSignIn, signInRoutes } from "./routing";
+export { checkDomainProof, type ProofCheck } from "./domain-proof-check";
+export { recheckDnsProofs, type RecheckReport } from "./domain-recheck";

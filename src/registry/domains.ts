@@ -3,8 +3,9 @@
  * that keep one project from mapping a domain another project uses.
  *
  * The rule: the first project to map a domain claims it, unverified. Another project may map the
- * same domain only once the platform operator has verified that project's ownership of it
- * (after an out-of-band proof such as a DNS TXT record). A verified claim survives unmapping.
+ * same domain only once its ownership is verified: by a DNS TXT record it published (domain-proofs.ts,
+ * re-checked by the cron trigger) or by the platform operator's word (an override, never re-checked,
+ * which a DNS proof does not replace). A verified claim survives unmapping.
  */
 import { IsolateCache } from "../cache";
 import * as keys from "../store/keys";
@@ -18,8 +19,43 @@ export interface DomainMapping {
   updatedAt: string;
 }
 
+/** How a project's ownership of a domain was verified: a published DNS TXT record, or the operator's word. */
+export type VerificationMethod = "dns" | "operator";
+
 export interface DomainClaim {
-  projects: Record<string, { verified: boolean; since: string }>;
+  projects: Record<string, ClaimEntry>;
+}
+
+/** One project's claim of a domain: since when, and whether (and how) its ownership is verified. */
+export interface ClaimEntry {
+  verified: boolean;
+  since: string;
+  /** Absent on claims verified before the method was kept: those were the operator's. */
+  method?: VerificationMethod;
+  /** For `dns`: the challenge token whose TXT record proved it, the one the re-check looks for. */
+  token?: string;
+}
+
+/**
+ * That a claim is verified by DNS, listed in the platform partition for the cron trigger's re-check
+ * (keys.dnsProof). Written before the claim changes and removed after, so a failure in between
+ * leaves an entry too many (the re-check drops it), never a DNS-verified claim nobody re-checks.
+ */
+export interface DnsProofEntry {
+  domain: string;
+  projectId: string;
+  at: string;
+}
+
+/** The project's entry in a domain's claim, if it holds one. */
+export function entryOf(claim: DomainClaim | null, projectId: string): ClaimEntry | undefined {
+  return claim && Object.hasOwn(claim.projects, projectId) ? claim.projects[projectId] : undefined;
+}
+
+/** How the project's ownership of the domain is verified, or null if it is not. */
+export function verificationOf(claim: DomainClaim | null, projectId: string): VerificationMethod | null {
+  const mine = entryOf(claim, projectId);
+  return mine?.verified ? (mine.method ?? "operator") : null;
 }
 
 /**
@@ -68,7 +104,7 @@ export function readVersionedDomainMapping(store: Store, projectId: string, doma
 }
 
 export type MapOutcome =
-  | { ok: true; mapping: DomainMapping; version: string; verified: boolean }
+  | { ok: true; mapping: DomainMapping; version: string; verifiedBy: VerificationMethod | null }
   /** `claimed`: another project holds the domain (claimDomain); `mapped`: this project maps it already. */
   | { ok: false; refused: "claimed" | "mapped" };
 
@@ -80,7 +116,7 @@ export async function mapDomain(store: Store, projectId: string, domain: string,
   const written = await store.set(keys.domainMapping(projectId, domain), mapping, { ifAbsent: true });
   if (!written.ok) return { ok: false, refused: "mapped" };
   forgetDomain(projectId, domain);
-  return { ok: true, mapping, version: written.version, verified: claim.verified };
+  return { ok: true, mapping, version: written.version, verifiedBy: claim.verifiedBy };
 }
 
 /** Writes a changed mapping over the version read; this isolate forgets the old one. */
@@ -99,7 +135,7 @@ export async function unmapDomain(store: Store, projectId: string, domain: strin
   return mapping;
 }
 
-type ClaimOutcome = { ok: true; verified: boolean } | { ok: false; heldBy: string[] };
+type ClaimOutcome = { ok: true; verifiedBy: VerificationMethod | null } | { ok: false; heldBy: string[] };
 
 /** Updates a domain's claim with compare-and-set; `change` returns the new claim or a refusal. */
 async function updateClaim<R>(
@@ -122,36 +158,62 @@ async function updateClaim<R>(
 function claimDomain(store: Store, projectId: string, domain: string, now: string): Promise<ClaimOutcome> {
   return updateClaim<ClaimOutcome>(store, domain, (claim) => {
     const others = Object.keys(claim.projects).filter((id) => id !== projectId);
-    const mine = claim.projects[projectId];
+    const mine = entryOf(claim, projectId);
     if (others.length > 0 && !mine?.verified) return { refuse: { ok: false, heldBy: others } };
     claim.projects[projectId] = mine ?? { verified: false, since: now };
-    return { claim, result: { ok: true, verified: claim.projects[projectId].verified } };
+    return { claim, result: { ok: true, verifiedBy: verificationOf(claim, projectId) } };
   });
 }
 
 /** Gives up a project's unverified claim (after its mapping is deleted); verified claims stay. */
 function releaseDomain(store: Store, projectId: string, domain: string): Promise<void> {
   return updateClaim<void>(store, domain, (claim) => {
-    if (!claim.projects[projectId] || claim.projects[projectId].verified) return { refuse: undefined };
+    const mine = entryOf(claim, projectId);
+    if (!mine || mine.verified) return { refuse: undefined };
     delete claim.projects[projectId];
     return { claim, result: undefined };
   });
 }
 
-/** Withdraws a project's verified ownership; an unmapped domain's claim goes with it. */
-export async function withdrawDomainVerification(store: Store, projectId: string, domain: string, now: string): Promise<void> {
-  await setDomainVerified(store, projectId, domain, false, now);
+/**
+ * Withdraws a project's verified ownership, whatever verified it, or (`onlyIf`) only a DNS proof by
+ * that token: the re-check must not undo a newer proof or the operator's word. An unmapped domain's
+ * unverified claim goes with it. True if a verification was withdrawn.
+ */
+export async function withdrawDomainVerification(
+  store: Store, projectId: string, domain: string, onlyIf?: { method: "dns"; token: string },
+): Promise<boolean> {
+  const withdrawn = await updateClaim<boolean>(store, domain, (claim) => {
+    const mine = entryOf(claim, projectId);
+    if (!mine?.verified) return { refuse: false };
+    if (onlyIf && (mine.method !== "dns" || mine.token !== onlyIf.token)) return { refuse: false };
+    claim.projects[projectId] = { verified: false, since: mine.since };
+    return { claim, result: true };
+  });
+  if (withdrawn) await store.delete(keys.dnsProof(domain, projectId));
   if (!(await store.get(keys.domainMapping(projectId, domain)))) await releaseDomain(store, projectId, domain);
+  return withdrawn;
 }
 
-/** The operator's word that a project owns a domain (or withdrawal of it). */
-export function setDomainVerified(store: Store, projectId: string, domain: string, verified: boolean, now: string): Promise<void> {
-  return updateClaim<void>(store, domain, (claim) => {
-    if (verified) claim.projects[projectId] = { verified: true, since: claim.projects[projectId]?.since ?? now };
-    else if (claim.projects[projectId]) claim.projects[projectId] = { ...claim.projects[projectId], verified: false };
-    else return { refuse: undefined };
-    return { claim, result: undefined };
+/** What verifies a claim: the operator's word, or a DNS TXT record carrying this challenge token. */
+export type OwnershipProof = { method: "operator" } | { method: "dns"; token: string };
+
+/**
+ * Records that a project owns a domain; answers the method in force afterwards. A DNS proof does not
+ * replace the operator's word (the claim stays `operator`); the operator's word replaces a DNS proof
+ * (and so ends its re-checks).
+ */
+export async function verifyDomain(store: Store, projectId: string, domain: string, proof: OwnershipProof, now: string): Promise<VerificationMethod> {
+  const entryKey = keys.dnsProof(domain, projectId);
+  if (proof.method === "dns") await store.set(entryKey, { domain, projectId, at: now } satisfies DnsProofEntry);
+  const method = await updateClaim<VerificationMethod>(store, domain, (claim) => {
+    const mine = entryOf(claim, projectId);
+    if (proof.method === "dns" && verificationOf(claim, projectId) === "operator") return { refuse: "operator" };
+    claim.projects[projectId] = { verified: true, since: mine?.since ?? now, ...proof };
+    return { claim, result: proof.method };
   });
+  if (method === "operator") await store.delete(entryKey);
+  return method;
 }
 
 export function getDomainClaim(store: Store, domain: string): Promise<DomainClaim | null> {

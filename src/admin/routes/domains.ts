@@ -1,14 +1,15 @@
 /**
  * Email-domain mappings (home realm discovery): one provider per domain per project, and the
- * cross-project claim rule of registry/domains.ts. Verification is the platform operator's call.
+ * cross-project claim rule of registry/domains.ts. Ownership is verified by a DNS proof
+ * (domain-proofs.ts) or by the platform operator's word, an override declared here.
  */
 import type { Context } from "hono";
 import type { z } from "zod/mini";
 import type { AppEnv } from "../../env";
 import { Problem } from "../../errors";
 import {
-  getDomainClaim, mapDomain, normaliseDomain, readVersionedDomainMapping, setDomainVerified, unmapDomain, updateDomainMapping,
-  withdrawDomainVerification, type DomainMapping,
+  getDomainClaim, mapDomain, normaliseDomain, readVersionedDomainMapping, unmapDomain, updateDomainMapping, verificationOf, verifyDomain,
+  withdrawDomainVerification, type DomainMapping, type VerificationMethod,
 } from "../../registry/domains";
 import type { Project } from "../../registry/projects";
 import * as keys from "../../store/keys";
@@ -26,16 +27,19 @@ function domainInPath(c: Context<AppEnv>): string {
   return domain;
 }
 
-const view = (mapping: DomainMapping, verified: boolean) => ({ ...mapping, verified });
+/** What the API says of a project's ownership of a domain: verified or not, and by what. */
+export const verificationView = (method: VerificationMethod | null) => ({ verified: method !== null, ...(method ? { verifiedBy: method } : {}) });
 
-/** The mapping as the API shows it: with whether the project's ownership of the domain is verified. */
+const view = (mapping: DomainMapping, method: VerificationMethod | null) => ({ ...mapping, ...verificationView(method) });
+
+/** The mapping as the API shows it: with whether (and how) the project's ownership of the domain is verified. */
 async function verifiedView(c: Context<AppEnv>, mapping: DomainMapping): Promise<ReturnType<typeof view>> {
   const claim = await getDomainClaim(c.get("store"), mapping.domain);
-  return view(mapping, claim?.projects[mapping.projectId]?.verified ?? false);
+  return view(mapping, verificationOf(claim, mapping.projectId));
 }
 
 /** The project and the (normalised) domain named in the path. */
-async function domainOfProject(c: Context<AppEnv>): Promise<{ projectId: string; domain: string }> {
+export async function domainOfProject(c: Context<AppEnv>): Promise<{ projectId: string; domain: string }> {
   const project = await projectInPath(c);
   return { projectId: project.id, domain: domainInPath(c) };
 }
@@ -54,17 +58,17 @@ async function mapDomainInProject(c: Context<AppEnv>, project: Project, input: z
   if (!mapped.ok) {
     throw mapped.refused === "claimed"
       ? new Problem(409, "Domain claimed by another project", {
-        description: `"${domain}" is mapped in another project. The platform operator must verify this project's ownership before it can be mapped here.`,
+        description: `"${domain}" is mapped in another project. Prove this project's ownership first (a DNS TXT record: POST …/domain-challenges/${domain}), or ask the platform operator to verify it.`,
       })
       : new Problem(409, "Conflict", { description: `"${domain}" is already mapped in this project; change its provider instead.` });
   }
-  return { id: domain, version: mapped.version, body: view(mapped.mapping, mapped.verified), after: mapped.mapping };
+  return { id: domain, version: mapped.version, body: view(mapped.mapping, mapped.verifiedBy), after: mapped.mapping };
 }
 
 export const domainOperations = [
   createOperation({
     path: "/projects/{projectId}/domains", tag: "Domain mappings", summary: "Map an email domain to an identity provider", type: "domain",
-    description: "The domain is normalised (lower case, IDNA). Refused with 409 if another project maps it and this project's ownership is not verified.",
+    description: "The domain is normalised (lower case, IDNA). Refused with 409 if another project maps it and this project's ownership is not verified (by DNS or by the operator).",
     body: DomainCreate, created: "The mapping", schema: DomainView, make: mapDomainInProject,
   }),
   listOperation<DomainMapping>({
@@ -97,22 +101,24 @@ export const domainOperations = [
   }),
   operation({
     method: "put", path: "/projects/{projectId}/domain-verifications/{domain}", tag: "Domain mappings", operatorOnly: true,
-    summary: "Record that the project owns a domain (after an out-of-band proof)",
-    description: "Lets the project map the domain even where another project maps it too.",
+    summary: "Record that the project owns a domain (the operator's override)",
+    description:
+      "Lets the project map the domain even where another project maps it too. The operator's word replaces a DNS proof and is never re-checked; " +
+      "a later DNS proof does not replace it. Audited as `domain.verify` with method `operator`.",
     load: domainOfProject, responses: { 204: { description: "Verified" } },
     handler: async (c, { target: { projectId, domain } }) => {
-      await setDomainVerified(c.get("store"), projectId, domain, true, now());
-      await auditChange(c, projectId, "domain.verify", domain);
+      await verifyDomain(c.get("store"), projectId, domain, { method: "operator" }, now());
+      await auditChange(c, projectId, "domain.verify", domain, { after: { verified: true, method: "operator" } });
       return c.body(null, 204);
     },
   }),
   operation({
     method: "delete", path: "/projects/{projectId}/domain-verifications/{domain}", tag: "Domain mappings", operatorOnly: true,
-    summary: "Withdraw a project's verified ownership of a domain",
+    summary: "Withdraw a project's verified ownership of a domain, however it was verified",
     load: domainOfProject, responses: { 204: { description: "Withdrawn" } },
     handler: async (c, { target: { projectId, domain } }) => {
-      await withdrawDomainVerification(c.get("store"), projectId, domain, now());
-      await auditChange(c, projectId, "domain.unverify", domain);
+      await withdrawDomainVerification(c.get("store"), projectId, domain);
+      await auditChange(c, projectId, "domain.unverify", domain, { after: { verified: false }, reason: "withdrawn by the operator" });
       return c.body(null, 204);
     },
   }),
