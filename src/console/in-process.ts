@@ -26,6 +26,15 @@ export type TokenAnswer =
   | { ok: true; access_token: string; expires_in: number; refresh_token?: string; id_token?: string }
   | { ok: false; status: number; error: string; description?: string };
 
+/** `POST /oauth2/revoke` of `token` (RFC 7009), as the console's public client: best effort, the answer is always 200. */
+export async function revokeToken(c: Context<AppEnv>, fetchApp: FetchApp, token: string): Promise<void> {
+  await inProcess(c, fetchApp, "/oauth2/revoke", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token, client_id: c.get("config").console!.clientId }).toString(),
+  });
+}
+
 /** `POST /oauth2/token` with `params` (the console's client is public: its id, no secret; see sign-in.ts). */
 export async function tokenRequest(c: Context<AppEnv>, fetchApp: FetchApp, params: Record<string, string>): Promise<TokenAnswer> {
   const response = await inProcess(c, fetchApp, "/oauth2/token", {

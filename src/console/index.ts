@@ -10,12 +10,12 @@ import type { AppEnv } from "../env";
 import { formText } from "../form";
 import { Problem } from "../errors";
 import { checkCsrf } from "./csrf";
-import type { FetchApp } from "./in-process";
+import { revokeToken, type FetchApp } from "./in-process";
 import { consolePages, type ConsolePages } from "./page";
 import { clientPages } from "./pages/clients";
 import { projectPages } from "./pages/projects";
 import { notConfiguredPage, signedOutPage } from "./pages/session-pages";
-import { endSession, readSession } from "./session";
+import { endSession, openTokens, readSession } from "./session";
 import { finishLogin, startLogin } from "./sign-in";
 
 /** The page groups, each adding its routes (and, for a project section, its layout.tsx entry). */
@@ -35,7 +35,12 @@ export function consoleApp(options: { fetchApp: FetchApp }): Hono<AppEnv> {
   app.get("/signed-out", () => signedOutPage());
   app.post("/logout", async (c) => {
     const session = await readSession(c);
-    if (session) await checkCsrf(c, session, new URLSearchParams(await formText(c.req.raw)));
+    if (session) {
+      await checkCsrf(c, session, new URLSearchParams(await formText(c.req.raw)));
+      // The tokens end with the session: the refresh family is revoked, the access token deny-listed.
+      const tokens = await openTokens(c, session);
+      await Promise.all([tokens.refreshToken, tokens.accessToken].flatMap((token) => (token ? [revokeToken(c, options.fetchApp, token)] : [])));
+    }
     await endSession(c, session);
     return c.redirect("/console/signed-out", 303);
   });

@@ -19,7 +19,7 @@ import { Problem } from "../errors";
 import { Sealer } from "../security/encryption";
 import { secretsEqual } from "../security/compare";
 import { tokenRequest, type FetchApp } from "./in-process";
-import { createSession } from "./session";
+import { createSession, readSession } from "./session";
 
 export const CONSOLE_BASE = "/console";
 const LOGIN_TTL_S = 600;
@@ -115,6 +115,9 @@ export async function finishLogin(c: Context<AppEnv>, fetchApp: FetchApp): Promi
   }
   if (!answer.id_token) throw failed(502, "Fedgate's answer had no ID token.", "no id_token");
   const claims = await verifyIdToken(c, answer.id_token, tx.nonce);
+  // A session this browser still had is replaced, not left behind (no fixation, nothing orphaned).
+  const previous = await readSession(c);
+  if (previous) await c.get("store").delete(previous.key);
   await createSession(
     c,
     { userId: claims.sub, email: typeof claims.email === "string" ? claims.email : null, name: typeof claims.name === "string" ? claims.name : null },

@@ -4,7 +4,7 @@
  * Auth0 emulator, CSRF, and the idle and absolute timeouts (shortened through the settings).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { newProject } from "../helpers/admin";
+import { api, newProject } from "../helpers/admin";
 import { csrfOf, LOGIN_COOKIE, page, PEOPLE, post, SESSION_COOKIE, setCookie, setUpConsole, signInToConsole, type ConsoleSetup } from "../helpers/console";
 import { call, ISSUER } from "../helpers/worker";
 
@@ -105,13 +105,18 @@ describe("CSRF", () => {
     expect(accepted.status).toBe(201);
   });
 
-  it("signs out with the token: the session is gone", async () => {
+  it("signs out with the token: the session is gone and its Fedgate tokens revoked", async () => {
     const { cookie } = await signInToConsole(setup, PEOPLE.alice);
     const csrf = csrfOf(await (await page(setup, cookie, "/console/projects")).text());
     const out = await post(setup, cookie, "/console/logout", { csrf });
     expect(out.status).toBe(303);
     expect(out.headers.get("Location")).toBe("/console/signed-out");
     expect((await page(setup, cookie, "/console/projects")).status).toBe(303);
+    const log = await api(setup.project.token, "GET", `/projects/${setup.project.id}/audit?limit=100`);
+    const revoked = log.body.items
+      .filter((event: { action: string; outcome: string; actor: { clientId?: string } }) => event.action === "token.revoke" && event.outcome === "success" && event.actor.clientId === setup.clientId)
+      .map((event: { target: { type: string } }) => event.target.type);
+    expect(revoked).toEqual(expect.arrayContaining(["refresh-family", "access-token"]));
   });
 });
 
