@@ -48,7 +48,7 @@ export function errorsFromProblem(problem: ApiProblem, fields: Record<string, st
 export function ErrorSummary({ errors, labels }: { errors: FieldErrors; labels: Record<string, string> }) {
   if (errors.size === 0) return null;
   return (
-    <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} id="error-summary">
+    <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} id="error-summary" autofocus>
       <h2 id="error-summary-title">There is a problem</h2>
       <ul>
         {[...errors].map(([field, message]) =>
