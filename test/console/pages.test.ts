@@ -116,6 +116,24 @@ describe("client applications", () => {
     expect((await api(mine.token, "GET", `/projects/${mine.id}/clients/${clientId}`)).body.name).toBe("My new name");
   });
 
+  it("saves IP rules and limits, and names a bad network or lifetime on the form", async () => {
+    const made = await api(mine.token, "POST", `/projects/${mine.id}/clients`, { name: "Rules", kind: "public", redirectUris: ["https://rules.example/cb"] });
+    const path = `/console/projects/${mine.id}/clients/${made.body.client.id}`;
+    const form = await (await page(setup, adminCookie, path)).text();
+    const fields = {
+      csrf: csrfOf(form), etag: fieldValue(form, "etag"), name: "Rules", redirectUris: "https://rules.example/cb", grantTypes: ["authorization_code", "refresh_token"], scopes: "openid",
+      ipAllow: "10.0.0.1/8", ipDeny: "", tokenPerMinute: "120", accessTokenSeconds: "10", idTokenSeconds: "3600", refreshTokenSeconds: "2592000",
+    };
+    const refused = await html(await post(setup, adminCookie, path, fields));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/href="#field-ipAllow">Allowed networks: line 1: must be a CIDR/);
+    expect(refused.text).toMatch(/href="#field-accessTokenSeconds">Access token lifetime: /);
+    const saved = await post(setup, adminCookie, path, { ...fields, ipAllow: "10.0.0.0/8\n2001:db8::/48", accessTokenSeconds: "900" });
+    expect(saved.status).toBe(303);
+    const read = await api(mine.token, "GET", `/projects/${mine.id}/clients/${made.body.client.id}`);
+    expect(read.body).toMatchObject({ ipRules: { allow: ["10.0.0.0/8", "2001:db8::/48"], deny: [] }, rateLimits: { tokenPerMinute: 120 }, tokenLifetimes: { accessTokenSeconds: 900 } });
+  });
+
   it("rotates a secret with an overlap window, shows the new one once, and deletes", async () => {
     const made = await api(mine.token, "POST", `/projects/${mine.id}/clients`, { name: "Batch", kind: "confidential", grantTypes: ["client_credentials"] });
     const clientId = made.body.client.id as string;
