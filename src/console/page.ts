@@ -22,7 +22,7 @@ import { respond, type Viewer } from "./layout";
 export interface Me {
   actor: { kind: string; userId?: string; email?: string };
   operator: boolean;
-  projects: string[] | null;
+  projects: { id: string; name: string }[] | null;
 }
 
 export interface ConsoleRequest {
@@ -69,6 +69,7 @@ async function run(c: Context<AppEnv>, fetchApp: FetchApp, handler: PageHandler)
       if (me.status === 403) return noRolePage(viewer, me.problem.detail ?? "");
       throw pageError(me.problem);
     }
+    viewer.projects = me.body.projects;
     return await handler({ c, session, api, me: me.body, viewer, form, param: (name) => c.req.param(name)!, render: respond });
   } catch (error) {
     if (error instanceof SignInAgain) return again();

@@ -41,7 +41,7 @@ describe("AD-1: console access tokens at the admin API", () => {
 
   it("scopes a project admin to their projects exactly like a project API key", async () => {
     const token = await consoleAccessToken(setup, PEOPLE.ulrich);
-    expect((await asConsole(token, "GET", "/me")).body).toMatchObject({ operator: false, projects: [mine.id] });
+    expect((await asConsole(token, "GET", "/me")).body).toMatchObject({ operator: false, projects: [{ id: mine.id, name: "Mine" }] });
     expect((await asConsole(token, "GET", `/projects/${mine.id}/clients`)).status).toBe(200);
     expect((await asConsole(token, "GET", `/projects/${theirs.id}`)).status).toBe(404);
     expect((await asConsole(token, "GET", `/projects/${theirs.id}/clients`)).status).toBe(404);

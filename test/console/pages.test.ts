@@ -30,6 +30,7 @@ describe("who administers what", () => {
     expect(list.text).not.toContain(theirs.id);
     expect(list.text).not.toContain(setup.project.id);
     expect(list.text).not.toContain("Create a project"); // creating projects is the operator's
+    expect(list.text).toContain(`<a href="/console/projects/${mine.id}/clients">Mine</a>`); // in the navigation too
     expect((await page(setup, adminCookie, `/console/projects/${mine.id}/clients`)).status).toBe(200);
     for (const path of [`/console/projects/${theirs.id}/clients`, `/console/projects/${theirs.id}`, `/console/projects/${setup.project.id}/clients/new`]) {
       const refused = await html(await page(setup, adminCookie, path));

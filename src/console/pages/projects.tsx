@@ -10,8 +10,7 @@ import type { ConsolePages, ConsoleRequest } from "../page";
 interface Project {
   id: string;
   name: string;
-  createdAt: string;
-  updatedAt: string;
+  updatedAt?: string;
 }
 
 const NAME_LABELS = { name: "Name" };
@@ -24,8 +23,7 @@ async function visibleProjects(r: ConsoleRequest): Promise<{ items: Project[]; n
     const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
     return (await r.api.must<{ items: Project[]; nextCursor?: string }>("GET", `/projects?${query}`)).body;
   }
-  const answers = await Promise.all((r.me.projects ?? []).map((id) => r.api.call<Project>("GET", path(id))));
-  return { items: answers.flatMap((answer) => (answer.ok ? [answer.body] : [])) };
+  return { items: r.me.projects ?? [] };
 }
 
 function ProjectsList(props: { r: ConsoleRequest; projects: Project[]; nextCursor?: string; name?: string; errors?: FieldErrors }) {
@@ -42,7 +40,6 @@ function ProjectsList(props: { r: ConsoleRequest; projects: Project[]; nextCurso
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Id</th>
-              <th scope="col">Created</th>
             </tr>
           </thead>
           <tbody>
@@ -54,7 +51,6 @@ function ProjectsList(props: { r: ConsoleRequest; projects: Project[]; nextCurso
                 <td>
                   <code>{project.id}</code>
                 </td>
-                <td>{project.createdAt.slice(0, 10)}</td>
               </tr>
             ))}
           </tbody>
