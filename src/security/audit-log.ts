@@ -14,6 +14,12 @@ export const AUDIT_RETENTION_MS = 90 * 24 * HOUR_MS;
 const BUCKET_TTL_MS = AUDIT_RETENTION_MS + HOUR_MS;
 /** Hours one page may visit: a sparse log answers a short page with a cursor rather than many round trips. */
 const MAX_HOURS_PER_PAGE = 24;
+/** The most events one list read returns (the store's largest page). */
+const MAX_READ = 200;
+/** A filtered page reads at least this many events at a time, so a rare match costs few round trips. */
+const MIN_FILTERED_READ = 100;
+/** List reads one page may make: a filter that matches little answers a short page with a cursor. */
+const MAX_READS = 20;
 
 /** A new event id: its time (ms, base 36, fixed width) then 64 random bits, so ids sort by time. */
 export function auditEventId(at: number): string {
@@ -72,11 +78,18 @@ export async function writeAuditEvents(store: Store, events: readonly AuditEvent
   await Promise.all(groupAuditEvents(events, (event) => event).map((group) => writeAuditGroup(store, group)));
 }
 
-/** Where a page ends: in hour `h` after list position `p`, or (no `p`) after the whole of hour `h`. */
+/**
+ * Where a page ends: in hour `h` after list position `p` and then `k` more events (a page that filled
+ * mid-read), or (neither) after the whole of hour `h`. A `k` without `p` counts from the hour's newest
+ * event, so events arriving meanwhile in that (current) hour may show again; none is ever skipped.
+ */
 interface Position {
   h: number;
   p?: string;
+  k?: number;
 }
+
+const inHour = (position: Position) => position.p !== undefined || position.k !== undefined;
 
 function encodeCursor(position: Position): string {
   return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
@@ -85,8 +98,10 @@ function encodeCursor(position: Position): string {
 function decodeCursor(cursor: string): Position {
   try {
     const parsed: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
-    const { h, p } = parsed as Position;
-    if (Number.isSafeInteger(h) && h >= 0 && (p === undefined || (typeof p === "string" && p.length <= 64))) return p === undefined ? { h } : { h, p };
+    const { h, p, k } = parsed as Position;
+    const okP = p === undefined || (typeof p === "string" && p.length <= 64);
+    const okK = k === undefined || (Number.isSafeInteger(k) && k >= 1 && k < MAX_READ);
+    if (Number.isSafeInteger(h) && h >= 0 && okP && okK) return { h, ...(p === undefined ? {} : { p }), ...(k === undefined ? {} : { k }) };
   } catch {
     // Falls through to the refusal.
   }
@@ -103,32 +118,95 @@ async function* hoursOf(store: Store, projectId: string, after: number | undefin
   } while (cursor);
 }
 
+/** Which events a reader wants; every field given must hold (an empty filter keeps every event). */
+export interface AuditFilter {
+  /** An action (`user.disable`), or its first words (`user` keeps `user.*`). */
+  action?: string;
+  outcome?: AuditEvent["outcome"];
+  /** The actor's kind (`operator`), `kind:id` (`user:usr_…`, `api-key:key_…`, `client:…`, `system:<job>`), or a console user's email. */
+  actor?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+}
+
+/** The names an actor answers to in a filter: its kind, `kind:id`, and a console user's email. */
+function actorNames(actor: AuditEvent["actor"]): string[] {
+  switch (actor.kind) {
+    case "api-key":
+      return [actor.kind, `${actor.kind}:${actor.keyId}`];
+    case "client":
+      return [actor.kind, `${actor.kind}:${actor.clientId}`];
+    case "user":
+      return [actor.kind, `${actor.kind}:${actor.userId}`, ...(actor.email ? [actor.email.toLowerCase()] : [])];
+    case "system":
+      return [actor.kind, `${actor.kind}:${actor.job}`];
+    default:
+      return [actor.kind];
+  }
+}
+
+/** Whether `event` passes `filter`. */
+export function matchesAudit(event: AuditEvent, filter: AuditFilter): boolean {
+  if (filter.action !== undefined && event.action !== filter.action && !event.action.startsWith(`${filter.action}.`)) return false;
+  if (filter.outcome !== undefined && event.outcome !== filter.outcome) return false;
+  if (filter.actor !== undefined) {
+    const wanted = filter.actor.includes("@") ? filter.actor.toLowerCase() : filter.actor;
+    if (!actorNames(event.actor).includes(wanted)) return false;
+  }
+  const at = Date.parse(event.at);
+  if (filter.since !== undefined && at < filter.since) return false;
+  if (filter.until !== undefined && at >= filter.until) return false;
+  return true;
+}
+
+const filters = (filter: AuditFilter) => Object.values(filter).some((value) => value !== undefined);
+
 /**
- * A page of the project's audit log, newest first across hours. The cursor (opaque to callers)
+ * A page of the project's audit log, newest first across hours, holding only events `filter` keeps.
+ * The time range decides which hours are read at all; the other filters are applied to what is read,
+ * so one page reads at most MAX_READS lists (of MAX_READ events) across MAX_HOURS_PER_PAGE hours and
+ * answers a short page with a cursor rather than scanning further. The cursor (opaque to callers)
  * names an hour and a position in it.
  */
-export async function readAuditLog(store: Store, projectId: string, options: { limit?: number; cursor?: string }): Promise<ListPage<AuditEvent>> {
+export async function readAuditLog(store: Store, projectId: string, options: { limit?: number; cursor?: string; filter?: AuditFilter }): Promise<ListPage<AuditEvent>> {
   const size = pageSize(options.limit);
+  const filter = options.filter ?? {};
+  const filtering = filters(filter);
   const from = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-  const hours = hoursOf(store, projectId, from?.h);
+  const sinceHour = filter.since === undefined ? undefined : Math.floor(filter.since / HOUR_MS);
+  // Without a cursor, start after the hour following `until`'s, i.e. with the hour `until` falls in.
+  const startAfter = from ? from.h : filter.until === undefined ? undefined : Math.floor((filter.until - 1) / HOUR_MS) + 1;
+  const hours = hoursOf(store, projectId, startAfter);
+  const nextHour = async (): Promise<number | undefined> => {
+    const next = await hours.next();
+    return next.done || (sinceHour !== undefined && next.value < sinceHour) ? undefined : next.value;
+  };
   const items: ListPage<AuditEvent>["items"] = [];
   // Continue inside the cursor's hour first, when it ended mid-hour.
-  let current: Position | undefined = from?.p === undefined ? undefined : from;
-  for (let visited = 0; ; visited++) {
+  let current: Position | undefined = from && inHour(from) ? from : undefined;
+  for (let visited = 0, reads = 0; ; visited++) {
     if (!current) {
-      const next = await hours.next();
-      if (next.done) return { items };
-      current = { h: next.value };
+      const h = await nextHour();
+      if (h === undefined) return { items };
+      current = { h };
     }
-    if (visited === MAX_HOURS_PER_PAGE) return { items, cursor: encodeCursor({ h: current.h + 1 }) };
-    const page = await store.list<AuditEvent>(auditHour(projectId, current.h), { limit: size - items.length, ...(current.p ? { cursor: current.p } : {}) });
-    items.push(...page.items);
-    if (page.cursor) return { items, cursor: encodeCursor({ h: current.h, p: page.cursor }) };
-    if (items.length >= size) {
-      // The hour is done; say there is more only if an older hour exists.
-      const older = await hours.next();
-      return older.done ? { items } : { items, cursor: encodeCursor({ h: current.h }) };
+    if (visited === MAX_HOURS_PER_PAGE || reads === MAX_READS) return { items, cursor: encodeCursor(inHour(current) ? current : { h: current.h + 1 }) };
+    // Unfiltered, read exactly what the page still needs; filtered, read more at a time (the page never overshoots: see `k`).
+    const skip = current.k ?? 0;
+    const limit = Math.min(MAX_READ, skip + (filtering ? Math.max(size - items.length, MIN_FILTERED_READ) : size - items.length));
+    const page = await store.list<AuditEvent>(auditHour(projectId, current.h), { limit, ...(current.p ? { cursor: current.p } : {}) });
+    reads++;
+    for (let i = skip; i < page.items.length; i++) {
+      if (!matchesAudit(page.items[i]!.value, filter)) continue;
+      items.push(page.items[i]!);
+      if (items.length < size) continue;
+      if (i + 1 < page.items.length) return { items, cursor: encodeCursor({ h: current.h, ...(current.p ? { p: current.p } : {}), k: i + 1 }) };
+      if (page.cursor) return { items, cursor: encodeCursor({ h: current.h, p: page.cursor }) };
+      // The hour is done; say there is more only if an older hour (in range) exists.
+      return (await nextHour()) === undefined ? { items } : { items, cursor: encodeCursor({ h: current.h }) };
     }
-    current = undefined;
+    current = page.cursor ? { h: current.h, p: page.cursor } : undefined;
   }
 }
