@@ -44,7 +44,40 @@ const wranglerDev = (config, port, inspectorPort, extra = []) =>
     stdio: "inherit",
     env,
   });
-const children = [wranglerDev("wrangler.toml", 8787, 9229), wranglerDev("idp-fixtures/wrangler.toml", 8788, 9230)];
+// Domain proofs (DNS TXT) resolve through the emulators' DNS-over-HTTPS endpoint, whose records /__control/dns sets.
+const DOH_RESOLVER = "http://127.0.0.1:8788/dns/dns-query";
+/** The admin console's settings from the seed (.dev-seed.json), as wrangler vars; none before the first seed. */
+function consoleVars() {
+  const seed = existsSync(".dev-seed.json") ? JSON.parse(readFileSync(".dev-seed.json", "utf8")) : {};
+  return seed.operatorProjectId && seed.consoleClientId ? ["--var", `CONSOLE_PROJECT_ID:${seed.operatorProjectId}`, "--var", `CONSOLE_CLIENT_ID:${seed.consoleClientId}`] : [];
+}
+const startBroker = (consoleSettings) => wranglerDev("wrangler.toml", 8787, 9229, ["--var", `DOH_RESOLVER_URL:${DOH_RESOLVER}`, ...consoleSettings]);
+let brokerVars = consoleVars();
+let broker = startBroker(brokerVars);
+const children = [
+  broker,
+  wranglerDev("idp-fixtures/wrangler.toml", 8788, 9230),
+];
+
+/**
+ * The console's ids exist only once the seed made them: when they differ from what the broker started
+ * with (the first run), restart it with them. Its store persists in .wrangler/state, so nothing is lost.
+ */
+async function restartBrokerForConsole() {
+  const vars = consoleVars();
+  if (vars.join(" ") === brokerVars.join(" ")) return;
+  broker.off("exit", exited);
+  await new Promise((resolve) => {
+    broker.once("exit", resolve);
+    broker.kill("SIGTERM");
+  });
+  children.splice(children.indexOf(broker), 1);
+  brokerVars = vars;
+  broker = startBroker(vars);
+  children.push(broker);
+  broker.on("exit", exited);
+  await answering(`${ISSUER}/healthz`, 60);
+}
 
 /** The demo app (demo/), a client of the seeded project: it needs the client id, so it starts after the seed. */
 function startDemoApp() {
@@ -70,8 +103,9 @@ async function answering(url, seconds) {
 
 Promise.all([answering(`${ISSUER}/healthz`, 60), answering("http://127.0.0.1:8788/okta/oauth2/default/.well-known/openid-configuration", 60)])
   .then(() => new Promise((resolve, reject) => spawn("node", ["scripts/seed.mjs"], { stdio: "inherit" }).on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`seed exited ${code}`))))))
+  .then(restartBrokerForConsole)
   .then(startDemoApp)
-  .then(() => console.log(`\nFedgate is ready: ${ISSUER}/.well-known/openid-configuration · admin API reference ${ISSUER}/admin/v1/docs · IdP emulators http://127.0.0.1:8788\nDemo app: ${DEMO_APP} (sign in as alice@auth0.example / alice-password)`))
+  .then(() => console.log(`\nFedgate is ready: ${ISSUER}/.well-known/openid-configuration · admin API reference ${ISSUER}/admin/v1/docs · IdP emulators http://127.0.0.1:8788\nDemo app: ${DEMO_APP} (sign in as alice@auth0.example / alice-password)\nAdmin console: ${ISSUER}/console (sign in as alice@auth0.example / alice-password: the operator)`))
   .catch((error) => console.error(`Starting failed: ${error.message}`));
 const stop = () => children.forEach((child) => child.kill("SIGTERM"));
 process.on("SIGINT", stop);

@@ -27,12 +27,26 @@ export interface Config {
   logLevel: LogLevel;
   /** Emit `Server-Timing` (store round trips) for benchmarks and local profiling. */
   serverTiming: boolean;
+  /** The DNS-over-HTTPS resolver (JSON API) that checks domain proofs (DOH_RESOLVER_URL). */
+  dohResolverUrl: string;
   /**
    * Request limits (security/rate-limit.ts: the platform limiter's tiers, so at least 1 per minute),
    * and failed client authentications per client id and per IP (security/client-auth-failures.ts:
    * exact store counters, any window); null: off.
    */
   rateLimits: { token: RateLimit | null; signIn: RateLimit | null; clientToken: RateLimit | null; clientAuthFailures: RateLimit | null };
+  /** The admin console (src/console/): signs in through this operator project's client; undefined when not set up. */
+  console: ConsoleConfig | undefined;
+}
+
+/** The admin console's OAuth client (CONSOLE_PROJECT_ID, CONSOLE_CLIENT_ID) and its sessions' timeouts. */
+export interface ConsoleConfig {
+  projectId: string;
+  clientId: string;
+  /** A session unused this long ends (sliding). */
+  idleTimeoutS: number;
+  /** A session ends this long after sign-in, however busy. */
+  absoluteTimeoutS: number;
 }
 
 /** At most `limit` requests per `windowS` seconds. */
@@ -123,6 +137,19 @@ const variables = {
     hint: '"on" or "off" (default)',
     schema: z._default(z.enum(["on", "off"]), "off"),
   },
+  DOH_RESOLVER_URL: {
+    hint: 'the https URL of a DNS-over-HTTPS resolver\'s JSON API, without query or fragment (default "https://cloudflare-dns.com/dns-query"; http only on 127.0.0.1 or localhost)',
+    schema: z._default(
+      z.string().check(
+        z.refine((value) => {
+          if (!URL.canParse(value)) return false;
+          const url = new URL(value);
+          return isSecureOrLoopback(url) && !url.search && !url.hash && !url.username && !url.password;
+        }),
+      ),
+      "https://cloudflare-dns.com/dns-query",
+    ),
+  },
   RATE_LIMIT_TOKEN: rateLimitVariable('requests per window per IP, "<count>/<seconds>s" with count 1-1000000, seconds 1-86400, at least 1 per 60 s', { limit: 300, windowS: 60 }),
   RATE_LIMIT_CLIENT_TOKEN: rateLimitVariable(
     'token requests per window per authenticated client (unless its project or the client sets tokenPerMinute), "<count>/<seconds>s", at least 1 per 60 s',
@@ -137,6 +164,22 @@ const variables = {
     'requests per window per IP at sign-in and at the upstream callback (each counted apart), "<count>/<seconds>s", at least 1 per 60 s',
     { limit: 60, windowS: 60 },
   ),
+  CONSOLE_PROJECT_ID: {
+    hint: 'the operator project\'s id, e.g. "prj_abcdefghijklmnop" (set together with CONSOLE_CLIENT_ID; both unset: no admin console)',
+    schema: z.optional(z.string().check(z.regex(/^prj_[a-z2-7]{16}$/))),
+  },
+  CONSOLE_CLIENT_ID: {
+    hint: "the id of the console's client in that project, e.g. \"prj_abcdefghijklmnop.<20 characters>\" (set together with CONSOLE_PROJECT_ID)",
+    schema: z.optional(z.string().check(z.regex(/^prj_[a-z2-7]{16}\.[a-z2-7]{20}$/))),
+  },
+  CONSOLE_SESSION_IDLE_SECONDS: {
+    hint: "a whole number of seconds from 1 to 86400 after which an unused console session ends (default 1800)",
+    schema: z._default(z.pipe(z.string().check(z.regex(/^\d{1,5}$/)), z.transform(Number)), 1800),
+  },
+  CONSOLE_SESSION_MAX_SECONDS: {
+    hint: "a whole number of seconds from 1 to 604800 after which a console session ends however busy (default 43200)",
+    schema: z._default(z.pipe(z.string().check(z.regex(/^\d{1,6}$/)), z.transform(Number)), 43_200),
+  },
 } as const;
 
 type Variables = typeof variables;
@@ -171,6 +214,13 @@ export function parseConfig(env: Record<string, unknown>): Config {
     }
     if (!inRange(p.SIGNING_KEY_ROTATION_DAYS, 1, 365)) problems.push(`SIGNING_KEY_ROTATION_DAYS is malformed: expected ${variables.SIGNING_KEY_ROTATION_DAYS.hint}`);
     if (!inRange(p.TOKEN_MAX_LIFETIME_SECONDS, 60, 86_400)) problems.push(`TOKEN_MAX_LIFETIME_SECONDS is malformed: expected ${variables.TOKEN_MAX_LIFETIME_SECONDS.hint}`);
+    if ((p.CONSOLE_PROJECT_ID === undefined) !== (p.CONSOLE_CLIENT_ID === undefined)) {
+      problems.push("CONSOLE_PROJECT_ID and CONSOLE_CLIENT_ID must be set together (or neither, for no admin console)");
+    } else if (p.CONSOLE_CLIENT_ID !== undefined && !p.CONSOLE_CLIENT_ID.startsWith(`${p.CONSOLE_PROJECT_ID}.`)) {
+      problems.push("CONSOLE_CLIENT_ID must be a client of the project CONSOLE_PROJECT_ID names (its id starts with the project's)");
+    }
+    if (!inRange(p.CONSOLE_SESSION_IDLE_SECONDS, 1, 86_400)) problems.push(`CONSOLE_SESSION_IDLE_SECONDS is malformed: expected ${variables.CONSOLE_SESSION_IDLE_SECONDS.hint}`);
+    if (!inRange(p.CONSOLE_SESSION_MAX_SECONDS, 1, 604_800)) problems.push(`CONSOLE_SESSION_MAX_SECONDS is malformed: expected ${variables.CONSOLE_SESSION_MAX_SECONDS.hint}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -186,7 +236,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
     tokenMaxLifetimeS: p.TOKEN_MAX_LIFETIME_SECONDS,
     logLevel: p.LOG_LEVEL,
     serverTiming: p.SERVER_TIMING === "on",
+    dohResolverUrl: p.DOH_RESOLVER_URL,
     rateLimits: { token: p.RATE_LIMIT_TOKEN, signIn: p.RATE_LIMIT_SIGN_IN, clientToken: p.RATE_LIMIT_CLIENT_TOKEN, clientAuthFailures: p.RATE_LIMIT_CLIENT_AUTH_FAILURES },
+    console: p.CONSOLE_PROJECT_ID && p.CONSOLE_CLIENT_ID
+      ? { projectId: p.CONSOLE_PROJECT_ID, clientId: p.CONSOLE_CLIENT_ID, idleTimeoutS: p.CONSOLE_SESSION_IDLE_SECONDS, absoluteTimeoutS: p.CONSOLE_SESSION_MAX_SECONDS }
+      : undefined,
   };
 }
 

@@ -12,17 +12,21 @@ import { cachedDocument, serveDocument } from "../cached-document";
 import { API_BASE, mount, openApiDocument, type AnyOperation } from "./openapi";
 import { auditOperations } from "./routes/audit";
 import { clientOperations } from "./routes/clients";
+import { domainProofOperations } from "./routes/domain-proofs";
 import { domainOperations } from "./routes/domains";
+import { meOperations } from "./routes/me";
 import { projectOperations } from "./routes/projects";
 import { providerOperations } from "./routes/providers";
 import { userOperations } from "./routes/users";
 import { signingKeys } from "./signing-keys";
 
 export const operations: readonly AnyOperation[] = [
+  ...meOperations,
   ...projectOperations,
   ...clientOperations,
   ...providerOperations,
   ...domainOperations,
+  ...domainProofOperations,
   ...userOperations,
   ...auditOperations,
 ];

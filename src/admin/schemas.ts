@@ -270,35 +270,56 @@ const Domain = z.string().check(
 );
 export const DomainCreate = z.strictObject({ domain: Domain, providerId: text(100) });
 export const DomainPatch = z.strictObject({ providerId: text(100) });
-export const DomainView = z.object({ domain: z.string(), projectId: z.string(), providerId: z.string(), verified: z.boolean(), ...Timestamps });
+const VerifiedBy = z.optional(z.enum(["dns", "operator"]));
+export const DomainView = z.object({ domain: z.string(), projectId: z.string(), providerId: z.string(), verified: z.boolean(), verifiedBy: VerifiedBy, ...Timestamps });
+/** A DNS challenge: the TXT record to publish, and where the project's ownership stands. */
+export const DomainChallengeView = z.object({
+  domain: z.string(), projectId: z.string(), recordName: z.string(), recordType: z.literal("TXT"), recordValue: z.string(), createdAt: z.string(),
+  verified: z.boolean(), verifiedBy: VerifiedBy,
+});
+/** A check that found the record. */
+export const DomainProofView = z.object({ domain: z.string(), projectId: z.string(), recordName: z.string(), verified: z.literal(true), verifiedBy: z.enum(["dns", "operator"]) });
 
 // ---- users
 const Email = z.string().check(z.maxLength(320), z.email());
 const ExternalIdSchema = z.strictObject({ providerId: text(100), subject: text(500) });
+const Roles = z.array(
+  z.string().check(z.regex(/^(operator|admin:prj_[a-z2-7]{16})$/, 'must be "operator" or "admin:<projectId>"')),
+).check(
+  z.maxLength(50),
+  z.describe(
+    "Admin roles, effective on users of the operator project (CONSOLE_PROJECT_ID) who sign in to the admin console: " +
+      '"operator" administers every project, "admin:<projectId>" that project. Only the operator may set them.',
+  ),
+);
 export const UserCreate = z.strictObject({
   email: z._default(z.nullable(Email), null),
   emailVerified: z._default(z.boolean(), false),
   name: z._default(z.nullable(text(200)), null),
   externalIds: z._default(z.array(ExternalIdSchema).check(z.maxLength(20)), []),
+  roles: z.optional(Roles),
 });
 export const UserPatch = z.strictObject({
   email: z.optional(z.nullable(Email)),
   emailVerified: z.optional(z.boolean()),
   name: z.optional(z.nullable(text(200))),
   disabled: z.optional(z.boolean()),
+  roles: z.optional(Roles),
 });
 export const ExternalIdInput = ExternalIdSchema;
 export const UserView = z.object({
   id: z.string(), projectId: z.string(), email: z.nullable(z.string()), emailVerified: z.boolean(), name: z.nullable(z.string()),
-  externalIds: z.array(z.object({ providerId: z.string(), subject: z.string() })), disabled: z.boolean(), ...Timestamps,
+  externalIds: z.array(z.object({ providerId: z.string(), subject: z.string() })), disabled: z.boolean(), roles: z.optional(z.array(z.string())), ...Timestamps,
 });
 
 // ---- audit
 export const AuditEventView = z.object({
   id: z.string(), at: z.string(), projectId: z.string(),
   actor: z.object({
-    kind: z.enum(["operator", "api-key", "client", "user", "anonymous"]),
-    keyId: z.optional(z.string()), clientId: z.optional(z.string()), userId: z.optional(z.string()),
+    kind: z.enum(["operator", "api-key", "client", "user", "anonymous", "system"]),
+    keyId: z.optional(z.string()), clientId: z.optional(z.string()), userId: z.optional(z.string()), job: z.optional(z.string()),
+    projectId: z.optional(z.string().check(z.describe("A console user's own project (the operator project), when not the event's."))),
+    email: z.optional(z.string()),
   }),
   action: z.string(), target: z.object({ type: z.string(), id: z.string() }), outcome: z.enum(["success", "failure"]),
   before: z.optional(z.unknown()), after: z.optional(z.unknown()), reason: z.optional(z.string()),

@@ -14,12 +14,16 @@ import { CSRF_FIELD } from "./csrf";
  */
 export const PROJECT_SECTIONS: readonly { path: string; label: string }[] = [
   { path: "clients", label: "Client applications" },
+  { path: "providers", label: "Identity providers" },
+  { path: "domains", label: "Domain mappings" },
 ];
 
 export interface Viewer {
   email: string | null;
   name: string | null;
   csrf: string;
+  /** The projects a project admin administers, for the navigation; null for the operator (all: the projects page). */
+  projects?: { id: string; name: string }[] | null;
 }
 
 export interface ConsolePageProps {
@@ -36,16 +40,23 @@ export interface ConsolePageProps {
 /** The hidden CSRF field every form carries. */
 export const CsrfField = ({ token }: { token: string }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
 
-function Navigation({ project, current }: Pick<ConsolePageProps, "project" | "current">) {
+function Navigation({ project, current, viewer }: Pick<ConsolePageProps, "project" | "current"> & { viewer: Viewer }) {
   const here = (key: string) => (current === key ? { "aria-current": "page" as const } : {});
+  // A project admin's few projects are listed; the operator's may be thousands: the projects page pages them.
+  const others = (viewer.projects ?? []).filter((mine) => mine.id !== project?.id);
   return (
     <nav aria-label="Console">
       <ul>
         <li>
           <a href="/console/projects" {...here("projects")}>
-            Projects
+            {viewer.projects ? "Your projects" : "All projects"}
           </a>
         </li>
+        {others.map((mine) => (
+          <li>
+            <a href={`/console/projects/${mine.id}/clients`}>{mine.name}</a>
+          </li>
+        ))}
       </ul>
       {project ? (
         <>
@@ -102,7 +113,7 @@ export function ConsolePage({ title, viewer, project, current, children }: Conso
           ) : null}
         </header>
         <div class="frame">
-          {viewer ? <Navigation project={project} current={current} /> : null}
+          {viewer ? <Navigation project={project} current={current} viewer={viewer} /> : null}
           <main id="main" tabindex={-1}>
             {children}
           </main>

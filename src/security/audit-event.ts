@@ -2,14 +2,20 @@
 
 /**
  * Who acted: the platform operator (bootstrap token), a project's admin API key, a client
- * application, a signed-in user, or someone not (yet) known (a failed sign-in).
+ * application, a signed-in user, someone not (yet) known (a failed sign-in), or Fedgate itself.
  */
 export type Actor =
   | { kind: "operator" }
   | { kind: "api-key"; keyId: string }
   | { kind: "client"; clientId: string }
-  | { kind: "user"; userId: string }
-  | { kind: "anonymous" };
+  /**
+   * A person: at sign-in, a user of the event's project; in the admin console, a user of the operator
+   * project (`projectId`, with their `email`), acting through the admin API with their roles.
+   */
+  | { kind: "user"; userId: string; projectId?: string; email?: string }
+  | { kind: "anonymous" }
+  /** Fedgate itself: a check the cron trigger runs (`job`, e.g. `domain-recheck`). */
+  | { kind: "system"; job: string };
 
 export interface AuditEvent {
   /** Given at creation, sortable by time (audit-log.ts `auditEventId`): a redelivered event is written once. */

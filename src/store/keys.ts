@@ -15,6 +15,14 @@ export const project = (projectId: string): string => `{fedgate}project:${projec
 export const projectsPrefix = (): string => "{fedgate}project:";
 /** Which projects map an email domain, and where it is verified: `DomainClaim`. */
 export const domainClaim = (domain: string): string => `{fedgate}domain-claim:${domain}`;
+/**
+ * That a project's claim of a domain is verified by DNS (registry/domains.ts): `DnsProofEntry`, for the
+ * cron trigger's re-check, which scans them all in this one partition.
+ */
+export const dnsProof = (domain: string, projectId: string): string => `{fedgate}domain-dns:${domain}:${projectId}`;
+export const dnsProofsPrefix = (): string => "{fedgate}domain-dns:";
+/** Where the DNS re-check stopped (federation/domain-recheck.ts): `{ after: <dnsProof key> | null, at }`. */
+export const dnsRecheckCursor = (): string => "{fedgate}domain-dns-recheck";
 
 // Everything of one project lives in its own partition, `{p:<projectId>}`.
 const inProject = (projectId: string, rest: string): string => `{p:${projectId}}${rest}`;
@@ -27,6 +35,8 @@ export const providersPrefix = (projectId: string): string => inProject(projectI
 /** An email domain mapped to a provider: `DomainMapping`. */
 export const domainMapping = (projectId: string, domain: string): string => inProject(projectId, `domain:${domain}`);
 export const domainMappingsPrefix = (projectId: string): string => inProject(projectId, "domain:");
+/** The DNS TXT challenge a project was issued for a domain (registry/domain-proofs.ts): `DomainChallenge`. */
+export const domainChallenge = (projectId: string, domain: string): string => inProject(projectId, `domain-challenge:${domain}`);
 /** A project-scoped admin API key: `ApiKey` (secret as HMAC). */
 export const apiKey = (projectId: string, keyId: string): string => inProject(projectId, `api-key:${keyId}`);
 export const apiKeysPrefix = (projectId: string): string => inProject(projectId, "api-key:");
@@ -97,5 +107,10 @@ export const exchangeVerdict = (projectId: string, tokenHash: string): string =>
  */
 export const usedSubjectToken = (projectId: string, providerId: string, idHash: string): string =>
   `subject-token:${projectId}:${providerId}:${idHash}`;
+/**
+ * An admin console session (src/console/session.ts), by the SHA-256 of its cookie's value, never the
+ * value: `ConsoleSession`, until its idle or absolute timeout, whichever comes first.
+ */
+export const consoleSession = (idHash: string): string => `console-session:${idHash}`;
 /** A rate-limit window (security/rate-limit.ts): the store's fixed-window counter, per limit and bucket. */
 export const rateWindow = (name: string, bucket: string): string => `rate:${name}:${bucket}`;
