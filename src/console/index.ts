@@ -15,12 +15,13 @@ import { consolePages, type ConsolePages } from "./page";
 import { clientPages } from "./pages/clients";
 import { domainPages } from "./pages/domains";
 import { projectPages } from "./pages/projects";
+import { providerPages } from "./pages/providers";
 import { notConfiguredPage, signedOutPage } from "./pages/session-pages";
 import { endSession, openTokens, readSession } from "./session";
 import { finishLogin, startLogin } from "./sign-in";
 
 /** The page groups, each adding its routes (and, for a project section, its layout.tsx entry). */
-const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, domainPages];
+const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, providerPages, domainPages];
 
 export function consoleApp(options: { fetchApp: FetchApp }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
