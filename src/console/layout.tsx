@@ -16,6 +16,14 @@ export const PROJECT_SECTIONS: readonly { path: string; label: string }[] = [
   { path: "clients", label: "Client applications" },
   { path: "providers", label: "Identity providers" },
   { path: "domains", label: "Domain mappings" },
+  { path: "users", label: "Users" },
+  { path: "audit", label: "Audit log" },
+];
+
+/** The operator's platform pages, under `/console/`, listed after the projects. */
+export const OPERATOR_SECTIONS: readonly { path: string; label: string }[] = [
+  { path: "audit", label: "Platform audit log" },
+  { path: "signing-keys", label: "Signing keys" },
 ];
 
 export interface Viewer {
@@ -57,6 +65,15 @@ function Navigation({ project, current, viewer }: Pick<ConsolePageProps, "projec
             <a href={`/console/projects/${mine.id}/clients`}>{mine.name}</a>
           </li>
         ))}
+        {viewer.projects === null
+          ? OPERATOR_SECTIONS.map((section) => (
+              <li>
+                <a href={`/console/${section.path}`} {...here(project ? "" : section.path)}>
+                  {section.label}
+                </a>
+              </li>
+            ))
+          : null}
       </ul>
       {project ? (
         <>

@@ -1,0 +1,331 @@
+/**
+ * A project's users: search by verified email, the list in pages (the API's cursor), a user's page
+ * (name, email, verified, external identities, disabled, roles), disable and enable (PATCH with
+ * If-Match: a 412 shows the record as it is now), and detaching an external identity after a
+ * confirmation step. Every read and write is the admin API's (page.ts), so its audit log records each
+ * change as the person (`user.disable`, `user.enable`, `user.identity.detach`).
+ */
+import type { Child } from "hono/jsx";
+import { pageError } from "../admin-client";
+import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { ConsolePage, CsrfField } from "../layout";
+import type { ConsolePages, ConsoleRequest } from "../page";
+
+interface Project {
+  id: string;
+  name: string;
+}
+
+/** A user as the API shows it (the fields the console reads). */
+interface UserView {
+  id: string;
+  projectId: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  externalIds: { providerId: string; subject: string }[];
+  disabled: boolean;
+  roles?: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const LABELS: Record<string, string> = { email: "Email", confirm: "Confirm", disabled: "Status" };
+const CURSOR = /^[A-Za-z0-9_-]{1,1400}$/;
+
+const enc = encodeURIComponent;
+const apiPath = (projectId: string, userId?: string) => `/projects/${enc(projectId)}/users${userId === undefined ? "" : `/${enc(userId)}`}`;
+const pagePath = (projectId: string, userId?: string) => `/console${apiPath(projectId, userId)}`;
+const identityPath = (projectId: string, userId: string, id: { providerId: string; subject: string }) =>
+  `${apiPath(projectId, userId)}/identities/${enc(id.providerId)}/${enc(id.subject)}`;
+
+/** The project in the path (404 page if the person may not see it). */
+const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${enc(r.param("projectId"))}`)).body;
+
+const displayName = (user: UserView) => user.name ?? user.email ?? user.id;
+
+function Page(props: { r: ConsoleRequest; project: Project; title: string; children?: Child }) {
+  return (
+    <ConsolePage title={props.title} viewer={props.r.viewer} project={props.project} current="users">
+      {props.children}
+    </ConsolePage>
+  );
+}
+
+function SearchForm({ project, email, errors }: { project: Project; email: string; errors: FieldErrors }) {
+  return (
+    <>
+      <ErrorSummary errors={errors} labels={LABELS} />
+      <form method="get" action={pagePath(project.id)} role="search" aria-label="Users">
+        <TextField name="email" label="Find a user by verified email" value={email} errors={errors} maxlength={320} hint="The whole address; empty lists every user." />
+        <button type="submit" class="inline">
+          Search
+        </button>
+      </form>
+    </>
+  );
+}
+
+function UsersTable({ project, users }: { project: Project; users: UserView[] }) {
+  return (
+    <table>
+      <caption class="visually-hidden">Users of {project.name}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Email</th>
+          <th scope="col">Identities</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {users.map((user) => (
+          <tr>
+            <td>
+              <a href={pagePath(project.id, user.id)}>{displayName(user)}</a>
+            </td>
+            <td>{user.email ? `${user.email}${user.emailVerified ? "" : " (not verified)"}` : "none"}</td>
+            <td>{user.externalIds.length}</td>
+            <td>{user.disabled ? "Disabled" : "Active"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function UserDetails({ user }: { user: UserView }) {
+  return (
+    <dl>
+      <dt>User id</dt>
+      <dd>
+        <code>{user.id}</code>
+      </dd>
+      <dt>Name</dt>
+      <dd>{user.name ?? "none"}</dd>
+      <dt>Email</dt>
+      <dd>{user.email ?? "none"}</dd>
+      <dt>Email verified</dt>
+      <dd>{user.emailVerified ? "Yes" : "No"}</dd>
+      <dt>Status</dt>
+      <dd>{user.disabled ? "Disabled: cannot sign in or receive tokens" : "Active"}</dd>
+      <dt>Admin roles</dt>
+      <dd>{user.roles && user.roles.length > 0 ? user.roles.join(", ") : "none"}</dd>
+      <dt>Created</dt>
+      <dd>{user.createdAt}</dd>
+      <dt>Last changed</dt>
+      <dd>{user.updatedAt}</dd>
+    </dl>
+  );
+}
+
+interface UserPageState {
+  notice?: string;
+  /** The status change was posted against an older version: the record is shown as it is now. */
+  conflict?: string;
+  statusErrors?: FieldErrors;
+  identityErrors?: FieldErrors;
+}
+
+function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; etag: string; state: UserPageState }) {
+  const { r, project, user, etag, state } = props;
+  const base = pagePath(project.id, user.id);
+  return (
+    <Page r={r} project={project} title={displayName(user)}>
+      <p>
+        <a href={pagePath(project.id)}>All users</a>
+      </p>
+      <h1>{displayName(user)}</h1>
+      {state.notice ? <Notice>{state.notice}</Notice> : null}
+      {state.conflict ? (
+        <ConflictNotice>
+          <p>{state.conflict}</p>
+          <UserDetails user={user} />
+        </ConflictNotice>
+      ) : (
+        <UserDetails user={user} />
+      )}
+      <section aria-labelledby="status">
+        <h2 id="status">{user.disabled ? "Enable" : "Disable"}</h2>
+        <ErrorSummary errors={state.statusErrors ?? new Map()} labels={LABELS} />
+        <form method="post" action={`${base}/status`}>
+          <CsrfField token={r.viewer.csrf} />
+          <input type="hidden" name="etag" value={etag} />
+          <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
+          <p class="hint" id="status-hint">
+            {user.disabled
+              ? "The user can sign in again and receive tokens."
+              : "The user can no longer sign in, and their refresh tokens and exchanges are refused at once."}
+          </p>
+          <button type="submit" class={user.disabled ? "inline" : "inline danger"} aria-describedby="status-hint">
+            {user.disabled ? "Enable user" : "Disable user"}
+          </button>
+        </form>
+      </section>
+      <section aria-labelledby="identities">
+        <h2 id="identities">External identities</h2>
+        <ErrorSummary errors={state.identityErrors ?? new Map()} labels={LABELS} />
+        {user.externalIds.length === 0 ? (
+          <p>This user has no external identity: they sign in by verified email only, where a provider links by email.</p>
+        ) : (
+          <table>
+            <caption class="visually-hidden">External identities of {displayName(user)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Provider</th>
+                <th scope="col">Subject</th>
+                <th scope="col">
+                  <span class="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {user.externalIds.map((id) => (
+                <tr>
+                  <td>{id.providerId}</td>
+                  <td>
+                    <code>{id.subject}</code>
+                  </td>
+                  <td>
+                    <a href={`/console${identityPath(project.id, user.id, id)}/detach`} aria-label={`Detach ${id.providerId} identity ${id.subject}`}>
+                      Detach
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </Page>
+  );
+}
+
+/** The confirmation step of a detach: what goes, what follows, a POST form. */
+function DetachPage(props: { r: ConsoleRequest; project: Project; user: UserView; identity: { providerId: string; subject: string }; errors: FieldErrors }) {
+  const { r, project, user, identity, errors } = props;
+  return (
+    <Page r={r} project={project} title="Detach an identity">
+      <p>
+        <a href={pagePath(project.id, user.id)}>Back to {displayName(user)}</a>
+      </p>
+      <h1>Detach an identity from {displayName(user)}</h1>
+      <ErrorSummary errors={errors} labels={LABELS} />
+      <dl>
+        <dt>Provider</dt>
+        <dd>{identity.providerId}</dd>
+        <dt>Subject</dt>
+        <dd>
+          <code>{identity.subject}</code>
+        </dd>
+      </dl>
+      <p>
+        Signing in at {identity.providerId} as this subject will no longer reach this user: depending on the provider's settings, it links to a user by verified email,
+        creates a new user, or is refused.
+      </p>
+      <form method="post" action={`/console${identityPath(project.id, user.id, identity)}/detach`}>
+        <CsrfField token={r.viewer.csrf} />
+        <div class="choice">
+          <input type="checkbox" id="field-confirm" name="confirm" value="yes" required {...(errors.has("confirm") ? { "aria-invalid": "true", "aria-describedby": "field-confirm-error" } : {})} />
+          <label for="field-confirm">Detach this identity from the user.</label>
+          {errors.has("confirm") ? (
+            <p class="field-error" id="field-confirm-error">
+              {errors.get("confirm")}
+            </p>
+          ) : null}
+        </div>
+        <div class="actions">
+          <button type="submit" class="inline danger">
+            Detach identity
+          </button>
+          <a href={pagePath(project.id, user.id)}>Cancel</a>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+/** The user in the path, as read now, with its ETag. */
+const readUser = (r: ConsoleRequest, project: Project) => r.api.must<UserView>("GET", apiPath(project.id, r.param("userId")));
+
+async function userPage(r: ConsoleRequest, project: Project, status: number, state: UserPageState = {}): Promise<Response> {
+  const { body: user, etag } = await readUser(r, project);
+  return r.render(<UserPage r={r} project={project} user={user} etag={etag ?? ""} state={state} />, status);
+}
+
+const NOTICES: Record<string, string> = { disabled: "The user is disabled.", enabled: "The user is enabled.", detached: "The identity was detached." };
+
+/** The path's identity, as the user has it (a 404 page when they do not). */
+function identityOf(r: ConsoleRequest, user: UserView): { providerId: string; subject: string } {
+  const wanted = { providerId: r.param("providerId"), subject: r.param("subject") };
+  const held = user.externalIds.find((id) => id.providerId === wanted.providerId && id.subject === wanted.subject);
+  if (!held) throw pageError({ status: 404, title: "Not found", detail: "This user has no such external identity." });
+  return held;
+}
+
+export function userPages(pages: ConsolePages): void {
+  pages.get("/projects/:projectId/users", async (r) => {
+    const project = await projectOf(r);
+    const email = (r.c.req.query("email") ?? "").trim();
+    const cursor = r.c.req.query("cursor");
+    const query = new URLSearchParams({ limit: "50", ...(email ? { email } : {}), ...(!email && cursor && CURSOR.test(cursor) ? { cursor } : {}) });
+    const answer = await r.api.call<{ items: UserView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`);
+    if (!answer.ok && answer.status !== 400) throw pageError(answer.problem);
+    const errors = answer.ok ? new Map<string, string>() : errorsFromProblem(answer.problem, { email: "email", cursor: "" });
+    const body = answer.ok ? answer.body : { items: [] };
+    return r.render(
+      <Page r={r} project={project} title={`${project.name}: users`}>
+        <h1>Users</h1>
+        <SearchForm project={project} email={email} errors={errors} />
+        {!answer.ok ? null : body.items.length === 0 ? (
+          <p role="status">{email ? `No user of this project has the verified email ${email}.` : "This project has no users yet."}</p>
+        ) : (
+          <UsersTable project={project} users={body.items} />
+        )}
+        {body.nextCursor ? (
+          <p>
+            <a href={`${pagePath(project.id)}?cursor=${enc(body.nextCursor)}`}>Next page</a>
+          </p>
+        ) : null}
+      </Page>,
+      answer.ok ? 200 : answer.status,
+    );
+  });
+
+  pages.get("/projects/:projectId/users/:userId", async (r) => {
+    const notice = NOTICES[r.c.req.query("notice") ?? ""];
+    return userPage(r, await projectOf(r), 200, notice ? { notice } : {});
+  });
+
+  pages.post("/projects/:projectId/users/:userId/status", async (r) => {
+    const project = await projectOf(r);
+    const wanted = r.form.get("disabled");
+    if (wanted !== "true" && wanted !== "false") return userPage(r, project, 400, { statusErrors: new Map([["disabled", "choose to disable or to enable the user"]]) });
+    const disabled = wanted === "true";
+    const answer = await r.api.call<UserView>("PATCH", apiPath(project.id, r.param("userId")), { body: { disabled }, ifMatch: r.form.get("etag") ?? "" });
+    if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("userId"))}?notice=${disabled ? "disabled" : "enabled"}`, 303);
+    if (answer.status === 412 || answer.status === 428) {
+      const asked = disabled ? "disable" : "enable";
+      return userPage(r, project, 409, { conflict: `You asked to ${asked} this user; nothing was changed. If you still want to, use the button below again.` });
+    }
+    return userPage(r, project, answer.status, { statusErrors: errorsFromProblem(answer.problem, { disabled: "disabled" }) });
+  });
+
+  pages.get("/projects/:projectId/users/:userId/identities/:providerId/:subject/detach", async (r) => {
+    const project = await projectOf(r);
+    const { body: user } = await readUser(r, project);
+    return r.render(<DetachPage r={r} project={project} user={user} identity={identityOf(r, user)} errors={new Map()} />);
+  });
+
+  pages.post("/projects/:projectId/users/:userId/identities/:providerId/:subject/detach", async (r) => {
+    const project = await projectOf(r);
+    const { body: user } = await readUser(r, project);
+    const identity = identityOf(r, user);
+    if (r.form.get("confirm") !== "yes") {
+      return r.render(<DetachPage r={r} project={project} user={user} identity={identity} errors={new Map([["confirm", "tick the box to confirm"]])} />, 400);
+    }
+    const answer = await r.api.call("DELETE", identityPath(project.id, user.id, identity));
+    if (answer.ok) return r.c.redirect(`${pagePath(project.id, user.id)}?notice=detached`, 303);
+    return userPage(r, project, answer.status, { identityErrors: errorsFromProblem(answer.problem, {}) });
+  });
+}
