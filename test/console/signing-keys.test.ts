@@ -1,11 +1,12 @@
 /**
  * The console's signing-key pages over HTTP: the operator sees the key set (kid, algorithm, state,
  * dates) as the admin API describes it, and rotates through the API after a confirmation step (an
- * early rotation answered on the form with when it may run; forced at once); bad input is named on
+ * early rotation answered on the form with when it may run; forced at once; audited in the operator
+ * project's log, the platform's); bad input is named on
  * the page; a project admin gets the 404 page; a forged post is refused.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { newProject } from "../helpers/admin";
+import { api, newProject } from "../helpers/admin";
 import { csrfOf, page, PEOPLE, post, setUpConsole, signInToConsole, type ConsoleSetup } from "../helpers/console";
 import { admin } from "../helpers/worker";
 
@@ -56,6 +57,15 @@ describe("console: signing keys", () => {
     expect(after.find((k) => k.kid === wasNext.kid)?.state).toBe("active");
     const shown = await html(await page(setup, operatorCookie, "/console/signing-keys?rotated=ES256"));
     expect(shown.text).toContain("Rotated: ES256.");
+    // Audited in the platform's log (the operator project's), as the person.
+    const log = await api(setup.project.token, "GET", `/projects/${setup.project.id}/audit?action=signing-key.rotate`);
+    expect(log.body.items).toHaveLength(1);
+    expect(log.body.items[0]).toMatchObject({
+      actor: { kind: "user", userId: setup.users.alice, email: PEOPLE.alice.email }, target: { type: "signing-key", id: "ES256" },
+      after: { forced: true, promotedAlgs: ["ES256"] },
+    });
+    const platform = await html(await page(setup, operatorCookie, "/console/audit?action=signing-key"));
+    expect(platform.text).toContain("<td><code>signing-key.rotate</code></td>");
   });
 
   it("names a bad algorithm or one without keys on the form", async () => {
