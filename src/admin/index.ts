@@ -17,6 +17,7 @@ import { domainOperations } from "./routes/domains";
 import { meOperations } from "./routes/me";
 import { projectOperations } from "./routes/projects";
 import { providerOperations } from "./routes/providers";
+import { providerTestOperations } from "./routes/provider-tests";
 import { userOperations } from "./routes/users";
 import { signingKeys } from "./signing-keys";
 
@@ -25,6 +26,7 @@ export const operations: readonly AnyOperation[] = [
   ...projectOperations,
   ...clientOperations,
   ...providerOperations,
+  ...providerTestOperations,
   ...domainOperations,
   ...domainProofOperations,
   ...userOperations,

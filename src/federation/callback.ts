@@ -22,6 +22,7 @@ import * as keys from "../store/keys";
 import { redeemUpstreamCode, type RedeemedCode } from "./code-exchange";
 import { bindingCookie, signInPageError, type UpstreamTransaction } from "./login";
 import { providerKind } from "./providers";
+import { finishTestSignIn } from "./test-sign-in";
 import { callbackUrl } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
@@ -106,6 +107,8 @@ export const callbackRoutes = (options: { onSignedIn: OnSignedIn }) =>
       throw signInFailure(transaction, 400, "Sign-in could not be verified", "This sign-in was started in another browser or tab. Start again from the application.", "binding cookie missing or wrong");
     }
     if (!provider) throw signInFailure(transaction, 400, "Sign-in is not set up", "This identity provider no longer exists.", "provider deleted");
+    // A console test sign-in: reported back to the console, nothing written, nothing issued.
+    if (transaction.test) return finishTestSignIn(c, provider, { ...transaction, test: transaction.test });
     const upstreamError = c.req.query("error");
     if (upstreamError) {
       throw signInFailure(transaction, 403, "Sign-in was not completed", "Your identity provider did not sign you in (you may have cancelled). Start again from the application.", `upstream error: ${upstreamError.slice(0, 100)}`);

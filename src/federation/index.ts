@@ -11,3 +11,4 @@ export { callbackRoutes } from "./callback";
 export { continueSignIn, signInRoutes } from "./routing";
 export { checkDomainProof, type ProofCheck } from "./domain-proof-check";
 export { recheckDnsProofs, type RecheckReport } from "./domain-recheck";
+export { readTestSignIn, startTestSignIn, type TestSignInResult } from "./test-sign-in";

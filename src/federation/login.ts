@@ -30,6 +30,19 @@ export interface UpstreamTransaction {
   /** SHA-256 of the browser-binding cookie's value. */
   bindingHash: string;
   createdAt: number;
+  /** Present on a console test sign-in (test-sign-in.ts): the callback writes nothing and reports back instead. */
+  test?: TestMarker;
+}
+
+/** The test a transaction belongs to: its id, who started it (actor, console session tag) and where the console wants the browser back. */
+export interface TestMarker {
+  testId: string;
+  /** A path under /console, to which `?test=<testId>` is appended. */
+  returnTo: string;
+  /** The admin actor (`user:<userId>`): only they may read the outcome. */
+  actor: string;
+  /** An opaque tag of the console session that started it, for the console to match. */
+  session: string;
 }
 
 /** A sign-in problem shown to the person on Fedgate's error page. */

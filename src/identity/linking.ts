@@ -140,3 +140,34 @@ async function attach(store: Store, candidate: User, externalId: ExternalId, now
   if (written.ok) return { ok: true, outcome: "linked", via: "email", user: next };
   return written.pending ? "pending" : "retry";
 }
+
+/** What `resolveUser` would decide for an identity, found without writing anything (the console's test sign-in). */
+export type LinkPreview =
+  | { decision: "link"; via: "subject" | "email"; userId: string; linkableEmail: boolean }
+  | { decision: "create"; linkableEmail: boolean }
+  | { decision: "refuse"; reason: LinkRefusalReason; userId?: string; linkableEmail: boolean };
+
+/**
+ * The decision `resolveUser` would take now, by the same rules, read-only: no user is created and no
+ * identity attached. A race it would resolve by retrying is not foreseen; the verdict is the rule's.
+ */
+export async function previewResolution(store: Store, input: Omit<ResolveInput, "now">): Promise<LinkPreview> {
+  const { projectId, provider, identity } = input;
+  if (provider.projectId !== projectId) throw new Error(`provider ${provider.id} is not in project ${projectId}`);
+  const linkableEmail = await isLinkableEmail(store, provider, identity, input.authority);
+  const bySubject = await findUserByExternalId(store, projectId, { providerId: provider.id, subject: identity.subject });
+  if (bySubject) {
+    return bySubject.disabled
+      ? { decision: "refuse", reason: "user_disabled", userId: bySubject.id, linkableEmail }
+      : { decision: "link", via: "subject", userId: bySubject.id, linkableEmail };
+  }
+  if (linkableEmail) {
+    const byEmail = await findUserByEmail(store, projectId, identity.email!);
+    if (byEmail) {
+      if (byEmail.disabled) return { decision: "refuse", reason: "user_disabled", userId: byEmail.id, linkableEmail };
+      if (byEmail.externalIds.some((id) => id.providerId === provider.id)) return { decision: "refuse", reason: "identity_conflict", userId: byEmail.id, linkableEmail };
+      return { decision: "link", via: "email", userId: byEmail.id, linkableEmail };
+    }
+  }
+  return provider.createUsers ? { decision: "create", linkableEmail } : { decision: "refuse", reason: "not_provisioned", linkableEmail };
+}

@@ -86,6 +86,8 @@ export const grant = (grantId: string): string => `grant:${grantId}`;
 export const pendingAuthorization = (requestId: string): string => `authorization-request:${requestId}`;
 /** An upstream login in flight, by its `state`: `UpstreamTransaction`, 10 min, taken once (RP-1). */
 export const upstreamTransaction = (state: string): string => `upstream-tx:${state}`;
+/** A console test sign-in's outcome, by its random id: `TestSignInResult`, 10 min (federation/test-sign-in.ts). */
+export const providerTest = (testId: string): string => `provider-test:${testId}`;
 /**
  * A revoked access token, by its `jti`: `{ clientId, at }`, until the token's `exp`. The jti is stored
  * as is: unlike a code it is no credential (it names a token, it cannot stand in for one).

@@ -7,7 +7,7 @@
 import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
 import { ConflictNotice, errorsFromProblem, Notice, type FieldErrors } from "../forms";
-import { ConsolePage } from "../layout";
+import { ConsolePage, CsrfField } from "../layout";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { ConfirmForm } from "./confirm-form";
 import { createBody, FIELDS, formOfPost, formOfProvider, NEW_PROVIDER, patchBody, ProviderFormFields, type ProviderForm, type ProviderView } from "./provider-form";
@@ -105,6 +105,16 @@ function ProviderPage(props: { r: ConsoleRequest; project: Project; provider: Pr
           action={action} csrf={r.viewer.csrf} values={state.values ?? formOfProvider(provider)} errors={state.errors ?? new Map()}
           editing={{ etag, hasClientSecret: provider.hasClientSecret }} submit="Save settings"
         />
+      </section>
+      <section aria-labelledby="test">
+        <h2 id="test">Test sign-in</h2>
+        <p>Sign in at the provider as someone to see the claims it sends and how linking would decide. Nothing is written: no user is created or linked, no token issued.</p>
+        <form method="post" action={`${action}/test`}>
+          <CsrfField token={r.viewer.csrf} />
+          <button type="submit" class="inline">
+            Test sign-in
+          </button>
+        </form>
       </section>
       <section aria-labelledby="delete">
         <h2 id="delete">Delete</h2>

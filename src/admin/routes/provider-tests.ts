@@ -1,0 +1,63 @@
+/**
+ * Test sign-ins at a provider, for the admin console (federation/test-sign-in.ts): a console user
+ * who administers the project starts a real upstream sign-in whose outcome (the claims received, and
+ * what linking would decide) is kept for 10 minutes for them alone; nothing is written or issued.
+ * Only console users (actor kind `user`) may start one: the browser that signs in must be theirs.
+ */
+import type { Context } from "hono";
+import * as z from "zod/mini";
+import type { AppEnv } from "../../env";
+import { Problem } from "../../errors";
+import { readTestSignIn, startTestSignIn } from "../../federation";
+import { readProvider } from "../../registry/providers";
+import { found } from "../auth";
+import { auditChange } from "../http";
+import { operation } from "../openapi";
+import { recordInPath } from "./scope";
+
+const PATH = "/projects/{projectId}/providers/{providerId}/test-sign-ins";
+const TAG = "Identity providers";
+
+const TestStart = z.strictObject({
+  returnTo: z.string().check(z.regex(/^\/console\/[A-Za-z0-9_\-./]{1,300}$/, "must be a path under /console/"), z.refine((path) => !path.includes(".."), "must not contain ..")),
+  bindingHash: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be the base64url SHA-256 of the browser-binding cookie's value")),
+  session: z.string().check(z.regex(/^[A-Za-z0-9_-]{16,100}$/, "must be an opaque tag of the console session")),
+});
+const TestStarted = z.object({ testId: z.string(), authorizationUrl: z.string(), bindingCookie: z.string() });
+
+/** The console user calling: only they may start or read a test. */
+function consoleActor(c: Context<AppEnv>): string {
+  const actor = c.get("actor");
+  if (actor.kind !== "user" || !actor.userId) throw new Problem(403, "Forbidden", { description: "Test sign-ins are started from the admin console, by a signed-in person." });
+  return `user:${actor.userId}`;
+}
+
+const storedProvider = (c: Context<AppEnv>) => recordInPath(c, "providerId", "identity provider", readProvider);
+
+export const providerTestOperations = [
+  operation({
+    method: "post", path: PATH, tag: TAG, summary: "Start a test sign-in at the provider (admin console)",
+    description:
+      "Answers the provider's authorization URL for a real sign-in whose callback writes nothing and issues nothing: it keeps the claims and " +
+      "the linking decision for 10 minutes and sends the browser to `returnTo?test=<testId>`. The caller sets the browser-binding cookie " +
+      "`bindingCookie` (Path=/auth/callback) to the value whose SHA-256 it sent. Console users only; audited as `provider.test`.",
+    load: storedProvider, body: TestStart,
+    responses: { 201: { description: "Where to send the browser", schema: TestStarted } },
+    handler: async (c, { target: provider, body }) => {
+      const actor = consoleActor(c);
+      const started = await startTestSignIn(c, provider.value, { actor, session: body.session, returnTo: body.returnTo, bindingHash: body.bindingHash });
+      await auditChange(c, provider.value.projectId, "provider.test", provider.value.id, { after: { testId: started.testId } });
+      return c.json(started, 201);
+    },
+  }),
+  operation({
+    method: "get", path: `${PATH}/{testId}`, tag: TAG, summary: "Read a test sign-in's outcome (its starter only)",
+    description: "The claims received and what linking would decide (link by subject or verified email, create, or refuse and why); 404 once expired, or for anyone but its starter.",
+    load: storedProvider, responses: { 200: { description: "The outcome" } },
+    handler: async (c, { target: provider }) => {
+      const testId = c.req.param("testId")!;
+      const result = found(await readTestSignIn(c, provider.value.projectId, provider.value.id, testId, consoleActor(c)), "test sign-in", testId);
+      return c.json(result);
+    },
+  }),
+];
