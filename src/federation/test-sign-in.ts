@@ -10,6 +10,7 @@
 import type { Context } from "hono";
 import * as oauth from "oauth4webapi";
 import type { AppEnv } from "../env";
+import { Problem } from "../errors";
 import { previewResolution, type LinkPreview } from "../identity/linking";
 import type { Provider } from "../registry/providers";
 import { Sealer } from "../security/encryption";
@@ -42,7 +43,13 @@ export async function startTestSignIn(
   c: Context<AppEnv>, provider: Provider, test: TestRequester & { returnTo: string; bindingHash: string },
 ): Promise<{ testId: string; authorizationUrl: string; bindingCookie: string }> {
   const { config, store } = c.var;
-  const server = await upstreamServer(provider, new Sealer(config.encryptionKey));
+  const server = await upstreamServer(provider, new Sealer(config.encryptionKey)).catch((error: unknown) => {
+    const failure = classifyUpstreamFailure(error);
+    if (!failure) throw error; // a bug stays a 500
+    throw failure.outcome === "unavailable"
+      ? new Problem(503, "Identity provider unavailable", { description: "The provider's discovery document could not be fetched in time. Try again shortly.", detail: failure.detail })
+      : new Problem(502, "Identity provider not usable", { description: "The provider's discovery document could not be used.", detail: failure.detail });
+  });
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
   const codeVerifier = oauth.generateRandomCodeVerifier();

@@ -42,7 +42,12 @@ export const providerTestOperations = [
       "the linking decision for 10 minutes and sends the browser to `returnTo?test=<testId>`. The caller sets the browser-binding cookie " +
       "`bindingCookie` (Path=/auth/callback) to the value whose SHA-256 it sent. Console users only; audited as `provider.test`.",
     load: storedProvider, body: TestStart,
-    responses: { 201: { description: "Where to send the browser", schema: TestStarted } },
+    responses: {
+      201: { description: "Where to send the browser", schema: TestStarted },
+      403: { description: "Not a console user (an API key or the bootstrap token)" },
+      502: { description: "The provider's discovery document is not usable" },
+      503: { description: "The provider's discovery document could not be fetched in time" },
+    },
     handler: async (c, { target: provider, body }) => {
       const actor = consoleActor(c);
       const started = await startTestSignIn(c, provider.value, { actor, session: body.session, returnTo: body.returnTo, bindingHash: body.bindingHash });
