@@ -33,7 +33,8 @@ export interface ConsoleBroker {
   dispose(): Promise<void>;
 }
 
-export async function startConsoleBroker(): Promise<ConsoleBroker> {
+/** `vars`: more of the broker's settings (both runs), e.g. DOH_RESOLVER_URL. */
+export async function startConsoleBroker(options: { vars?: Record<string, string> } = {}): Promise<ConsoleBroker> {
   process.env.WRANGLER_LOG ??= "warn";
   process.env.WRANGLER_SEND_METRICS ??= "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -44,7 +45,7 @@ export async function startConsoleBroker(): Promise<ConsoleBroker> {
   const url = `http://127.0.0.1:${port}`;
 
   const start = async (vars: Record<string, string>): Promise<Worker> => {
-    const bindings = Object.fromEntries(Object.entries({ ...testVars, ISSUER: url, ...vars }).map(([name, value]) => [name, { type: "plain_text" as const, value }]));
+    const bindings = Object.fromEntries(Object.entries({ ...testVars, ISSUER: url, ...options.vars, ...vars }).map(([name, value]) => [name, { type: "plain_text" as const, value }]));
     const started = await unstable_startWorker({
       config: join(ROOT, "wrangler.toml"),
       envFiles: [join(ROOT, ".wrangler/e2e-no-env-file")],

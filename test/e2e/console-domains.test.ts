@@ -1,94 +1,33 @@
 // The console's provider and domain pages end to end in Debian's Chromium: signed in through the
 // emulated Auth0 as the operator, add an identity provider (the emulated Okta, its discovery checked),
 // map a domain to it, get the TXT record, publish it at the emulators' DNS-over-HTTPS resolver and
-// "Check now" until the domain shows verified. Like console.test.ts, this file runs its own broker
-// twice on one port and one persisted store (seed, then with the CONSOLE_* settings).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// "Check now" until the domain shows verified (broker: console-broker.ts).
 import type { Browser } from "playwright-core";
-import { unstable_startWorker } from "wrangler";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import clients from "../../idp-fixtures/clients.json" with { type: "json" };
-import users from "../../idp-fixtures/users.json" with { type: "json" };
-import { testVars } from "../../vitest.config";
-import { ensureAssets } from "../../scripts/copy-assets.mjs";
-import { freePort } from "./broker";
 import { launchBrowser, openPage } from "./browser";
+import { startConsoleBroker, type ConsoleBroker } from "./console-broker";
 
-const ROOT = join(import.meta.dirname, "../..");
 const emulatorOrigin = inject("emulatorOrigin");
 const issuers = inject("emulatorIssuers");
-const alice = users.auth0.find((user) => user.email === "alice@auth0.example")!;
-const upstream = clients.auth0.find((client) => client.allowLoopbackRedirects && client.clientSecret)!;
 
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
 let browser: Browser;
-let worker: Worker | undefined;
+let broker: ConsoleBroker;
 let url: string;
 let tenantId: string;
-const state = mkdtempSync(join(tmpdir(), "fedgate-console-domains-e2e-"));
-
-async function startBroker(port: number, vars: Record<string, string>): Promise<Worker> {
-  const all = { ...testVars, ISSUER: url, DOH_RESOLVER_URL: `${emulatorOrigin}/dns/dns-query`, ...vars };
-  const bindings = Object.fromEntries(Object.entries(all).map(([name, value]) => [name, { type: "plain_text" as const, value }]));
-  const started = await unstable_startWorker({
-    config: join(ROOT, "wrangler.toml"),
-    envFiles: [join(ROOT, ".wrangler/e2e-no-env-file")],
-    bindings,
-    dev: { server: { hostname: "127.0.0.1", port }, inspector: false, persist: state, watch: false } as never,
-  });
-  await started.ready;
-  return started;
-}
-
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}/admin/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${testVars.ADMIN_BOOTSTRAP_TOKEN}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 beforeAll(async () => {
-  process.env.WRANGLER_LOG ??= "warn";
-  process.env.WRANGLER_SEND_METRICS ??= "false";
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-  ensureAssets();
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  browser = await launchBrowser();
-  worker = await startBroker(port, {});
-  const operators = (await admin("POST", "/projects", { name: "Operators" })).project.id as string;
-  await admin("POST", `/projects/${operators}/providers`, {
-    id: "auth0", name: "Auth0", kind: "auth0", issuer: issuers.auth0, clientId: upstream.clientId, clientSecret: upstream.clientSecret, linkBy: "subject", createUsers: false,
-  });
-  const consoleClient = await admin("POST", `/projects/${operators}/clients`, {
-    name: "Fedgate console", kind: "public", redirectUris: [`${url}/console/callback`], providerId: "auth0",
-    grantTypes: ["authorization_code", "refresh_token"], scopes: ["openid", "email", "profile", "offline_access"],
-  });
-  await admin("POST", `/projects/${operators}/users`, { email: alice.email, externalIds: [{ providerId: "auth0", subject: alice.id }], roles: ["operator"] });
-  tenantId = (await admin("POST", "/projects", { name: "Tenant" })).project.id;
-  await worker.dispose();
-  worker = await startBroker(port, { CONSOLE_PROJECT_ID: operators, CONSOLE_CLIENT_ID: consoleClient.client.id });
-}, 60_000);
+  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker({ vars: { DOH_RESOLVER_URL: `${emulatorOrigin}/dns/dns-query` } })]);
+  ({ url, tenantId } = broker);
+}, 90_000);
 
 afterAll(async () => {
-  await Promise.all([browser?.close(), worker?.dispose()]);
-  rmSync(state, { recursive: true, force: true });
+  await Promise.all([browser?.close(), broker?.dispose()]);
 });
 
 it("adds a provider, maps a domain to it and proves it through the emulated DNS until it shows verified", async () => {
   const watched = await openPage(browser);
   const { page } = watched;
-  await page.goto(`${url}/console/projects/${tenantId}/providers/new`);
-  await page.waitForURL((at) => at.origin === emulatorOrigin);
-  await page.locator("#email").fill(alice.email);
-  await page.locator("#password").fill(alice.password);
-  await Promise.all([page.waitForURL(`${url}/console/projects/${tenantId}/providers/new`), page.locator('button[type="submit"]').click()]);
+  await broker.signIn(page, `/console/projects/${tenantId}/providers/new`);
 
   // The provider: Okta, by its labels.
   await page.getByRole("heading", { level: 1, name: "New identity provider" }).waitFor();
