@@ -9,7 +9,8 @@ import type { Actor, AuditEvent } from "./security/audit-event";
 import type { RateLimiterBinding, TierBinding } from "./security/rate-tiers";
 import type { StoreMeter } from "./store/metered";
 import type { StoreBindings } from "./store/open";
-import type { Store } from "./store/store";
+import type { SetupLink } from "./registry/setup-links";
+import type { Store, Versioned } from "./store/store";
 import type { SigningKeys } from "./tokens/signing-keys";
 
 export interface Bindings extends StoreBindings {
@@ -40,6 +41,8 @@ export interface Variables extends Services {
   actorProjectId: string | undefined;
   /** Admin API (admin/auth.ts): what the credential may administer. */
   adminScope: AdminScope;
+  /** Admin API (admin/auth.ts): the setup link the credential is, if it is one (refused by every operation that does not accept links). */
+  setupLink: Versioned<SetupLink> | undefined;
   /** CORS (oauth/cors.ts): the origins of the client a handler identified; absent until it does. */
   corsClientOrigins: readonly string[];
   /**

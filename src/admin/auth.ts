@@ -3,6 +3,9 @@
  * `Authorization: Bearer …`:
  * - the bootstrap token (Worker secret ADMIN_BOOTSTRAP_TOKEN): the platform operator, every project;
  * - a project's admin API key (`fgk.…`, registry/api-keys.ts): that project only;
+ * - a self-service setup link's credential (`fgs.<token>`, registry/setup-links.ts): nothing at all,
+ *   except the operations that declare they accept it (openapi.ts `acceptsSetupLink`), each on the
+ *   link's own provider and domains only;
  * - a Fedgate access token issued to the admin console's client (CONSOLE_CLIENT_ID in
  *   CONSOLE_PROJECT_ID): the person it names, with the roles their user record holds now (read on
  *   every request, so a removed role or a disabled user takes effect at once): `operator`, every
@@ -14,6 +17,7 @@ import type { AdminScope, AppEnv } from "../env";
 import { Problem } from "../errors";
 import { getUser } from "../identity/users";
 import { looksLikeApiKey, verifyApiKey } from "../registry/api-keys";
+import { linkOfCredential, looksLikeSetupCredential, stateOf } from "../registry/setup-links";
 import type { Actor } from "../security/audit-event";
 import { secretsEqual } from "../security/compare";
 import { AccessTokenRefused, acceptAccessToken } from "../tokens/accept-access-token";
@@ -32,6 +36,22 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
       c.set("actor", { kind: "api-key", keyId: key.id });
       c.set("actorProjectId", key.projectId);
       c.set("adminScope", { operator: false, projects: new Set([key.projectId]) });
+    } else if (looksLikeSetupCredential(token)) {
+      // Looked up by the token's SHA-256: the store holds no usable credential, and no comparison leaks a prefix.
+      const link = await linkOfCredential(c.get("store"), token);
+      if (!link) throw unauthorized("The setup link is not valid.");
+      const state = stateOf(link.value, false);
+      if (state !== "pending") {
+        throw new Problem(401, "Unauthorized", {
+          description: `This setup link was ${state === "expired" ? "valid until " + link.value.expiresAt : state}.`,
+          headers: { "WWW-Authenticate": 'Bearer realm="fedgate-admin"' }, extensions: { setupLinkState: state },
+        });
+      }
+      c.set("actor", { kind: "setup-link", linkId: link.value.id, organization: link.value.organization });
+      c.set("actorProjectId", link.value.projectId);
+      // No project at all: mount() widens this to the link's project only for the operations that accept links.
+      c.set("adminScope", { operator: false, projects: new Set() });
+      c.set("setupLink", link);
     } else if (await secretsEqual(token, c.get("config").adminBootstrapToken)) {
       c.set("actor", { kind: "operator" });
       c.set("actorProjectId", undefined);

@@ -9,6 +9,8 @@
 import type { Context, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env";
+import { Problem } from "../errors";
+import type { SetupLink } from "../registry/setup-links";
 import { requireOperator } from "./auth";
 import { API_BASE, queryOf, requireIfMatch } from "./http";
 import { jsonBody } from "./json-body";
@@ -36,6 +38,12 @@ export interface Operation<T = unknown, B extends z.ZodMiniType | undefined = un
   body?: B;
   /** The body may be left out (an empty body counts as `{}`). */
   bodyOptional?: boolean;
+  /**
+   * A self-service setup link's credential may call it (every other operation answers it 403), on
+   * what `check` allows: run before `load` with the path, and `body` after the body is parsed. Each
+   * must refuse (403) anything but the link's own provider and domains.
+   */
+  acceptsSetupLink?: SetupLinkCheck<OutputOf<B>>;
   /** Reads what the operation acts on (404s come before If-Match and body errors). */
   load?: (c: Context<AppEnv>) => Promise<T>;
   /** Updates require `If-Match` with the ETag of the `version` that `load` read. */
@@ -43,6 +51,16 @@ export interface Operation<T = unknown, B extends z.ZodMiniType | undefined = un
   responses: Record<number, { description: string; schema?: z.ZodMiniType }>;
   handler: (c: Context<AppEnv>, input: Checked<T, OutputOf<B>, OutputOf<Q>>) => Promise<Response>;
 }
+
+/** How an operation that accepts setup links keeps one to its own target. */
+export interface SetupLinkCheck<B = unknown> {
+  check: (c: Context<AppEnv>, link: SetupLink) => void | Promise<void>;
+  body?: (c: Context<AppEnv>, link: SetupLink, body: B) => void | Promise<void>;
+}
+
+/** The 403 of a setup link outside what it may do. */
+export const outsideSetupLink = (what: string): Problem =>
+  new Problem(403, "Forbidden", { description: `A setup link may not do this: ${what}.` });
 
 /** An operation of any target, body and query (for the lists that `mount` takes). */
 export type AnyOperation = Operation<any, any, any>;
@@ -56,12 +74,20 @@ export function operation<T = undefined, B extends z.ZodMiniType | undefined = u
 
 export { API_BASE };
 
-/** Runs what `operation` declares, in this order: operator only, load, If-Match, body, query. */
+/** Runs what `operation` declares, in this order: setup link, operator only, load, If-Match, body (and its setup-link check), query. */
 async function enforce(c: Context<AppEnv>, operation: AnyOperation): Promise<Checked<unknown, unknown, unknown>> {
+  const link = c.get("setupLink")?.value;
+  if (link) {
+    // Refused by default: only a declared operation, on the link's own project and target.
+    if (!operation.acceptsSetupLink) throw outsideSetupLink("only its own provider, its domains and its own steps are open to it");
+    c.set("adminScope", { operator: false, projects: new Set([link.projectId]) });
+    await operation.acceptsSetupLink.check(c, link);
+  }
   if (operation.operatorOnly) requireOperator(c);
   const target: unknown = operation.load ? await operation.load(c) : undefined;
   if (operation.ifMatch) await requireIfMatch(c, (target as { version: string }).version);
   const body: unknown = operation.body ? await jsonBody(c, operation.body) : undefined;
+  if (link && operation.acceptsSetupLink?.body) await operation.acceptsSetupLink.body(c, link, body);
   const query: unknown = operation.query ? queryOf(c, operation.query) : undefined;
   return { target, body, query };
 }
@@ -126,6 +152,7 @@ export function openApiDocument(operations: readonly AnyOperation[], info: { ver
       ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],
       ...(op.operatorOnly ? { "x-fedgate-operator-only": true } : {}),
+      ...(op.acceptsSetupLink ? { "x-fedgate-setup-link": true } : {}),
       parameters: [...pathParameters, ...queryParameters, ...headerParameters],
       ...(op.body
         ? { requestBody: { required: !op.bodyOptional, content: { "application/json": { schema: withoutDialect(inputSchemaOf(op.body)) } } } }

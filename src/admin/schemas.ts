@@ -316,7 +316,8 @@ export const UserView = z.object({
 export const AuditEventView = z.object({
   id: z.string(), at: z.string(), projectId: z.string(),
   actor: z.object({
-    kind: z.enum(["operator", "api-key", "client", "user", "anonymous", "system"]),
+    kind: z.enum(["operator", "api-key", "client", "user", "anonymous", "system", "setup-link"]),
+    linkId: z.optional(z.string()), organization: z.optional(z.string()),
     keyId: z.optional(z.string()), clientId: z.optional(z.string()), userId: z.optional(z.string()), job: z.optional(z.string()),
     projectId: z.optional(z.string().check(z.describe("A console user's own project (the operator project), when not the event's."))),
     email: z.optional(z.string()),

@@ -14,6 +14,8 @@ export type Actor =
    */
   | { kind: "user"; userId: string; projectId?: string; email?: string }
   | { kind: "anonymous" }
+  /** A customer's IT admin acting through a self-service setup link (registry/setup-links.ts), for `organization`. */
+  | { kind: "setup-link"; linkId: string; organization: string }
   /** Fedgate itself: a check the cron trigger runs (`job`, e.g. `domain-recheck`). */
   | { kind: "system"; job: string };
 

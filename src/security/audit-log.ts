@@ -142,6 +142,8 @@ function actorNames(actor: AuditEvent["actor"]): string[] {
       return [actor.kind, `${actor.kind}:${actor.userId}`, ...(actor.email ? [actor.email.toLowerCase()] : [])];
     case "system":
       return [actor.kind, `${actor.kind}:${actor.job}`];
+    case "setup-link":
+      return [actor.kind, `${actor.kind}:${actor.linkId}`];
     default:
       return [actor.kind];
   }

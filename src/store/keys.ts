@@ -38,6 +38,9 @@ export const domainMappingsPrefix = (projectId: string): string => inProject(pro
 /** The DNS TXT challenge a project was issued for a domain (registry/domain-proofs.ts): `DomainChallenge`. */
 export const domainChallenge = (projectId: string, domain: string): string => inProject(projectId, `domain-challenge:${domain}`);
 /** A project-scoped admin API key: `ApiKey` (secret as HMAC). */
+/** A project's index entry for one of its setup links (registry/setup-links.ts): `SetupLinkEntry`, as long as the link's record. */
+export const setupLinkEntry = (projectId: string, linkId: string): string => inProject(projectId, `setup-link:${linkId}`);
+export const setupLinkEntriesPrefix = (projectId: string): string => inProject(projectId, "setup-link:");
 export const apiKey = (projectId: string, keyId: string): string => inProject(projectId, `api-key:${keyId}`);
 export const apiKeysPrefix = (projectId: string): string => inProject(projectId, "api-key:");
 // The audit log (security/audit-log.ts): one list per project and hour, each its own partition, so no
@@ -86,6 +89,8 @@ export const grant = (grantId: string): string => `grant:${grantId}`;
 export const pendingAuthorization = (requestId: string): string => `authorization-request:${requestId}`;
 /** An upstream login in flight, by its `state`: `UpstreamTransaction`, 10 min, taken once (RP-1). */
 export const upstreamTransaction = (state: string): string => `upstream-tx:${state}`;
+/** A self-service SSO setup link, by the SHA-256 of its token: `SetupLink`, until 30 days after it expires (registry/setup-links.ts). */
+export const setupLink = (tokenHash: string): string => `setup-link:${tokenHash}`;
 /** A console test sign-in's outcome, by its random id: `TestSignInResult`, 10 min (federation/test-sign-in.ts). */
 export const providerTest = (testId: string): string => `provider-test:${testId}`;
 /**

@@ -18,6 +18,7 @@ import { auditChange, created, now, withEtag } from "../http";
 import { operation } from "../openapi";
 import { DomainChallengeView, DomainProofView } from "../schemas";
 import { domainOfProject, verificationView } from "./domains";
+import { challengesOwnDomain, ownDomainInPath } from "./setup-link-checks";
 
 const PATH = "/projects/{projectId}/domain-challenges/{domain}";
 const TAG = "Domain mappings";
@@ -45,7 +46,7 @@ export const domainProofOperations = [
       "Answers the TXT record to publish: `recordName` (`_fedgate-challenge.<domain>`) and `recordValue` (`fedgate-verification=<token>`). " +
       "Any domain name the project could map may be challenged. A verification already given stays until the cron trigger's re-check no longer finds its record. " +
       "Audited as `domain.challenge.issue`.",
-    load: domainOfProject, responses: { 201: { description: "The challenge, with its ETag", schema: DomainChallengeView } },
+    load: domainOfProject, acceptsSetupLink: challengesOwnDomain, responses: { 201: { description: "The challenge, with its ETag", schema: DomainChallengeView } },
     handler: async (c, { target: { projectId, domain } }) => {
       const issued = await issueChallenge(c.get("store"), projectId, domain, now());
       const body = await challengeView(c, issued.value);
@@ -55,7 +56,7 @@ export const domainProofOperations = [
   }),
   operation({
     method: "get", path: PATH, tag: TAG, summary: "Read a domain's DNS challenge, with whether the project's ownership is verified",
-    load: storedChallenge, responses: { 200: { description: "The challenge, with its ETag", schema: DomainChallengeView } },
+    load: storedChallenge, acceptsSetupLink: ownDomainInPath, responses: { 200: { description: "The challenge, with its ETag", schema: DomainChallengeView } },
     handler: async (c, { target }) => withEtag(c, await challengeView(c, target.value), target.version),
   }),
   operation({
@@ -73,7 +74,7 @@ export const domainProofOperations = [
       "Resolves `_fedgate-challenge.<domain>` TXT through the deployment's DNS-over-HTTPS resolver (DOH_RESOLVER_URL, 5 s timeout). " +
       "Found: the claim is verified with method `dns` (audited `domain.verify`) and re-checked by the cron trigger; where the operator already verified it, " +
       "it stays the operator's (`verifiedBy: operator`). Not found: 422, nothing changes. The resolver unreachable, slow or unusable: 502, nothing changes.",
-    load: storedChallenge,
+    load: storedChallenge, acceptsSetupLink: ownDomainInPath,
     responses: {
       200: { description: "Verified", schema: DomainProofView },
       422: { description: "No TXT record carries the challenge yet (an RFC 9457 problem with recordName, recordValue, nameExists, recordsFound)" },

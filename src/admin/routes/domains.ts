@@ -19,6 +19,7 @@ import { operation } from "../openapi";
 import { DomainCreate, DomainPatch, DomainView } from "../schemas";
 import { createOperation, listOperation, readOperation, type Made } from "./record-operations";
 import { projectInPath, requireProvider } from "./scope";
+import { mapsOwnDomain, ownDomainInPath } from "./setup-link-checks";
 
 function domainInPath(c: Context<AppEnv>): string {
   const raw = c.req.param("domain")!; // hono has decoded it
@@ -69,7 +70,7 @@ export const domainOperations = [
   createOperation({
     path: "/projects/{projectId}/domains", tag: "Domain mappings", summary: "Map an email domain to an identity provider", type: "domain",
     description: "The domain is normalised (lower case, IDNA). Refused with 409 if another project maps it and this project's ownership is not verified (by DNS or by the operator).",
-    body: DomainCreate, created: "The mapping", schema: DomainView, make: mapDomainInProject,
+    body: DomainCreate, created: "The mapping", schema: DomainView, make: mapDomainInProject, acceptsSetupLink: mapsOwnDomain,
   }),
   listOperation<DomainMapping>({
     path: "/projects/{projectId}/domains", tag: "Domain mappings", summary: "List domain mappings",
@@ -77,7 +78,7 @@ export const domainOperations = [
   }),
   readOperation<DomainMapping>({
     path: "/projects/{projectId}/domains/{domain}", tag: "Domain mappings", summary: "Read a domain mapping, with whether the project's ownership is verified",
-    found: "The mapping, with its ETag", schema: DomainView, load: storedMapping, view: verifiedView,
+    found: "The mapping, with its ETag", schema: DomainView, load: storedMapping, view: verifiedView, acceptsSetupLink: ownDomainInPath,
   }),
   operation({
     method: "patch", path: "/projects/{projectId}/domains/{domain}", tag: "Domain mappings", summary: "Send a domain to another identity provider",

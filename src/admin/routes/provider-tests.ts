@@ -14,22 +14,31 @@ import { found } from "../auth";
 import { auditChange } from "../http";
 import { operation } from "../openapi";
 import { recordInPath } from "./scope";
+import { readsOwnProvider } from "./setup-link-checks";
 
 const PATH = "/projects/{projectId}/providers/{providerId}/test-sign-ins";
 const TAG = "Identity providers";
 
 const TestStart = z.strictObject({
-  returnTo: z.string().check(z.regex(/^\/console\/[A-Za-z0-9_\-./]{1,300}$/, "must be a path under /console/"), z.refine((path) => !path.includes(".."), "must not contain ..")),
+  returnTo: z.string().check(z.regex(/^\/(console|setup)\/[A-Za-z0-9_\-./]{1,300}$/, "must be a path under /console/ (or /setup/ for a setup link)"), z.refine((path) => !path.includes(".."), "must not contain ..")),
   bindingHash: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "must be the base64url SHA-256 of the browser-binding cookie's value")),
   session: z.string().check(z.regex(/^[A-Za-z0-9_-]{16,100}$/, "must be an opaque tag of the console session")),
 });
 const TestStarted = z.object({ testId: z.string(), authorizationUrl: z.string(), bindingCookie: z.string() });
 
-/** The console user calling: only they may start or read a test. */
+/** The console user (or setup link) calling: only they may start or read a test. */
 function consoleActor(c: Context<AppEnv>): string {
   const actor = c.get("actor");
+  if (actor.kind === "setup-link") return `setup-link:${actor.linkId}`;
   if (actor.kind !== "user" || !actor.userId) throw new Problem(403, "Forbidden", { description: "Test sign-ins are started from the admin console, by a signed-in person." });
   return `user:${actor.userId}`;
+}
+
+/** Where the browser may come back to: the console for a person, the link's own return page for a setup link. */
+function requireReturnTo(c: Context<AppEnv>, returnTo: string): void {
+  const actor = c.get("actor");
+  const allowed = actor.kind === "setup-link" ? returnTo === `/setup/return/${actor.linkId}` : returnTo.startsWith("/console/");
+  if (!allowed) throw new Problem(400, "Bad Request", { description: `"returnTo": not a page this caller may come back to.` });
 }
 
 const storedProvider = (c: Context<AppEnv>) => recordInPath(c, "providerId", "identity provider", readProvider);
@@ -41,7 +50,7 @@ export const providerTestOperations = [
       "Answers the provider's authorization URL for a real sign-in whose callback writes nothing and issues nothing: it keeps the claims and " +
       "the linking decision for 10 minutes and sends the browser to `returnTo?test=<testId>`. The caller sets the browser-binding cookie " +
       "`bindingCookie` (Path=/auth/callback) to the value whose SHA-256 it sent. Console users only; audited as `provider.test`.",
-    load: storedProvider, body: TestStart,
+    load: storedProvider, body: TestStart, acceptsSetupLink: readsOwnProvider,
     responses: {
       201: { description: "Where to send the browser", schema: TestStarted },
       403: { description: "Not a console user (an API key or the bootstrap token)" },
@@ -50,6 +59,7 @@ export const providerTestOperations = [
     },
     handler: async (c, { target: provider, body }) => {
       const actor = consoleActor(c);
+      requireReturnTo(c, body.returnTo);
       const started = await startTestSignIn(c, provider.value, { actor, session: body.session, returnTo: body.returnTo, bindingHash: body.bindingHash });
       await auditChange(c, provider.value.projectId, "provider.test", provider.value.id, { after: { testId: started.testId } });
       return c.json(started, 201);
@@ -58,7 +68,7 @@ export const providerTestOperations = [
   operation({
     method: "get", path: `${PATH}/{testId}`, tag: TAG, summary: "Read a test sign-in's outcome (its starter only)",
     description: "The claims received and what linking would decide (link by subject or verified email, create, or refuse and why); 404 once expired, or for anyone but its starter.",
-    load: storedProvider, responses: { 200: { description: "The outcome" } },
+    load: storedProvider, acceptsSetupLink: readsOwnProvider, responses: { 200: { description: "The outcome" } },
     handler: async (c, { target: provider }) => {
       const testId = c.req.param("testId")!;
       const result = found(await readTestSignIn(c, provider.value.projectId, provider.value.id, testId, consoleActor(c)), "test sign-in", testId);

@@ -19,6 +19,7 @@ import { operation } from "../openapi";
 import { ProviderCreate, ProviderPatch, ProviderView } from "../schemas";
 import { createOperation, listOperation, readOperation, type Made } from "./record-operations";
 import { recordInPath } from "./scope";
+import { changesOwnProvider, createsOwnProvider, readsOwnProvider } from "./setup-link-checks";
 
 /** What the API shows of a provider: never the secret; the callback URL to register upstream. */
 function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
@@ -58,17 +59,17 @@ export const providerOperations = [
   createOperation({
     path: "/projects/{projectId}/providers", tag: "Identity providers", summary: "Add an upstream identity provider", type: "provider",
     description: "Checks the issuer's discovery document first (5 s timeout): 502 if it cannot be fetched, 422 if it is not usable.",
-    body: ProviderCreate, created: "The provider (its secret is never returned)", schema: ProviderView, make: addProvider,
+    body: ProviderCreate, created: "The provider (its secret is never returned)", schema: ProviderView, make: addProvider, acceptsSetupLink: createsOwnProvider,
   }),
   listOperation<Provider>({ path: "/projects/{projectId}/providers", tag: "Identity providers", summary: "List identity providers", page: "A page of providers", schema: ProviderView, prefix: keys.providersPrefix, view: providerView }),
   readOperation<Provider>({
     path: "/projects/{projectId}/providers/{providerId}", tag: "Identity providers", summary: "Read an identity provider",
-    found: "The provider, with its ETag", schema: ProviderView, load: storedProvider, view: providerView,
+    found: "The provider, with its ETag", schema: ProviderView, load: storedProvider, view: providerView, acceptsSetupLink: readsOwnProvider,
   }),
   operation({
     method: "patch", path: "/projects/{projectId}/providers/{providerId}", tag: "Identity providers", summary: "Change an identity provider",
     description: "The issuer and kind cannot change: add a new provider instead. `clientSecret: null` removes the secret.",
-    load: storedProvider, ifMatch: true, body: ProviderPatch, responses: { 200: { description: "The changed provider", schema: ProviderView } },
+    load: storedProvider, ifMatch: true, body: ProviderPatch, acceptsSetupLink: changesOwnProvider, responses: { 200: { description: "The changed provider", schema: ProviderView } },
     handler: async (c, { target: stored, body: { clientSecret, ...patch } }) => {
       const next: Provider = {
         ...patched(stored.value, patch),

@@ -5,11 +5,12 @@ import type { AppEnv } from "../../env";
 import type { Project } from "../../registry/projects";
 import type { Versioned } from "../../store/store";
 import { auditChange, created, scanPage, withEtag } from "../http";
-import { operation, type AnyOperation, type Operation } from "../openapi";
+import { operation, type AnyOperation, type Operation, type SetupLinkCheck } from "../openapi";
 import { Page } from "../schemas";
 import { projectInPath } from "./scope";
 
-type Documented = Pick<Operation, "path" | "tag" | "summary" | "description">;
+// A setup link's body check sees the body as the operation parses it; typed by each route.
+type Documented = Pick<Operation, "path" | "tag" | "summary" | "description"> & { acceptsSetupLink?: SetupLinkCheck<any> };
 
 /** What `make` wrote: the record's id and version, what the API answers and what the audit log keeps. */
 export interface Made {

@@ -21,7 +21,7 @@ interface AuditEventView {
   id: string;
   at: string;
   projectId: string;
-  actor: { kind: string; keyId?: string; clientId?: string; userId?: string; job?: string; email?: string };
+  actor: { kind: string; keyId?: string; clientId?: string; userId?: string; job?: string; email?: string; linkId?: string; organization?: string };
   action: string;
   target: { type: string; id: string };
   outcome: "success" | "failure";
@@ -106,6 +106,8 @@ function actorText(actor: AuditEventView["actor"]): string {
       return `client ${actor.clientId}`;
     case "system":
       return `Fedgate (${actor.job})`;
+    case "setup-link":
+      return `setup link ${actor.linkId} (${actor.organization})`;
     default:
       return actor.kind;
   }
