@@ -47,9 +47,23 @@ module.exports = {
     {
       name: "only-the-app-mounts-the-console",
       severity: "error",
-      comment: "Nothing but the app imports the console.",
-      from: { path: "^src/", pathNot: ["^src/console/", "^src/app[.]ts$"] },
+      comment: "Nothing but the app imports the console (the setup pages borrow its form parts and in-process call).",
+      from: { path: "^src/", pathNot: ["^src/console/", "^src/setup/", "^src/app[.]ts$"] },
       to: { path: "^src/console/" },
+    },
+    {
+      name: "setup-is-a-face",
+      severity: "error",
+      comment: "The self-service setup pages (setup/) act only through the admin API, in process, with the link's credential: never the API's internals, the registry or the other faces.",
+      from: { path: "^src/setup/" },
+      to: { path: ["^src/(oauth|federation|admin|identity|tokens|registry|store)/", "^src/console/"], pathNot: "^src/console/(forms[.]tsx|in-process[.]ts)$" },
+    },
+    {
+      name: "only-the-app-mounts-setup",
+      severity: "error",
+      comment: "Nothing but the app imports the setup pages.",
+      from: { path: "^src/", pathNot: ["^src/setup/", "^src/app[.]ts$"] },
+      to: { path: "^src/setup/" },
     },
     {
       name: "ui-is-rendering",

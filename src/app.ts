@@ -18,6 +18,7 @@ import { completeAuthorization, findSignInRequest } from "./oauth/complete-autho
 import { callbackRoutes, signInRoutes } from "./federation";
 import { ASSETS_BASE, uiAssets } from "./ui";
 import { consoleApp } from "./console";
+import { setupApp } from "./setup";
 
 /** Larger bodies are refused before they are read: nothing Fedgate accepts comes near it. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -51,6 +52,8 @@ export function createApp(): Hono<AppEnv> {
   app.route(API_BASE, admin);
   // The admin console calls the token endpoint and the admin API through this app, in process.
   app.route("/console", consoleApp({ fetchApp: (request, env, ctx) => app.fetch(request, env, ctx) }));
+  // The self-service SSO setup pages: the admin API in process, with the link as credential.
+  app.route("/setup", setupApp({ fetchApp: (request, env, ctx) => app.fetch(request, env, ctx) }));
 
   app.notFound(notFound);
   app.onError(errorResponse);

@@ -40,7 +40,7 @@ const LinkView = z.object({
 const CreatedLink = z.object({ ...LinkView.shape, url: z.string().check(z.describe("The link to hand to the customer; shown only now.")) });
 const RevokedLink = z.object({ ...LinkView.shape, kept: z.object({ providerId: z.nullable(z.string()), domains: z.array(z.string()) }) });
 const OwnSetup = z.object({
-  linkId: z.string(), organization: z.string(), projectName: z.string(), expiresAt: z.string(),
+  linkId: z.string(), projectId: z.string(), organization: z.string(), projectName: z.string(), expiresAt: z.string(),
   providerId: z.string(), providerCreated: z.boolean(), callbackUrl: z.string(),
   domains: z.array(z.object({ domain: z.string(), verified: z.boolean(), mapped: z.boolean() })),
 });
@@ -137,7 +137,7 @@ export const setupLinkOperations = [
         getProject(c.get("store"), link.projectId), getProvider(c.get("store"), link.projectId, link.providerId), domainsOf(c, link),
       ]);
       return c.json({
-        linkId: link.id, organization: link.organization, projectName: project?.name ?? link.projectId, expiresAt: link.expiresAt,
+        linkId: link.id, projectId: link.projectId, organization: link.organization, projectName: project?.name ?? link.projectId, expiresAt: link.expiresAt,
         providerId: link.providerId, providerCreated: provider !== null, callbackUrl: callbackUrl(c.get("config").issuer, { id: link.providerId }), domains,
       } satisfies z.output<typeof OwnSetup>);
     },
@@ -156,7 +156,7 @@ export const setupLinkOperations = [
       if (!(await updateSetupLink(store, current.version, next))) throw new Problem(409, "Conflict", { description: "The setup link changed meanwhile; try again." });
       const [project, domains] = await Promise.all([getProject(store, link.projectId), domainsOf(c, link)]);
       const summary = {
-        linkId: link.id, organization: link.organization, projectName: project?.name ?? link.projectId, expiresAt: link.expiresAt,
+        linkId: link.id, projectId: link.projectId, organization: link.organization, projectName: project?.name ?? link.projectId, expiresAt: link.expiresAt,
         providerId: link.providerId, providerCreated: true, callbackUrl: callbackUrl(c.get("config").issuer, provider), domains,
       };
       await auditChange(c, link.projectId, "setup-link.complete", link.id, { after: { providerId: provider.id, domains } });
