@@ -20,12 +20,13 @@ import { providerTestPages } from "./pages/provider-test";
 import { auditPages } from "./pages/audit";
 import { signingKeyPages } from "./pages/signing-keys";
 import { userPages } from "./pages/users";
+import { setupLinkPages } from "./pages/setup-links";
 import { notConfiguredPage, signedOutPage } from "./pages/session-pages";
 import { endSession, openTokens, readSession } from "./session";
 import { finishLogin, startLogin } from "./sign-in";
 
 /** The page groups, each adding its routes (and, for a project section, its layout.tsx entry). */
-const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, providerPages, providerTestPages, domainPages, userPages, auditPages, signingKeyPages];
+const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, providerPages, providerTestPages, domainPages, userPages, auditPages, signingKeyPages, setupLinkPages];
 
 export function consoleApp(options: { fetchApp: FetchApp }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

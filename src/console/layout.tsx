@@ -17,6 +17,7 @@ export const PROJECT_SECTIONS: readonly { path: string; label: string }[] = [
   { path: "providers", label: "Identity providers" },
   { path: "domains", label: "Domain mappings" },
   { path: "users", label: "Users" },
+  { path: "setup-links", label: "Setup links" },
   { path: "audit", label: "Audit log" },
 ];
 
