@@ -49,7 +49,7 @@ export const providerTestOperations = [
     description:
       "Answers the provider's authorization URL for a real sign-in whose callback writes nothing and issues nothing: it keeps the claims and " +
       "the linking decision for 10 minutes and sends the browser to `returnTo?test=<testId>`. The caller sets the browser-binding cookie " +
-      "`bindingCookie` (Path=/auth/callback) to the value whose SHA-256 it sent. Console users only; audited as `provider.test`.",
+      "`bindingCookie` (Path=/auth/callback) to the value whose SHA-256 it sent. Console users (back to a /console/ page) and setup links (back to `/setup/return/<linkId>`) only; audited as `provider.test`.",
     load: storedProvider, body: TestStart, acceptsSetupLink: readsOwnProvider,
     responses: {
       201: { description: "Where to send the browser", schema: TestStarted },

@@ -124,7 +124,7 @@ function FilterForm(props: { action: string; filters: Filters; errors: FieldErro
           {withProject ? <TextField name="project" label={LABELS.project!} value={filters.project} errors={errors} required hint="The project whose log to read." /> : null}
           <TextField name="action" label={LABELS.action!} value={filters.action} errors={errors} hint="An action such as user.disable, or its first words such as user." />
           <Choices name="outcome" label={LABELS.outcome!} options={OUTCOMES} checked={[filters.outcome]} multiple={false} errors={errors} />
-          <TextField name="actor" label={LABELS.actor!} value={filters.actor} errors={errors} hint="A console user's email, a kind (operator, api-key, client, user, anonymous, system) or kind:id, e.g. client:cl_…" />
+          <TextField name="actor" label={LABELS.actor!} value={filters.actor} errors={errors} hint="A console user's email, a kind (operator, api-key, client, user, anonymous, system, setup-link) or kind:id, e.g. client:cl_…" />
           <TextField name="since" label={`${LABELS.since} (UTC)`} value={filters.since} errors={errors} hint="A date, or a date and time: 2026-12-03 or 2026-12-03T14:00. Events at or after it." />
           <TextField name="until" label={`${LABELS.until} (UTC)`} value={filters.until} errors={errors} hint="Events before it." />
         </fieldset>
