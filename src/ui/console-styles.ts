@@ -24,7 +24,9 @@ body.console { align-items: stretch; }
 .console main { flex: 1 1 30rem; width: auto; max-width: none; min-width: 0; }
 .console a { color: var(--accent); }
 .console table { width: 100%; border-collapse: collapse; margin: 0 0 1rem; font-size: .9375rem; }
-.console th, .console td { text-align: left; padding: .5rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+.console th, .console td { text-align: left; padding: .5rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+/* Only long ids may break anywhere: on every cell it let the table squeeze words ("Outcom|e") into narrow columns. */
+.console td code { overflow-wrap: anywhere; }
 .console fieldset { margin: 1.25rem 0 0; padding: .5rem 1rem 1rem; border: 1px solid var(--line); border-radius: .5rem; }
 .console legend { padding: 0 .25rem; font-weight: 600; }
 .console fieldset label, .console .choice label { display: inline; margin: 0 0 0 .35rem; font-weight: 400; }
