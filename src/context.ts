@@ -86,7 +86,8 @@ export function requestContext(options: { onError: (error: unknown, c: Context<A
     if (!log.enabled("info")) return;
     log.info("request", {
       method: c.req.method,
-      path: c.req.path,
+      // A setup link's token is its path: it is a credential, so it stays out of the log.
+      path: c.req.path.replace(/^\/setup\/(?!return\/)[^/]+/, "/setup/<token>"),
       status: c.res.status,
       ms: Math.round(performance.now() - started),
       storeRoundTrips: meter?.roundTrips,
