@@ -63,7 +63,7 @@ const ttlOf = (link: SetupLink) => Math.max(Date.parse(link.expiresAt) + RETENTI
 /** Creates a link for `organization`, valid for `hours`; the token is returned once and stored only as its hash. */
 export async function createSetupLink(
   store: Store, projectId: string, organization: string, hours: number, now: Date,
-): Promise<{ link: SetupLink; token: string }> {
+): Promise<{ link: SetupLink; token: string; version: string }> {
   const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   const link: SetupLink = {
     id: `sul_${randomId(16)}`, projectId, organization, tokenHash: await sha256(token), providerId: `setup-${randomId(12)}`, domains: [],
@@ -72,7 +72,7 @@ export async function createSetupLink(
   const written = await store.set(keys.setupLink(link.tokenHash), link, { ttlMs: ttlOf(link), ifAbsent: true });
   if (!written.ok) throw new Error(`a new setup link's token collided: ${written.conflict}`);
   await store.set(keys.setupLinkEntry(projectId, link.id), { tokenHash: link.tokenHash } satisfies SetupLinkEntry, { ttlMs: ttlOf(link) });
-  return { link, token };
+  return { link, token, version: written.version };
 }
 
 /** The link a credential (`fgs.<token>`) names, with its version; null when there is none. */

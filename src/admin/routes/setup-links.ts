@@ -88,10 +88,10 @@ export const setupLinkOperations = [
       "and prove and map domains to it, nothing else. Valid `expiresInHours` (default 72, at most 168). Audited as `setup-link.create`.",
     load: projectInPath, body: SetupLinkCreate, responses: { 201: { description: "The link, with its URL (shown only now)", schema: CreatedLink } },
     handler: async (c, { target: project, body }) => {
-      const { link, token } = await createSetupLink(c.get("store"), project.id, body.organization, body.expiresInHours, new Date());
+      const { link, token, version } = await createSetupLink(c.get("store"), project.id, body.organization, body.expiresInHours, new Date());
       const shown = view(link, false);
       await auditChange(c, project.id, "setup-link.create", link.id, { after: shown });
-      return created(c, `${PATH.replace("{projectId}", project.id)}/${link.id}`, { ...shown, url: `${c.get("config").issuer}/setup/${token}` }, "1");
+      return created(c, `${PATH.replace("{projectId}", project.id)}/${link.id}`, { ...shown, url: `${c.get("config").issuer}/setup/${token}` }, version);
     },
   }),
   operation({
