@@ -8,6 +8,8 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../src/encoding";
+import { DurableObjectStore } from "../../src/store/durable-object";
 import { api, issuers, newProject } from "../helpers/admin";
 import { fieldValue } from "../helpers/console";
 import { publishTxt } from "../helpers/dns";
@@ -62,6 +64,8 @@ describe("setup pages", () => {
     const step1 = await visit(browser, `${link.base}/provider`);
     expect(step1.status).toBe(200);
     expect(step1.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    // The token is in the address: no Referer carries it to the provider's pages.
+    expect(step1.headers.get("Referrer-Policy")).toBe("no-referrer");
     expect(step1.text).toContain('aria-current="step"');
     expect(step1.text).toContain("Acme Corp");
     // Nothing else of the project shows.
@@ -183,7 +187,7 @@ describe("setup pages", () => {
     expect((await api(mine.token, "GET", `/projects/${mine.id}/setup-links`)).body.items.find((item: { id: string }) => item.id === link.id).domains).toEqual([]);
   });
 
-  it("shows a page saying a link is revoked, unknown or malformed (never a 500)", async () => {
+  it("shows a page saying a link is revoked, expired, unknown or malformed (never a 500)", async () => {
     const link = await newLink();
     const browser: Browser = { cookies: new Map() };
     const csrf = fieldValue((await visit(browser, `${link.base}/credentials?kind=okta`)).text, "csrf");
@@ -193,6 +197,14 @@ describe("setup pages", () => {
     // In the middle of a form: the post is refused the same way, and nothing is created.
     const posted = await visit(browser, `${link.base}/domains`, { form: { csrf, domain: unique() } });
     expect(posted.status).toBe(410);
+    // Expired: the record's expiry moved into the past, as the clock would.
+    const short = await newLink("Short-lived");
+    const store = new DurableObjectStore(env.STORE);
+    const key = `setup-link:${await sha256(short.token)}`;
+    const stored = (await store.getVersioned<{ expiresAt: string }>(key))!;
+    await store.set(key, { ...stored.value, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const expired = await visit(browser, `${short.base}/domains`);
+    expect([expired.status, expired.text.includes("This setup link has expired")]).toEqual([410, true]);
     const unknown = await visit(browser, `/setup/${"A".repeat(43)}/provider`);
     expect([unknown.status, unknown.text.includes("This setup link is not valid")]).toEqual([404, true]);
     expect((await visit(browser, "/setup/short/provider")).status).toBe(404);
