@@ -67,7 +67,11 @@ export async function runStep(c: Context<AppEnv>, fetchApp: FetchApp, handler: S
   const api = new LinkApi(c, fetchApp, token);
   try {
     const own = await api.call<OwnSetup>("GET", "/setup-link");
-    if (!own.ok) throw new Problem(502, "Setup unavailable", { description: "The setup could not be read just now. Try again shortly.", present: { as: "page", title: "Try again shortly" } });
+    if (!own.ok) {
+      // The API's own 503 (the store unreachable) stays a 503; anything else here is a bug, a 500 (AB-8).
+      const status = own.status === 503 ? 503 : 500;
+      throw new Problem(status, "Setup unavailable", { description: "The setup could not be read just now. Try again shortly.", present: { as: "page", title: "Try again shortly" } });
+    }
     const existing = cookieOf(c, COOKIE);
     const csrf = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
     let form = new URLSearchParams();

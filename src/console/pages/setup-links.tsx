@@ -118,7 +118,7 @@ export function setupLinkPages(pages: ConsolePages): void {
           <h1>New setup link</h1>
           <CreateForm r={r} project={project} values={values} errors={errorsFromProblem(answer.problem, FIELDS)} />
         </Frame>,
-        answer.status >= 500 ? 503 : answer.status,
+        answer.status,
       );
     }
     // Shown once: only its hash is kept, so this page is the only place it appears.

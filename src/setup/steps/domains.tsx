@@ -131,7 +131,7 @@ export async function addDomain(r: SetupRequest): Promise<Response> {
   const mapped = errorsFromProblem(answer.problem, { domain: "domain" });
   // Refusals about the name itself come without a field: they are the domain field's.
   const errors: FieldErrors = new Map([["domain", mapped.get("domain") ?? mapped.get("") ?? answer.problem.title]]);
-  return again(r, answer.status >= 500 ? 503 : answer.status, { value: domain, errors });
+  return again(r, answer.status, { value: domain, errors });
 }
 
 /** Step 5, "Check now": looks for the TXT record; once verified, maps the domain to the link's provider. */
@@ -141,9 +141,9 @@ export async function checkDomain(r: SetupRequest): Promise<Response> {
   const check = await r.api.call("POST", `${challengePath(r, domain)}/check`);
   if (!check.ok && check.status !== 404) {
     const text = check.status === 422 ? `${check.problem.detail ?? "The TXT record was not found."}` : check.problem.detail ?? check.problem.title;
-    return again(r, check.status === 422 ? 422 : check.status >= 500 ? 502 : check.status, { report: { domain, text, ok: false } });
+    return again(r, check.status, { report: { domain, text, ok: false } });
   }
   const mapped = await r.api.call("POST", `${projectPath(r)}/domains`, { body: { domain, providerId: r.setup.providerId } });
-  if (!mapped.ok) return again(r, mapped.status >= 500 ? 503 : mapped.status, { report: { domain, text: mapped.problem.detail ?? mapped.problem.title, ok: false } });
+  if (!mapped.ok) return again(r, mapped.status, { report: { domain, text: mapped.problem.detail ?? mapped.problem.title, ok: false } });
   return again(r, 200, { report: { domain, text: `${domain} is verified: people of this domain are now sent to your provider.`, ok: true } });
 }

@@ -69,7 +69,7 @@ export async function doneStep(r: SetupRequest): Promise<Response> {
 /** Completes the link; the summary is the answer (the link works no more, so no page of it could show it later). */
 export async function complete(r: SetupRequest): Promise<Response> {
   const answer = await r.api.call<OwnSetup>("POST", "/setup-link/complete");
-  if (!answer.ok) return respond(<FinishPage r={r} error={answer.problem.detail ?? answer.problem.title} />, answer.status >= 500 ? 503 : answer.status);
+  if (!answer.ok) return respond(<FinishPage r={r} error={answer.problem.detail ?? answer.problem.title} />, answer.status);
   return respond(
     <StepFrame {...frame({ ...r, setup: answer.body })}>
       <h1>Single sign-on is set up</h1>

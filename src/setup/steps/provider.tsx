@@ -191,5 +191,5 @@ export async function saveCredentials(r: SetupRequest): Promise<Response> {
   // The discovery check's refusals (422 unusable, 502 unreachable) are about the issuer.
   const errors = answer.status === 422 || answer.status === 502 ? new Map([["issuer", answer.problem.detail ?? answer.problem.title]]) : errorsFromProblem(answer.problem, FIELDS);
   const current = made ? await provider(r) : null;
-  return respond(<CredentialsPage r={r} values={{ ...values, kind: guide.value }} errors={errors} made={current} />, answer.status === 502 ? 502 : answer.status >= 500 ? 503 : answer.status);
+  return respond(<CredentialsPage r={r} values={{ ...values, kind: guide.value }} errors={errors} made={current} />, answer.status);
 }

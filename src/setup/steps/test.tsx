@@ -126,7 +126,7 @@ export async function startTest(r: SetupRequest): Promise<Response> {
         </p>
         <StartForm r={r} again />
       </StepFrame>,
-      answer.status >= 500 ? 503 : answer.status,
+      answer.status,
     );
   }
   const response = respond(
