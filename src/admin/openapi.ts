@@ -169,6 +169,7 @@ export function openApiDocument(operations: readonly AnyOperation[], info: { ver
         "Projects, client applications, identity providers, email-domain mappings, users and the audit log. " +
         "Authenticate with the platform bootstrap token, a project's admin API key (`fgk.…`), or a Fedgate access token issued to " +
         "the admin console's client (CONSOLE_CLIENT_ID; the person's roles `operator` or `admin:<projectId>` decide what it may do), as a Bearer token. " +
+        "A self-service setup link's credential (`fgs.…`) is accepted only by the operations marked `x-fedgate-setup-link`, on its own provider and domains. " +
         "Errors are RFC 9457 problem documents. Updates need `If-Match` with the ETag from the last read.",
     },
     servers: [{ url: info.serverUrl }],
