@@ -18,6 +18,8 @@ export interface ShotContext {
   tenant: string;
   clientId: string;
   domain: string;
+  /** `/setup/<token>`: a setup link for "Northwind Labs" in Acme Health (no account needed to open it). */
+  setup: string;
 }
 
 export interface Shot {
@@ -59,6 +61,32 @@ export const SHOTS: Shot[] = [
     },
   },
   { name: "console-signing-keys", path: () => "/console/signing-keys" },
+  { name: "console-setup-links", path: ({ tenant }) => `${tenant}/setup-links` },
+  // The customer's side of the setup link, in order.
+  { name: "setup-1-provider", path: ({ setup }) => `${setup}/provider?kind=okta` },
+  { name: "setup-2-register", path: ({ setup }) => `${setup}/register?kind=okta` },
+  {
+    name: "setup-3-credentials", path: ({ setup }) => `${setup}/credentials?kind=okta`,
+    before: async ({ page }) => {
+      await page.getByLabel("Issuer URL").fill(inject("emulatorIssuers").okta);
+      await page.getByLabel("Client id", { exact: true }).fill("northwind-fedgate");
+    },
+  },
+  {
+    name: "setup-5-domains", path: ({ setup }) => `${setup}/credentials?kind=okta`,
+    // Save the provider (the emulated Okta), then add a domain: the page shows the TXT record to publish.
+    before: async ({ page }) => {
+      await page.getByLabel("Issuer URL").fill(inject("emulatorIssuers").okta);
+      await page.getByLabel("Client id", { exact: true }).fill("northwind-fedgate");
+      await page.getByLabel("Client secret", { exact: true }).fill("typed-once");
+      await page.getByRole("button", { name: "Add the provider" }).click();
+      await page.getByRole("link", { name: "Continue: test a sign-in" }).waitFor();
+      await page.goto(page.url().replace(/\/[^/]+(\?.*)?$/, "/domains"));
+      await page.getByLabel("Email domain").fill("northwind.example");
+      await page.getByRole("button", { name: "Add domain" }).click();
+      await page.getByRole("button", { name: "Check now: northwind.example" }).waitFor();
+    },
+  },
   {
     name: "console-form-error", path: ({ tenant }) => `${tenant}/clients/new`,
     before: async ({ page }) => {
@@ -102,7 +130,8 @@ beforeAll(async () => {
   const domain = "acme.example";
   await broker.admin("POST", `/projects/${id}/domains`, { domain, providerId: "acme-okta" });
   await broker.admin("POST", `/projects`, { name: "Globex Clinics" });
-  ctx = { broker, tenant: `/console/projects/${id}`, clientId: client.id, domain };
+  const link = await broker.admin("POST", `/projects/${id}/setup-links`, { organization: "Northwind Labs" });
+  ctx = { broker, tenant: `/console/projects/${id}`, clientId: client.id, domain, setup: new URL(link.url).pathname };
 }, 90_000);
 
 afterAll(async () => {
