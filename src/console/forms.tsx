@@ -17,6 +17,8 @@ const hintId = (name: string) => `field-${name}-hint`;
 export const lines = (text: string | null | undefined): string[] => (text ?? "").split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 /** The space-separated words of a text field. */
 export const words = (text: string | null | undefined): string[] => (text ?? "").split(/\s+/).filter(Boolean);
+/** A whole number as a number; anything else as typed, for the API to refuse by name. */
+export const wholeNumber = (text: string): number | string => (/^\d{1,12}$/.test(text.trim()) ? Number(text.trim()) : text);
 
 /**
  * The API's problem as messages per form field. `fields` maps an API path prefix to a form field
@@ -121,6 +123,29 @@ export function TextArea(props: FieldProps & { value: string; rows?: number }) {
         {value}
       </textarea>
       <Messages name={name} errors={errors} hint={hint} />
+    </div>
+  );
+}
+
+/**
+ * One checkbox sending "yes" when ticked: a yes/no setting, or the box that confirms an action which
+ * cannot be undone by accident (`required`). Its message stands below it; `id` when a page has several.
+ */
+export function Checkbox(props: { name: string; label: string; errors: FieldErrors; id?: string; checked?: boolean; required?: boolean }) {
+  const { name, label, errors, id = fieldId(name), checked, required } = props;
+  const invalid = errors.has(name);
+  return (
+    <div class="choice">
+      <input
+        type="checkbox" id={id} name={name} value="yes" {...(checked ? { checked: true } : {})} {...(required ? { required: true } : {})}
+        {...(invalid ? { "aria-invalid": "true", "aria-describedby": `${id}-error` } : {})}
+      />
+      <label for={id}>{label}</label>
+      {invalid ? (
+        <p class="field-error" id={`${id}-error`}>
+          {errors.get(name)}
+        </p>
+      ) : null}
     </div>
   );
 }

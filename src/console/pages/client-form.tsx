@@ -5,7 +5,7 @@
  * API's refusal names it).
  */
 import { GRANT_TYPES } from "../../registry/clients";
-import { Choices, ErrorSummary, TextArea, TextField, type FieldErrors } from "../forms";
+import { Choices, ErrorSummary, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
 import { CsrfField } from "../layout";
 
 /** A client as the API shows it (the fields the console reads). */
@@ -70,11 +70,6 @@ const KIND_OPTIONS = [
   { value: "public", label: "Public (a browser or native app, PKCE only)" },
 ];
 
-const splitLines = (text: string) => text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-const splitWords = (text: string) => text.split(/\s+/).filter(Boolean);
-/** A whole number as a number; anything else as typed, for the API to refuse by name. */
-const number = (text: string): number | string => (/^\d{1,12}$/.test(text.trim()) ? Number(text.trim()) : text);
-
 export function formOfClient(client: ClientView): ClientForm {
   return {
     name: client.name, kind: client.kind, redirectUris: client.redirectUris.join("\n"), grantTypes: client.grantTypes, scopes: client.scopes.join(" "),
@@ -102,15 +97,15 @@ export function formOfPost(form: URLSearchParams): ClientForm {
 
 /** The create request's body: name, kind, redirect URIs, grant types, scopes. */
 export const createBody = (f: ClientForm) => ({
-  name: f.name, kind: f.kind, redirectUris: splitLines(f.redirectUris), grantTypes: f.grantTypes, scopes: splitWords(f.scopes),
+  name: f.name, kind: f.kind, redirectUris: lines(f.redirectUris), grantTypes: f.grantTypes, scopes: words(f.scopes),
 });
 
 /** The settings' PATCH body: everything the settings form shows (kind cannot change). */
 export const patchBody = (f: ClientForm) => ({
-  name: f.name, redirectUris: splitLines(f.redirectUris), grantTypes: f.grantTypes, scopes: splitWords(f.scopes),
-  ipRules: { allow: splitLines(f.ipAllow), deny: splitLines(f.ipDeny) },
-  rateLimits: f.tokenPerMinute.trim() === "" ? {} : { tokenPerMinute: number(f.tokenPerMinute) },
-  tokenLifetimes: { accessTokenSeconds: number(f.accessTokenSeconds), idTokenSeconds: number(f.idTokenSeconds), refreshTokenSeconds: number(f.refreshTokenSeconds) },
+  name: f.name, redirectUris: lines(f.redirectUris), grantTypes: f.grantTypes, scopes: words(f.scopes),
+  ipRules: { allow: lines(f.ipAllow), deny: lines(f.ipDeny) },
+  rateLimits: f.tokenPerMinute.trim() === "" ? {} : { tokenPerMinute: wholeNumber(f.tokenPerMinute) },
+  tokenLifetimes: { accessTokenSeconds: wholeNumber(f.accessTokenSeconds), idTokenSeconds: wholeNumber(f.idTokenSeconds), refreshTokenSeconds: wholeNumber(f.refreshTokenSeconds) },
 });
 
 interface FormProps {

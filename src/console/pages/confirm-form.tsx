@@ -1,4 +1,5 @@
 /** A form whose only input is a "confirm" box, for actions that cannot be undone by accident (unmap, delete, override). */
+import { Checkbox } from "../forms";
 import { CsrfField } from "../layout";
 import type { ConsoleRequest } from "../page";
 
@@ -7,15 +8,7 @@ export function ConfirmForm(props: { r: ConsoleRequest; action: string; id: stri
   return (
     <form method="post" action={action}>
       <CsrfField token={r.viewer.csrf} />
-      <div class="choice">
-        <input type="checkbox" id={id} name="confirm" value="yes" required {...(error ? { "aria-invalid": "true", "aria-describedby": `${id}-error` } : {})} />
-        <label for={id}>{label}</label>
-        {error ? (
-          <p class="field-error" id={`${id}-error`}>
-            {error}
-          </p>
-        ) : null}
-      </div>
+      <Checkbox name="confirm" id={id} label={label} errors={new Map(error ? [["confirm", error]] : [])} required />
       <button type="submit" class={danger ? "inline danger" : "inline"}>
         {submit}
       </button>

@@ -4,7 +4,7 @@
  * API path belongs to. The API validates, and on create checks the issuer's discovery document.
  */
 import { PROVIDER_KINDS } from "../../registry/providers";
-import { Choices, ErrorSummary, fieldId, TextArea, TextField, type FieldErrors } from "../forms";
+import { Checkbox, Choices, ErrorSummary, fieldId, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
 import { CsrfField } from "../layout";
 
 /** A provider as the API shows it (the fields the console reads; never the secret). */
@@ -62,11 +62,6 @@ const LINK_OPTIONS = [
   { value: "subject", label: "Subject only (only users already holding this provider's subject)" },
 ];
 
-const lines = (text: string) => text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-const words = (text: string) => text.split(/\s+/).filter(Boolean);
-/** A whole number as a number; anything else as typed, for the API to refuse by name. */
-const number = (text: string): number | string => (/^\d{1,12}$/.test(text.trim()) ? Number(text.trim()) : text);
-
 export const NEW_PROVIDER: ProviderForm = {
   id: "", name: "", kind: "oidc", issuer: "", clientId: "", removeSecret: false, scopes: "openid email profile", linkBy: "email", createUsers: true,
   audiences: "", exchangeClientIds: "", acceptOpaqueTokens: false, maxTokenAgeSeconds: "",
@@ -91,7 +86,7 @@ export function formOfPost(form: URLSearchParams): ProviderForm {
 
 const exchangeOf = (f: ProviderForm) => ({
   audiences: lines(f.audiences), clientIds: lines(f.exchangeClientIds), acceptOpaqueTokens: f.acceptOpaqueTokens,
-  ...(f.maxTokenAgeSeconds.trim() === "" ? {} : { maxTokenAgeSeconds: number(f.maxTokenAgeSeconds) }),
+  ...(f.maxTokenAgeSeconds.trim() === "" ? {} : { maxTokenAgeSeconds: wholeNumber(f.maxTokenAgeSeconds) }),
 });
 
 /** The create request's body; the secret as typed (empty: none). */
@@ -105,23 +100,6 @@ export const patchBody = (f: ProviderForm, secret: string) => ({
   name: f.name, clientId: f.clientId, scopes: words(f.scopes), linkBy: f.linkBy, createUsers: f.createUsers, exchange: exchangeOf(f),
   ...(f.removeSecret ? { clientSecret: null } : secret ? { clientSecret: secret } : {}),
 });
-
-/** A checkbox for a yes/no setting. */
-export function Checkbox(props: { name: string; label: string; checked: boolean; errors: FieldErrors }) {
-  const { name, label, checked, errors } = props;
-  const invalid = errors.has(name);
-  return (
-    <div class="choice">
-      <input type="checkbox" id={fieldId(name)} name={name} value="yes" {...(checked ? { checked: true } : {})} {...(invalid ? { "aria-invalid": "true", "aria-describedby": `${fieldId(name)}-error` } : {})} />
-      <label for={fieldId(name)}>{label}</label>
-      {invalid ? (
-        <p class="field-error" id={`${fieldId(name)}-error`}>
-          {errors.get(name)}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 /** The client secret: a password field that is never filled in (write-only). */
 function SecretField({ errors, editing }: { errors: FieldErrors; editing: boolean }) {
