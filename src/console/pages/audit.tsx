@@ -8,28 +8,14 @@ import type { Child } from "hono/jsx";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { pageError, type ApiProblem } from "../admin-client";
 import { Choices, ErrorSummary, errorsFromProblem, TextField, type FieldErrors } from "../forms";
+import type { AuditEvent } from "../../security/audit-event";
 import { ConsolePage } from "../layout";
+import { CURSOR, RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
+import { projectOf } from "../project";
 
-interface Project {
-  id: string;
-  name: string;
-}
-
-/** An audit event as the API shows it. */
-interface AuditEventView {
-  id: string;
-  at: string;
-  projectId: string;
-  actor: { kind: string; keyId?: string; clientId?: string; userId?: string; job?: string; email?: string; linkId?: string; organization?: string };
-  action: string;
-  target: { type: string; id: string };
-  outcome: "success" | "failure";
-  before?: unknown;
-  after?: unknown;
-  reason?: string;
-  ip: string | null;
-}
+/** An audit event as the API shows it: the event as recorded (admin/schemas.ts). */
+type AuditEventView = AuditEvent;
 
 /** The filter form's fields as typed (times in UTC). */
 interface Filters {
@@ -47,7 +33,6 @@ const OUTCOMES = [
   { value: "success", label: "Success" },
   { value: "failure", label: "Failure" },
 ];
-const CURSOR = /^[A-Za-z0-9_-]{1,1400}$/;
 const PAGE_SIZE = "50";
 
 /**
@@ -136,57 +121,42 @@ function FilterForm(props: { action: string; filters: Filters; errors: FieldErro
   );
 }
 
-function EventsTable({ events, caption }: { events: AuditEventView[]; caption: string }) {
+/** An event's IP, reason and changes, folded away. */
+function EventDetails({ event }: { event: AuditEventView }) {
   return (
-    <table>
-      <caption class="visually-hidden">{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time (UTC)</th>
-          <th scope="col">Action</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Target</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((event) => (
-          <tr>
-            <td>
-              <time datetime={event.at}>{event.at.replace("T", " ").replace(/\.\d+Z$|Z$/, "")}</time>
-            </td>
-            <td>
-              <code>{event.action}</code>
-            </td>
-            <td>{event.outcome === "success" ? "Success" : "Failure"}</td>
-            <td>{actorText(event.actor)}</td>
-            <td>
-              {event.target.type} <code>{event.target.id}</code>
-            </td>
-            <td>
-              <details>
-                <summary>Event {event.id.slice(-6)}</summary>
-                <dl>
-                  <dt>IP</dt>
-                  <dd>{event.ip ?? "none"}</dd>
-                  {event.reason ? (
-                    <>
-                      <dt>Reason</dt>
-                      <dd>{event.reason}</dd>
-                    </>
-                  ) : null}
-                </dl>
-                {event.before !== undefined ? <pre aria-label="Before">{JSON.stringify(event.before, null, 2)}</pre> : null}
-                {event.after !== undefined ? <pre aria-label="After">{JSON.stringify(event.after, null, 2)}</pre> : null}
-              </details>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <details>
+      <summary>Event {event.id.slice(-6)}</summary>
+      <dl>
+        <dt>IP</dt>
+        <dd>{event.ip ?? "none"}</dd>
+        {event.reason ? (
+          <>
+            <dt>Reason</dt>
+            <dd>{event.reason}</dd>
+          </>
+        ) : null}
+      </dl>
+      {event.before !== undefined ? <pre aria-label="Before">{JSON.stringify(event.before, null, 2)}</pre> : null}
+      {event.after !== undefined ? <pre aria-label="After">{JSON.stringify(event.after, null, 2)}</pre> : null}
+    </details>
   );
 }
+
+const EVENT_COLUMNS: Column<AuditEventView>[] = [
+  { head: "Time (UTC)", cell: (event) => <time datetime={event.at}>{event.at.replace("T", " ").replace(/\.\d+Z$|Z$/, "")}</time> },
+  { head: "Action", cell: (event) => <code>{event.action}</code> },
+  { head: "Outcome", cell: (event) => (event.outcome === "success" ? "Success" : "Failure") },
+  { head: "Actor", cell: (event) => actorText(event.actor) },
+  {
+    head: "Target",
+    cell: (event) => (
+      <>
+        {event.target.type} <code>{event.target.id}</code>
+      </>
+    ),
+  },
+  { head: "Details", cell: (event) => <EventDetails event={event} /> },
+];
 
 /** Reads a page of events for `filters` and renders it inside `frame`. */
 async function auditLogPage(
@@ -213,7 +183,7 @@ async function auditLogPage(
           events.length === 0 ? (
             <p role="status">{next ? "No matching events on this page; older events remain." : filtered ? "No events match these filters." : "No events yet."}</p>
           ) : (
-            <EventsTable events={events} caption={heading} />
+            <RecordTable caption={heading} columns={EVENT_COLUMNS} records={events} />
           )
         ) : null}
         {next ? (
@@ -229,7 +199,7 @@ async function auditLogPage(
 
 export function auditPages(pages: ConsolePages): void {
   pages.get("/projects/:projectId/audit", async (r) => {
-    const project = (await r.api.must<Project>("GET", `/projects/${encodeURIComponent(r.param("projectId"))}`)).body;
+    const project = await projectOf(r);
     const path = `/projects/${encodeURIComponent(project.id)}/audit`;
     return auditLogPage(r, {
       pagePath: `/console${path}`, apiPath: path, filters: filtersOf(r), withProject: false, heading: `Audit log of ${project.name}`,

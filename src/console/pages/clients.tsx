@@ -7,23 +7,17 @@
  */
 import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
-import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { Checkbox, ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
+import { projectOf, type Project } from "../project";
 import { ClientSettingsForm, CreateClientForm, createBody, FIELDS, formOfClient, formOfPost, LABELS, NEW_CLIENT, patchBody, type ClientForm, type ClientView } from "./client-form";
-
-interface Project {
-  id: string;
-  name: string;
-}
 
 const apiPath = (projectId: string, clientId?: string) =>
   `/projects/${encodeURIComponent(projectId)}/clients${clientId === undefined ? "" : `/${encodeURIComponent(clientId)}`}`;
 const pagePath = (projectId: string, clientId?: string) => `/console${apiPath(projectId, clientId)}`;
 const problemOf = (answer: Extract<ApiAnswer<unknown>, { ok: false }>): FieldErrors => errorsFromProblem(answer.problem, FIELDS);
-
-/** The project in the path (404 page if the person may not see it). */
-const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${encodeURIComponent(r.param("projectId"))}`)).body;
 
 function Page(props: { r: ConsoleRequest; project: Project; title: string; children?: Child }) {
   return (
@@ -136,15 +130,7 @@ function ClientPage(props: { r: ConsoleRequest; project: Project; client: Client
         <ErrorSummary errors={state.deleteErrors ?? new Map()} labels={LABELS} />
         <form method="post" action={`${action}/delete`}>
           <CsrfField token={r.viewer.csrf} />
-          <div class="choice">
-            <input type="checkbox" id="field-confirm" name="confirm" value="yes" required {...(state.deleteErrors?.has("confirm") ? { "aria-invalid": "true", "aria-describedby": "field-confirm-error" } : {})} />
-            <label for="field-confirm">I understand that apps using this client stop working at once.</label>
-            {state.deleteErrors?.has("confirm") ? (
-              <p class="field-error" id="field-confirm-error">
-                {state.deleteErrors.get("confirm")}
-              </p>
-            ) : null}
-          </div>
+          <Checkbox name="confirm" label="I understand that apps using this client stop working at once." errors={state.deleteErrors ?? new Map()} required />
           <button type="submit" class="inline danger">
             Delete client
           </button>
@@ -172,12 +158,17 @@ async function clientPage(r: ConsoleRequest, project: Project, status: number, s
 
 const NOTICES: Record<string, string> = { saved: "Settings saved.", created: "Client created." };
 
+const columns = (project: Project): Column<ClientView>[] => [
+  { head: "Name", cell: (client) => <a href={pagePath(project.id, client.id)}>{client.name}</a> },
+  { head: "Kind", cell: (client) => client.kind },
+  { head: "Grant types", cell: (client) => client.grantTypes.join(", ") },
+  { head: "Client id", cell: (client) => <code>{client.id}</code> },
+];
+
 export function clientPages(pages: ConsolePages): void {
   pages.get("/projects/:projectId/clients", async (r) => {
     const project = await projectOf(r);
-    const cursor = r.c.req.query("cursor");
-    const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
-    const { body } = await r.api.must<{ items: ClientView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`);
+    const { body } = await r.api.must<{ items: ClientView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${pageQuery(r)}`);
     const deleted = r.c.req.query("deleted");
     return r.render(
       <Page r={r} project={project} title={`${project.name}: client applications`}>
@@ -186,40 +177,10 @@ export function clientPages(pages: ConsolePages): void {
         <p>
           <a href={`${pagePath(project.id)}/new`}>New client application</a>
         </p>
-        {body.items.length === 0 ? (
-          <p>This project has no client applications yet.</p>
-        ) : (
-          <table>
-            <caption class="visually-hidden">Client applications of {project.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Grant types</th>
-                <th scope="col">Client id</th>
-              </tr>
-            </thead>
-            <tbody>
-              {body.items.map((client) => (
-                <tr>
-                  <td>
-                    <a href={pagePath(project.id, client.id)}>{client.name}</a>
-                  </td>
-                  <td>{client.kind}</td>
-                  <td>{client.grantTypes.join(", ")}</td>
-                  <td>
-                    <code>{client.id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {body.nextCursor ? (
-          <p>
-            <a href={`${pagePath(project.id)}?cursor=${encodeURIComponent(body.nextCursor)}`}>Next page</a>
-          </p>
-        ) : null}
+        <RecordList
+          path={pagePath(project.id)} records={body.items} nextCursor={body.nextCursor} empty="This project has no client applications yet."
+          caption={`Client applications of ${project.name}`} columns={columns(project)}
+        />
       </Page>,
     );
   });

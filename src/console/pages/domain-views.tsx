@@ -9,11 +9,7 @@ import { ConflictNotice, ErrorSummary, fieldId, Notice, TextField, type FieldErr
 import { ConsolePage, CsrfField } from "../layout";
 import { ConfirmForm } from "./confirm-form";
 import type { ConsoleRequest } from "../page";
-
-export interface Project {
-  id: string;
-  name: string;
-}
+import type { Project } from "../project";
 
 export interface DomainView {
   domain: string;

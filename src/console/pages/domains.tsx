@@ -7,13 +7,13 @@
  */
 import { pageError, type ApiAnswer, type ApiProblem } from "../admin-client";
 import { errorsFromProblem, Notice, type FieldErrors } from "../forms";
+import { pageQuery, RecordList } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
+import { projectOf, type Project } from "../project";
 import {
   apiPath, DomainPage, DomainsFrame, FIELDS, MapDomainForm, pagePath, verificationText,
-  type ChallengeView, type CheckResult, type DomainPageState, type DomainView, type Project, type ProviderSummary,
+  type ChallengeView, type CheckResult, type DomainPageState, type DomainView, type ProviderSummary,
 } from "./domain-views";
-
-const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${encodeURIComponent(r.param("projectId"))}`)).body;
 
 /** The project's providers (one page of 100: a select of more would not be usable anyway). */
 async function providersOf(r: ConsoleRequest, project: Project): Promise<ProviderSummary[]> {
@@ -67,10 +67,8 @@ const NOTICES: Record<string, string> = {
 export function domainPages(pages: ConsolePages): void {
   pages.get("/projects/:projectId/domains", async (r) => {
     const project = await projectOf(r);
-    const cursor = r.c.req.query("cursor");
-    const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
     const [{ body }, providers] = await Promise.all([
-      r.api.must<{ items: DomainView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`), providersOf(r, project),
+      r.api.must<{ items: DomainView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${pageQuery(r)}`), providersOf(r, project),
     ]);
     // The list carries no verification state; each mapping's read does.
     const items = await Promise.all(body.items.map(async (item) => (await optional<DomainView>(r, apiPath(project.id, item.domain)))?.body ?? item));
@@ -81,36 +79,14 @@ export function domainPages(pages: ConsolePages): void {
         <h1>Domain mappings</h1>
         {deleted !== undefined ? <Notice>The domain was unmapped.</Notice> : null}
         <p>Each email domain sends its people to one identity provider (home realm discovery). A domain another project maps needs proof of ownership first.</p>
-        {items.length === 0 ? (
-          <p>This project maps no domains yet.</p>
-        ) : (
-          <table>
-            <caption class="visually-hidden">Domain mappings of {project.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Domain</th>
-                <th scope="col">Identity provider</th>
-                <th scope="col">Ownership</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr>
-                  <td>
-                    <a href={pagePath(project.id, item.domain)}>{item.domain}</a>
-                  </td>
-                  <td>{providerName(item.providerId)}</td>
-                  <td>{verificationText(item.verified, item.verifiedBy)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {body.nextCursor ? (
-          <p>
-            <a href={`${pagePath(project.id)}?cursor=${encodeURIComponent(body.nextCursor)}`}>Next page</a>
-          </p>
-        ) : null}
+        <RecordList
+          path={pagePath(project.id)} records={items} nextCursor={body.nextCursor} empty="This project maps no domains yet." caption={`Domain mappings of ${project.name}`}
+          columns={[
+            { head: "Domain", cell: (item) => <a href={pagePath(project.id, item.domain)}>{item.domain}</a> },
+            { head: "Identity provider", cell: (item) => providerName(item.providerId) },
+            { head: "Ownership", cell: (item) => verificationText(item.verified, item.verifiedBy) },
+          ]}
+        />
         <section aria-labelledby="map">
           <h2 id="map">Map a domain</h2>
           <MapDomainForm r={r} project={project} providers={providers} values={{ domain: "", providerId: providers[0]?.id ?? "" }} errors={new Map()} />

@@ -5,6 +5,7 @@
 import type { ApiAnswer } from "../admin-client";
 import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 
 interface Project {
@@ -19,48 +20,22 @@ const path = (id: string) => `/projects/${encodeURIComponent(id)}`;
 /** The projects this person may see: one page of all (operator), or each they administer. */
 async function visibleProjects(r: ConsoleRequest): Promise<{ items: Project[]; nextCursor?: string }> {
   if (r.me.operator) {
-    const cursor = r.c.req.query("cursor");
-    const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
-    return (await r.api.must<{ items: Project[]; nextCursor?: string }>("GET", `/projects?${query}`)).body;
+    return (await r.api.must<{ items: Project[]; nextCursor?: string }>("GET", `/projects?${pageQuery(r)}`)).body;
   }
   return { items: r.me.projects ?? [] };
 }
+
+const COLUMNS: Column<Project>[] = [
+  { head: "Name", cell: (project) => <a href={`/console/projects/${project.id}/clients`}>{project.name}</a> },
+  { head: "Id", cell: (project) => <code>{project.id}</code> },
+];
 
 function ProjectsList(props: { r: ConsoleRequest; projects: Project[]; nextCursor?: string; name?: string; errors?: FieldErrors }) {
   const { r, projects, nextCursor, name = "", errors = new Map() } = props;
   return (
     <ConsolePage title="Projects" viewer={r.viewer} current="projects">
       <h1>Projects</h1>
-      {projects.length === 0 ? (
-        <p>There are no projects you administer yet.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">Projects you administer</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-            </tr>
-          </thead>
-          <tbody>
-            {projects.map((project) => (
-              <tr>
-                <td>
-                  <a href={`/console/projects/${project.id}/clients`}>{project.name}</a>
-                </td>
-                <td>
-                  <code>{project.id}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {nextCursor ? (
-        <p>
-          <a href={`/console/projects?cursor=${encodeURIComponent(nextCursor)}`}>Next page</a>
-        </p>
-      ) : null}
+      <RecordList path="/console/projects" records={projects} nextCursor={nextCursor} empty="There are no projects you administer yet." caption="Projects you administer" columns={COLUMNS} />
       {r.me.operator ? (
         <section aria-labelledby="create-project">
           <h2 id="create-project">Create a project</h2>

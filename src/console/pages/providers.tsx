@@ -8,20 +8,15 @@ import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
 import { ConflictNotice, errorsFromProblem, Notice, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
+import { projectOf, type Project } from "../project";
 import { ConfirmForm } from "./confirm-form";
 import { createBody, FIELDS, formOfPost, formOfProvider, NEW_PROVIDER, patchBody, ProviderFormFields, type ProviderForm, type ProviderView } from "./provider-form";
-
-interface Project {
-  id: string;
-  name: string;
-}
 
 const apiPath = (projectId: string, providerId?: string) =>
   `/projects/${encodeURIComponent(projectId)}/providers${providerId === undefined ? "" : `/${encodeURIComponent(providerId)}`}`;
 const pagePath = (projectId: string, providerId?: string) => `/console${apiPath(projectId, providerId)}`;
-
-const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${encodeURIComponent(r.param("projectId"))}`)).body;
 
 /** The API's refusal on the form: discovery's verdict belongs to the issuer, a taken id to the id. */
 function errorsOf(answer: Extract<ApiAnswer<unknown>, { ok: false }>): FieldErrors {
@@ -142,12 +137,17 @@ async function providerPage(r: ConsoleRequest, project: Project, status: number,
 
 const NOTICES: Record<string, string> = { saved: "Settings saved.", created: "Provider added: its issuer's discovery document was checked." };
 
+const columns = (project: Project): Column<ProviderView>[] => [
+  { head: "Name", cell: (provider) => <a href={pagePath(project.id, provider.id)}>{provider.name}</a> },
+  { head: "Kind", cell: (provider) => KIND_NAMES[provider.kind] ?? provider.kind },
+  { head: "Issuer", cell: (provider) => provider.issuer },
+  { head: "Id", cell: (provider) => <code>{provider.id}</code> },
+];
+
 export function providerPages(pages: ConsolePages): void {
   pages.get("/projects/:projectId/providers", async (r) => {
     const project = await projectOf(r);
-    const cursor = r.c.req.query("cursor");
-    const query = new URLSearchParams({ limit: "100", ...(cursor && /^[A-Za-z0-9_-]{1,1400}$/.test(cursor) ? { cursor } : {}) });
-    const { body } = await r.api.must<{ items: ProviderView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`);
+    const { body } = await r.api.must<{ items: ProviderView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${pageQuery(r)}`);
     return r.render(
       <Page r={r} project={project} title={`${project.name}: identity providers`}>
         <h1>Identity providers</h1>
@@ -155,40 +155,10 @@ export function providerPages(pages: ConsolePages): void {
         <p>
           <a href={`${pagePath(project.id)}/new`}>New identity provider</a>
         </p>
-        {body.items.length === 0 ? (
-          <p>This project has no identity providers yet.</p>
-        ) : (
-          <table>
-            <caption class="visually-hidden">Identity providers of {project.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Issuer</th>
-                <th scope="col">Id</th>
-              </tr>
-            </thead>
-            <tbody>
-              {body.items.map((provider) => (
-                <tr>
-                  <td>
-                    <a href={pagePath(project.id, provider.id)}>{provider.name}</a>
-                  </td>
-                  <td>{KIND_NAMES[provider.kind] ?? provider.kind}</td>
-                  <td>{provider.issuer}</td>
-                  <td>
-                    <code>{provider.id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {body.nextCursor ? (
-          <p>
-            <a href={`${pagePath(project.id)}?cursor=${encodeURIComponent(body.nextCursor)}`}>Next page</a>
-          </p>
-        ) : null}
+        <RecordList
+          path={pagePath(project.id)} records={body.items} nextCursor={body.nextCursor} empty="This project has no identity providers yet."
+          caption={`Identity providers of ${project.name}`} columns={columns(project)}
+        />
       </Page>,
     );
   });

@@ -5,8 +5,9 @@
  * (after a compromise). A project admin gets the console's 404 page, as for any page not theirs.
  */
 import { pageError } from "../admin-client";
-import { Choices, ErrorSummary, errorsFromProblem, Notice, type FieldErrors } from "../forms";
+import { Checkbox, Choices, ErrorSummary, errorsFromProblem, Notice, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 
 /** A key as the API describes it (no key material). */
@@ -39,37 +40,18 @@ function operatorOnly(r: ConsoleRequest): void {
 
 const readKeys = async (r: ConsoleRequest): Promise<KeyView[]> => (await r.api.must<{ keys: KeyView[] }>("GET", "/signing-keys")).body.keys;
 
+const KEY_COLUMNS: Column<KeyView>[] = [
+  { head: "Key id (kid)", cell: (key) => <code>{key.kid}</code> },
+  { head: "Algorithm", cell: (key) => key.alg },
+  { head: "State", cell: (key) => STATE_TEXT[key.state] ?? key.state },
+  { head: "Created", cell: (key) => when(key.createdAt) },
+  { head: "Active since", cell: (key) => when(key.activatedAt) },
+  { head: "Leaves the JWKS", cell: (key) => when(key.removeAt) },
+];
+
 function KeysTable({ keys }: { keys: KeyView[] }) {
   const sorted = keys.toSorted((a, b) => a.alg.localeCompare(b.alg) || STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt - a.createdAt);
-  return (
-    <table>
-      <caption class="visually-hidden">Signing keys</caption>
-      <thead>
-        <tr>
-          <th scope="col">Key id (kid)</th>
-          <th scope="col">Algorithm</th>
-          <th scope="col">State</th>
-          <th scope="col">Created</th>
-          <th scope="col">Active since</th>
-          <th scope="col">Leaves the JWKS</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((key) => (
-          <tr>
-            <td>
-              <code>{key.kid}</code>
-            </td>
-            <td>{key.alg}</td>
-            <td>{STATE_TEXT[key.state] ?? key.state}</td>
-            <td>{when(key.createdAt)}</td>
-            <td>{when(key.activatedAt)}</td>
-            <td>{when(key.removeAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <RecordTable caption="Signing keys" columns={KEY_COLUMNS} records={sorted} />;
 }
 
 function KeysPage({ r, keys, notice }: { r: ConsoleRequest; keys: KeyView[]; notice?: string }) {
@@ -116,15 +98,7 @@ function RotatePage({ r, keys, values, errors }: { r: ConsoleRequest; keys: KeyV
             { value: "yes", label: "Now (forced)" },
           ]}
         />
-        <div class="choice">
-          <input type="checkbox" id="field-confirm" name="confirm" value="yes" required {...(errors.has("confirm") ? { "aria-invalid": "true", "aria-describedby": "field-confirm-error" } : {})} />
-          <label for="field-confirm">Rotate the signing keys.</label>
-          {errors.has("confirm") ? (
-            <p class="field-error" id="field-confirm-error">
-              {errors.get("confirm")}
-            </p>
-          ) : null}
-        </div>
+        <Checkbox name="confirm" label="Rotate the signing keys." errors={errors} required />
         <div class="actions">
           <button type="submit" class="inline danger">
             Rotate

@@ -7,14 +7,11 @@
  */
 import type { Child } from "hono/jsx";
 import { pageError } from "../admin-client";
-import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { Checkbox, ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { NextPageLink, pageQuery, RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
-
-interface Project {
-  id: string;
-  name: string;
-}
+import { projectOf, type Project } from "../project";
 
 /** A user as the API shows it (the fields the console reads). */
 interface UserView {
@@ -31,16 +28,12 @@ interface UserView {
 }
 
 const LABELS: Record<string, string> = { email: "Email", confirm: "Confirm", disabled: "Status" };
-const CURSOR = /^[A-Za-z0-9_-]{1,1400}$/;
 
 const enc = encodeURIComponent;
 const apiPath = (projectId: string, userId?: string) => `/projects/${enc(projectId)}/users${userId === undefined ? "" : `/${enc(userId)}`}`;
 const pagePath = (projectId: string, userId?: string) => `/console${apiPath(projectId, userId)}`;
 const identityPath = (projectId: string, userId: string, id: { providerId: string; subject: string }) =>
   `${apiPath(projectId, userId)}/identities/${enc(id.providerId)}/${enc(id.subject)}`;
-
-/** The project in the path (404 page if the person may not see it). */
-const projectOf = async (r: ConsoleRequest): Promise<Project> => (await r.api.must<Project>("GET", `/projects/${enc(r.param("projectId"))}`)).body;
 
 const displayName = (user: UserView) => user.name ?? user.email ?? user.id;
 
@@ -66,33 +59,25 @@ function SearchForm({ project, email, errors }: { project: Project; email: strin
   );
 }
 
-function UsersTable({ project, users }: { project: Project; users: UserView[] }) {
-  return (
-    <table>
-      <caption class="visually-hidden">Users of {project.name}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Email</th>
-          <th scope="col">Identities</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {users.map((user) => (
-          <tr>
-            <td>
-              <a href={pagePath(project.id, user.id)}>{displayName(user)}</a>
-            </td>
-            <td>{user.email ? `${user.email}${user.emailVerified ? "" : " (not verified)"}` : "none"}</td>
-            <td>{user.externalIds.length}</td>
-            <td>{user.disabled ? "Disabled" : "Active"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
+const userColumns = (project: Project): Column<UserView>[] => [
+  { head: "Name", cell: (user) => <a href={pagePath(project.id, user.id)}>{displayName(user)}</a> },
+  { head: "Email", cell: (user) => (user.email ? `${user.email}${user.emailVerified ? "" : " (not verified)"}` : "none") },
+  { head: "Identities", cell: (user) => user.externalIds.length },
+  { head: "Status", cell: (user) => (user.disabled ? "Disabled" : "Active") },
+];
+
+const identityColumns = (project: Project, user: UserView): Column<UserView["externalIds"][number]>[] => [
+  { head: "Provider", cell: (id) => id.providerId },
+  { head: "Subject", cell: (id) => <code>{id.subject}</code> },
+  {
+    head: <span class="visually-hidden">Action</span>,
+    cell: (id) => (
+      <a href={`/console${identityPath(project.id, user.id, id)}/detach`} aria-label={`Detach ${id.providerId} identity ${id.subject}`}>
+        Detach
+      </a>
+    ),
+  },
+];
 
 function UserDetails({ user }: { user: UserView }) {
   return (
@@ -168,33 +153,7 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
         {user.externalIds.length === 0 ? (
           <p>This user has no external identity: they sign in by verified email only, where a provider links by email.</p>
         ) : (
-          <table>
-            <caption class="visually-hidden">External identities of {displayName(user)}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Subject</th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {user.externalIds.map((id) => (
-                <tr>
-                  <td>{id.providerId}</td>
-                  <td>
-                    <code>{id.subject}</code>
-                  </td>
-                  <td>
-                    <a href={`/console${identityPath(project.id, user.id, id)}/detach`} aria-label={`Detach ${id.providerId} identity ${id.subject}`}>
-                      Detach
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <RecordTable caption={`External identities of ${displayName(user)}`} columns={identityColumns(project, user)} records={user.externalIds} />
         )}
       </section>
     </Page>
@@ -225,15 +184,7 @@ function DetachPage(props: { r: ConsoleRequest; project: Project; user: UserView
       </p>
       <form method="post" action={`/console${identityPath(project.id, user.id, identity)}/detach`}>
         <CsrfField token={r.viewer.csrf} />
-        <div class="choice">
-          <input type="checkbox" id="field-confirm" name="confirm" value="yes" required {...(errors.has("confirm") ? { "aria-invalid": "true", "aria-describedby": "field-confirm-error" } : {})} />
-          <label for="field-confirm">Detach this identity from the user.</label>
-          {errors.has("confirm") ? (
-            <p class="field-error" id="field-confirm-error">
-              {errors.get("confirm")}
-            </p>
-          ) : null}
-        </div>
+        <Checkbox name="confirm" label="Detach this identity from the user." errors={errors} required />
         <div class="actions">
           <button type="submit" class="inline danger">
             Detach identity
@@ -267,8 +218,8 @@ export function userPages(pages: ConsolePages): void {
   pages.get("/projects/:projectId/users", async (r) => {
     const project = await projectOf(r);
     const email = (r.c.req.query("email") ?? "").trim();
-    const cursor = r.c.req.query("cursor");
-    const query = new URLSearchParams({ limit: "50", ...(email ? { email } : {}), ...(!email && cursor && CURSOR.test(cursor) ? { cursor } : {}) });
+    // A search is one answer: the cursor pages the whole list only.
+    const query = email ? new URLSearchParams({ limit: "50", email }) : pageQuery(r, "50");
     const answer = await r.api.call<{ items: UserView[]; nextCursor?: string }>("GET", `${apiPath(project.id)}?${query}`);
     if (!answer.ok && answer.status !== 400) throw pageError(answer.problem);
     const errors = answer.ok ? new Map<string, string>() : errorsFromProblem(answer.problem, { email: "email", cursor: "" });
@@ -280,13 +231,9 @@ export function userPages(pages: ConsolePages): void {
         {!answer.ok ? null : body.items.length === 0 ? (
           <p role="status">{email ? `No user of this project has the verified email ${email}.` : "This project has no users yet."}</p>
         ) : (
-          <UsersTable project={project} users={body.items} />
+          <RecordTable caption={`Users of ${project.name}`} columns={userColumns(project)} records={body.items} />
         )}
-        {body.nextCursor ? (
-          <p>
-            <a href={`${pagePath(project.id)}?cursor=${enc(body.nextCursor)}`}>Next page</a>
-          </p>
-        ) : null}
+        <NextPageLink path={pagePath(project.id)} cursor={body.nextCursor} />
       </Page>,
       answer.ok ? 200 : answer.status,
     );
