@@ -5,64 +5,57 @@
  * refused another project's log and the platform log (404).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, newProject } from "../helpers/admin";
-import { page, PEOPLE, setUpConsole, signInToConsole, type ConsoleSetup } from "../helpers/console";
+import { api } from "../helpers/admin";
+import { page } from "../helpers/console";
+import { consoleFixture, html } from "./fixture";
 
-let setup: ConsoleSetup;
-let mine: { id: string; token: string };
-let theirs: { id: string; token: string };
-let adminCookie: string;
-let operatorCookie: string;
+const fx = consoleFixture();
 
 beforeAll(async () => {
-  [mine, theirs] = await Promise.all([newProject("Mine"), newProject("Theirs")]);
-  setup = await setUpConsole({ alice: ["operator"], ulrich: [`admin:${mine.id}`] });
-  [adminCookie, operatorCookie] = (await Promise.all([signInToConsole(setup, PEOPLE.ulrich), signInToConsole(setup, PEOPLE.alice)])).map((s) => s.cookie) as [string, string];
   // 55 user.create events, then one user.disable: more than a page.
   let last = "";
-  for (let i = 0; i < 55; i++) last = (await api(mine.token, "POST", `/projects/${mine.id}/users`, { name: `P${i}` })).body.id;
-  const read = await api(mine.token, "GET", `/projects/${mine.id}/users/${last}`);
-  await api(mine.token, "PATCH", `/projects/${mine.id}/users/${last}`, { disabled: true }, { "If-Match": read.headers.get("ETag")! });
-  await api(mine.token, "GET", `/projects/${mine.id}/audit?limit=1`); // waits for the audit queue
+  for (let i = 0; i < 55; i++) last = (await api(fx.mine.token, "POST", `/projects/${fx.mine.id}/users`, { name: `P${i}` })).body.id;
+  const read = await api(fx.mine.token, "GET", `/projects/${fx.mine.id}/users/${last}`);
+  await api(fx.mine.token, "PATCH", `/projects/${fx.mine.id}/users/${last}`, { disabled: true }, { "If-Match": read.headers.get("ETag")! });
+  await api(fx.mine.token, "GET", `/projects/${fx.mine.id}/audit?limit=1`); // waits for the audit queue
 });
 
-const html = async (response: Response) => ({ status: response.status, text: await response.text() });
-const auditPath = (projectId = mine.id) => `/console/projects/${projectId}/audit`;
+const auditPath = (projectId = fx.mine.id) => `/console/projects/${projectId}/audit`;
 const actionsOf = (text: string) => [...text.matchAll(/<td><code>([a-z.-]+)<\/code><\/td>/g)].map((m) => m[1]);
 
 describe("console: audit log", () => {
   it("shows a project's events newest first, with accessible filters, and pages with the API's cursor", async () => {
-    const first = await html(await page(setup, adminCookie, auditPath()));
+    const first = await html(await page(fx.setup, fx.adminCookie, auditPath()));
     expect(first.status).toBe(200);
     const actions = actionsOf(first.text);
     expect(actions).toHaveLength(50);
     expect(actions[0]).toBe("user.disable");
     for (const label of ['<label for="field-action">', '<label for="field-actor">', '<label for="field-since">', '<label for="field-until">', "<legend>Outcome</legend>"]) expect(first.text).toContain(label);
     const older = /href="([^"]+)">Older events/.exec(first.text)![1]!.replace(/&amp;/g, "&");
-    const second = await html(await page(setup, adminCookie, older));
+    const second = await html(await page(fx.setup, fx.adminCookie, older));
     expect(actionsOf(second.text)).toEqual(["user.create", "user.create", "user.create", "user.create", "user.create", "user.create", "api-key.create", "project.create"]);
     expect(second.text).not.toContain("Older events");
   });
 
   it("filters by action, outcome, actor and time range, keeping the filters across pages", async () => {
-    const disabled = await html(await page(setup, adminCookie, `${auditPath()}?action=user.disable`));
+    const disabled = await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?action=user.disable`));
     expect(actionsOf(disabled.text)).toEqual(["user.disable"]);
     expect(disabled.text).toContain('name="action" value="user.disable"');
-    const byPrefix = await html(await page(setup, adminCookie, `${auditPath()}?action=user&outcome=success&actor=api-key`));
+    const byPrefix = await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?action=user&outcome=success&actor=api-key`));
     expect(actionsOf(byPrefix.text)).toHaveLength(50);
     const older = /href="([^"]+)">Older events/.exec(byPrefix.text)![1]!.replace(/&amp;/g, "&");
     expect(older).toContain("action=user");
-    expect(actionsOf((await html(await page(setup, adminCookie, older))).text)).toEqual(["user.create", "user.create", "user.create", "user.create", "user.create", "user.create"]);
-    expect(actionsOf((await html(await page(setup, adminCookie, `${auditPath()}?outcome=failure`))).text)).toEqual([]);
+    expect(actionsOf((await html(await page(fx.setup, fx.adminCookie, older))).text)).toEqual(["user.create", "user.create", "user.create", "user.create", "user.create", "user.create"]);
+    expect(actionsOf((await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?outcome=failure`))).text)).toEqual([]);
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
-    const inRange = await html(await page(setup, adminCookie, `${auditPath()}?action=project&since=${hourAgo}`));
+    const inRange = await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?action=project&since=${hourAgo}`));
     expect(actionsOf(inRange.text)).toEqual(["project.create"]);
-    const before = await html(await page(setup, adminCookie, `${auditPath()}?until=${hourAgo.slice(0, 10)}`));
+    const before = await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?until=${hourAgo.slice(0, 10)}`));
     expect(before.text).toContain("No events match these filters.");
   });
 
   it("names a filter the API refuses on the form", async () => {
-    const refused = await html(await page(setup, adminCookie, `${auditPath()}?since=yesterday&outcome=maybe`));
+    const refused = await html(await page(fx.setup, fx.adminCookie, `${auditPath()}?since=yesterday&outcome=maybe`));
     expect(refused.status).toBe(400);
     expect(refused.text).toMatch(/href="#field-since">From: /);
     expect(refused.text).toMatch(/href="#field-outcome">Outcome: /);
@@ -71,23 +64,23 @@ describe("console: audit log", () => {
   });
 
   it("gives the operator the platform log of any project, the operator project's by default", async () => {
-    await api(setup.project.token, "GET", `/projects/${setup.project.id}/audit?limit=1`); // waits for the audit queue
-    const platform = await html(await page(setup, operatorCookie, "/console/audit?action=login.success"));
+    await api(fx.setup.project.token, "GET", `/projects/${fx.setup.project.id}/audit?limit=1`); // waits for the audit queue
+    const platform = await html(await page(fx.setup, fx.operatorCookie, "/console/audit?action=login.success"));
     expect(platform.status).toBe(200);
-    expect(platform.text).toContain(`name="project" value="${setup.project.id}"`);
+    expect(platform.text).toContain(`name="project" value="${fx.setup.project.id}"`);
     // The console's own sign-ins are the operator project's.
     expect(actionsOf(platform.text).length).toBeGreaterThanOrEqual(2);
     expect(platform.text).toContain("Platform audit log");
-    const other = await html(await page(setup, operatorCookie, `/console/audit?project=${mine.id}&action=user.disable`));
+    const other = await html(await page(fx.setup, fx.operatorCookie, `/console/audit?project=${fx.mine.id}&action=user.disable`));
     expect(actionsOf(other.text)).toEqual(["user.disable"]);
-    const unknown = await html(await page(setup, operatorCookie, "/console/audit?project=prj_nope"));
+    const unknown = await html(await page(fx.setup, fx.operatorCookie, "/console/audit?project=prj_nope"));
     expect(unknown.status).toBe(404);
     expect(unknown.text).toMatch(/href="#field-project">Project id: no project/);
   });
 
   it("refuses a project admin another project's log and the platform log with the 404 page", async () => {
-    for (const path of [auditPath(theirs.id), `/console/audit?project=${mine.id}`, "/console/audit"]) {
-      const refused = await html(await page(setup, adminCookie, path));
+    for (const path of [auditPath(fx.theirs.id), `/console/audit?project=${fx.mine.id}`, "/console/audit"]) {
+      const refused = await html(await page(fx.setup, fx.adminCookie, path));
       expect(refused.status, path).toBe(404);
       expect(refused.text).not.toContain("<td><code>");
     }
