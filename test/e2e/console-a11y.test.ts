@@ -5,27 +5,20 @@
 // test are otherwise exactly what a person gets).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser } from "./browser";
-import { startConsoleBroker, type ConsoleBroker } from "./console-broker";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import { consoleRun } from "./console-run";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let browser: Browser;
-let broker: ConsoleBroker;
-
-beforeAll(async () => {
-  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker()]);
+const run = consoleRun({
   // Something on each page: a client, a user, a domain mapping.
-  await broker.admin("POST", `/projects/${broker.tenantId}/clients`, {
-    name: "Orders app", kind: "confidential", redirectUris: ["https://orders.example/callback"], grantTypes: ["authorization_code"], scopes: ["openid", "email"],
-  });
-  await broker.admin("POST", `/projects/${broker.tenantId}/users`, { email: "dana@example.com", emailVerified: true, name: "Dana" });
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), broker?.dispose()]);
+  prepare: async (broker) => {
+    await broker.admin("POST", `/projects/${broker.tenantId}/clients`, {
+      name: "Orders app", kind: "confidential", redirectUris: ["https://orders.example/callback"], grantTypes: ["authorization_code"], scopes: ["openid", "email"],
+    });
+    await broker.admin("POST", `/projects/${broker.tenantId}/users`, { email: "dana@example.com", emailVerified: true, name: "Dana" });
+  },
 });
 
 interface Violation {
@@ -48,15 +41,15 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 it("has no serious or critical axe violation on any console page", async () => {
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  const context = await run.browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  const tenant = `/console/projects/${broker.tenantId}`;
-  await broker.signIn(page, "/console/projects");
+  const tenant = run.tenant;
+  await run.broker.signIn(page, "/console/projects");
 
   const found: string[] = [];
   const visit = async (path: string) => {
-    const response = await page.goto(`${broker.url}${path}`);
+    const response = await page.goto(`${run.broker.url}${path}`);
     expect(response?.status(), path).toBeLessThan(400);
     found.push(...(await seriousViolations(page)));
   };

@@ -2,32 +2,19 @@
 // emulated Auth0 as the operator, add an identity provider (the emulated Okta, its discovery checked),
 // map a domain to it, get the TXT record, publish it at the emulators' DNS-over-HTTPS resolver and
 // "Check now" until the domain shows verified (broker: console-broker.ts).
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { launchBrowser, openPage } from "./browser";
-import { startConsoleBroker, type ConsoleBroker } from "./console-broker";
+import { expect, inject, it } from "vitest";
+import { openPage } from "./browser";
+import { consoleRun } from "./console-run";
 
 const emulatorOrigin = inject("emulatorOrigin");
 const issuers = inject("emulatorIssuers");
 
-let browser: Browser;
-let broker: ConsoleBroker;
-let url: string;
-let tenantId: string;
-
-beforeAll(async () => {
-  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker({ vars: { DOH_RESOLVER_URL: `${emulatorOrigin}/dns/dns-query` } })]);
-  ({ url, tenantId } = broker);
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), broker?.dispose()]);
-});
+const run = consoleRun({ vars: { DOH_RESOLVER_URL: `${emulatorOrigin}/dns/dns-query` } });
 
 it("adds a provider, maps a domain to it and proves it through the emulated DNS until it shows verified", async () => {
-  const watched = await openPage(browser);
+  const watched = await openPage(run.browser);
   const { page } = watched;
-  await broker.signIn(page, `/console/projects/${tenantId}/providers/new`);
+  await run.broker.signIn(page, `${run.tenant}/providers/new`);
 
   // The provider: Okta, by its labels.
   await page.getByRole("heading", { level: 1, name: "New identity provider" }).waitFor();
@@ -38,7 +25,7 @@ it("adds a provider, maps a domain to it and proves it through the emulated DNS 
   await page.getByLabel("Client secret", { exact: true }).fill("partner-secret-typed-once");
   await page.getByRole("button", { name: "Add provider" }).click();
   await page.getByRole("heading", { level: 1, name: "Partner Okta" }).waitFor();
-  expect(await page.locator("#callback-url").textContent()).toMatch(new RegExp(`^${url}/auth/callback/`));
+  expect(await page.locator("#callback-url").textContent()).toMatch(new RegExp(`^${run.broker.url}/auth/callback/`));
   expect(await page.content()).not.toContain("partner-secret-typed-once");
 
   // The domain, mapped to it from the project's navigation.
@@ -68,6 +55,6 @@ it("adds a provider, maps a domain to it and proves it through the emulated DNS 
   await page.getByRole("navigation").getByRole("link", { name: "Domain mappings" }).click();
   await page.getByRole("row", { name: new RegExp(domain.replace(/\./g, "\\.")) }).getByText("Verified by DNS").waitFor();
   // The 422 of the first check is the page's own answer; nothing else went wrong.
-  expect(watched.problems.filter((problem) => problem.includes(url) && !problem.includes("422"))).toEqual([]);
+  expect(watched.problems.filter((problem) => problem.includes(run.broker.url) && !problem.includes("422"))).toEqual([]);
   await watched.context.close();
 });

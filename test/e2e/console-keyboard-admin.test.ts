@@ -4,128 +4,114 @@
 // API refuses answered on its field, then action, outcome by arrow keys, actor and time); rotate the
 // signing keys (refused until forced, then forced); sign out. Keys only (keyboard.ts): Tab, Shift+Tab,
 // Space, Enter, arrows and typing.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { launchBrowser, openPage, type WatchedPage } from "./browser";
-import { alice, startConsoleBroker, type ConsoleBroker } from "./console-broker";
+import { expect, inject, it } from "vitest";
+import { alice } from "./console-broker";
+import { keyboardJourney } from "./console-run";
 import { activate, arrowToRadio, focused, skipToContent, tabTo, typeInto } from "./keyboard";
 
 const emulatorOrigin = inject("emulatorOrigin");
 
-let browser: Browser;
-let broker: ConsoleBroker;
-let watched: WatchedPage;
-let page: Page;
-let tenant: string;
 let danaId: string;
 
-beforeAll(async () => {
-  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker()]);
-  tenant = `/console/projects/${broker.tenantId}`;
-  await broker.admin("POST", `/projects/${broker.tenantId}/providers`, {
-    id: "okta", name: "Okta", kind: "okta", issuer: inject("emulatorIssuers").okta, clientId: "okta-client", clientSecret: "okta-secret", linkBy: "email", createUsers: true,
-  });
-  danaId = (await broker.admin("POST", `/projects/${broker.tenantId}/users`, {
-    name: "Dana Example", email: "dana@tenant.example", emailVerified: true, externalIds: [{ providerId: "okta", subject: "00u-dana" }],
-  })).id;
-  watched = await openPage(browser);
-  page = watched.page;
-  await broker.signIn(page, `${tenant}/users/${danaId}`);
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), broker?.dispose()]);
+const journey = keyboardJourney({
+  prepare: async (broker) => {
+    await broker.admin("POST", `/projects/${broker.tenantId}/providers`, {
+      id: "okta", name: "Okta", kind: "okta", issuer: inject("emulatorIssuers").okta, clientId: "okta-client", clientSecret: "okta-secret", linkBy: "email", createUsers: true,
+    });
+    danaId = (await broker.admin("POST", `/projects/${broker.tenantId}/users`, {
+      name: "Dana Example", email: "dana@tenant.example", emailVerified: true, externalIds: [{ providerId: "okta", subject: "00u-dana" }],
+    })).id;
+  },
+  start: ({ tenant }) => `${tenant}/users/${danaId}`,
 });
-
-const text = (selector: string) => page.locator(selector).first().textContent();
-const detail = (term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").textContent();
+const { text, detail } = journey;
 
 it("disables and enables a user and detaches their identity after the confirmation step", async () => {
-  await skipToContent(page);
-  await activate(page, "Disable user");
+  await skipToContent(journey.page);
+  await activate(journey.page, "Disable user");
   expect(await text("[role=status]")).toBe("The user is disabled.");
   expect(await detail("Status")).toBe("Disabled: cannot sign in or receive tokens");
-  await skipToContent(page);
-  await activate(page, "Enable user");
+  await skipToContent(journey.page);
+  await activate(journey.page, "Enable user");
   expect(await text("[role=status]")).toBe("The user is enabled.");
   expect(await detail("Status")).toBe("Active");
 
   // Detach: the link (named by its aria-label), then the confirmation page.
-  await activate(page, "Detach okta identity 00u-dana");
+  await activate(journey.page, "Detach okta identity 00u-dana");
   expect(await text("h1")).toBe("Detach an identity from Dana Example");
-  await tabTo(page, { name: "Detach identity" });
-  await page.keyboard.press("Enter"); // the box is required: the focus moves to it, nothing is sent
-  expect(await focused(page)).toMatchObject({ id: "field-confirm", checked: false });
-  await page.keyboard.press("Space");
-  await activate(page, "Detach identity");
+  await tabTo(journey.page, { name: "Detach identity" });
+  await journey.page.keyboard.press("Enter"); // the box is required: the focus moves to it, nothing is sent
+  expect(await focused(journey.page)).toMatchObject({ id: "field-confirm", checked: false });
+  await journey.page.keyboard.press("Space");
+  await activate(journey.page, "Detach identity");
   expect(await text("[role=status]")).toBe("The identity was detached.");
-  expect(await page.getByText("This user has no external identity").count()).toBe(1);
+  expect(await journey.page.getByText("This user has no external identity").count()).toBe(1);
 });
 
 it("filters the audit log with the keyboard, after a time the API refuses is named on its field", async () => {
-  await page.goto(`${broker.url}${tenant}/audit`);
-  await skipToContent(page);
-  await typeInto(page, "field-action", "user");
-  await typeInto(page, "field-since", "yesterday");
-  await Promise.all([page.waitForEvent("load"), page.keyboard.press("Enter")]);
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
-  await page.keyboard.press("Tab");
-  expect((await focused(page)).name).toMatch(/^From: /);
-  await page.keyboard.press("Enter");
-  expect((await focused(page)).id).toBe("field-since");
-  expect(await page.locator("#field-since").getAttribute("aria-invalid")).toBe("true");
-  expect(await page.locator("#field-action").inputValue()).toBe("user");
+  await journey.page.goto(`${journey.broker.url}${journey.tenant}/audit`);
+  await skipToContent(journey.page);
+  await typeInto(journey.page, "field-action", "user");
+  await typeInto(journey.page, "field-since", "yesterday");
+  await Promise.all([journey.page.waitForEvent("load"), journey.page.keyboard.press("Enter")]);
+  expect(await journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
+  await journey.page.keyboard.press("Tab");
+  expect((await focused(journey.page)).name).toMatch(/^From: /);
+  await journey.page.keyboard.press("Enter");
+  expect((await focused(journey.page)).id).toBe("field-since");
+  expect(await journey.page.locator("#field-since").getAttribute("aria-invalid")).toBe("true");
+  expect(await journey.page.locator("#field-action").inputValue()).toBe("user");
 
-  await page.keyboard.press("Control+A");
-  await page.keyboard.type(new Date().toISOString().slice(0, 10));
+  await journey.page.keyboard.press("Control+A");
+  await journey.page.keyboard.type(new Date().toISOString().slice(0, 10));
   // Back to the outcome radios with Shift+Tab, then Success by arrow key; the actor; Enter submits.
-  await tabTo(page, { id: "field-outcome-first" }, { backwards: true });
-  await arrowToRadio(page, "Success");
-  await typeInto(page, "field-actor", alice.email);
-  await Promise.all([page.waitForEvent("load"), page.keyboard.press("Enter")]);
-  const url = new URL(page.url());
+  await tabTo(journey.page, { id: "field-outcome-first" }, { backwards: true });
+  await arrowToRadio(journey.page, "Success");
+  await typeInto(journey.page, "field-actor", alice.email);
+  await Promise.all([journey.page.waitForEvent("load"), journey.page.keyboard.press("Enter")]);
+  const url = new URL(journey.page.url());
   expect(Object.fromEntries(url.searchParams)).toMatchObject({ action: "user", outcome: "success", actor: alice.email });
   // The audit queue delivers within seconds: reload until the three changes show.
-  const rows = page.locator("tbody tr");
+  const rows = journey.page.locator("tbody tr");
   for (let i = 0; i < 40 && (await rows.count()) < 3; i++) {
-    await page.waitForTimeout(250);
-    await page.reload();
+    await journey.page.waitForTimeout(250);
+    await journey.page.reload();
   }
   expect(await rows.locator("td:nth-child(2)").allTextContents()).toEqual(["user.identity.detach", "user.enable", "user.disable"]);
   // An event's details open with Enter on its summary.
-  await skipToContent(page);
-  await tabTo(page, { name: /^Event / });
-  await page.keyboard.press("Enter");
+  await skipToContent(journey.page);
+  await tabTo(journey.page, { name: /^Event / });
+  await journey.page.keyboard.press("Enter");
   expect(await rows.first().locator("details").getAttribute("open")).not.toBeNull();
 });
 
 it("rotates the signing keys after the confirmation step: refused until forced, then forced", async () => {
-  await page.goto(`${broker.url}/console/signing-keys`);
-  await skipToContent(page);
-  await activate(page, "Rotate keys");
+  await journey.page.goto(`${journey.broker.url}/console/signing-keys`);
+  await skipToContent(journey.page);
+  await activate(journey.page, "Rotate keys");
   expect(await text("h1")).toBe("Rotate signing keys");
-  await tabTo(page, { id: "field-confirm" });
-  await page.keyboard.press("Space");
-  await activate(page, "Rotate");
+  await tabTo(journey.page, { id: "field-confirm" });
+  await journey.page.keyboard.press("Space");
+  await activate(journey.page, "Rotate");
   // The next keys were just created: the page says when, on the "When" field.
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
+  expect(await journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
   expect(await text("#field-force-error")).toMatch(/Choose "Now \(forced\)" to rotate at once\.$/);
 
-  await tabTo(page, { id: "field-force-first" });
-  await arrowToRadio(page, "Now (forced)");
-  await tabTo(page, { id: "field-confirm" });
-  await page.keyboard.press("Space");
-  await activate(page, "Rotate");
+  await tabTo(journey.page, { id: "field-force-first" });
+  await arrowToRadio(journey.page, "Now (forced)");
+  await tabTo(journey.page, { id: "field-confirm" });
+  await journey.page.keyboard.press("Space");
+  await activate(journey.page, "Rotate");
   expect(await text("h1")).toBe("Signing keys");
   expect(await text("[role=status]")).toMatch(/^Rotated: [A-Z0-9, ]+\. The new active keys sign from now on\.$/);
 });
 
 it("signs out with the keyboard, and the console then asks to sign in again", async () => {
-  await page.keyboard.press("Tab");
-  await activate(page, "Sign out");
+  await journey.page.keyboard.press("Tab");
+  await activate(journey.page, "Sign out");
   expect(await text("h1")).toBe("You are signed out of the console");
-  await page.goto(`${broker.url}/console/projects`);
-  await page.waitForURL((at) => at.origin === emulatorOrigin);
+  await journey.page.goto(`${journey.broker.url}/console/projects`);
+  await journey.page.waitForURL((at) => at.origin === emulatorOrigin);
   // The pages' own answers (the refused filter, the refused rotation) aside, nothing went wrong.
-  expect(watched.problems.filter((problem) => problem.includes(broker.url) && !/^HTTP (400: GET .*\/audit\?|409: POST .*\/rotate)/.test(problem))).toEqual([]);
+  expect(journey.watched.problems.filter((problem) => problem.includes(journey.broker.url) && !/^HTTP (400: GET .*\/audit\?|409: POST .*\/rotate)/.test(problem))).toEqual([]);
 });

@@ -2,32 +2,24 @@
 // the emulated Auth0 as the operator, find a user by email with the keyboard, disable them (the
 // button, then the notice and the status), see the `user.disable` event on the project's audit page
 // filtered by action, and open the signing keys from the navigation (broker: console-broker.ts).
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser, openPage } from "./browser";
-import { alice, startConsoleBroker, type ConsoleBroker } from "./console-broker";
+import { expect, it } from "vitest";
+import { openPage } from "./browser";
+import { alice } from "./console-broker";
+import { consoleRun } from "./console-run";
 
-let browser: Browser;
-let broker: ConsoleBroker;
-let url: string;
-let tenantId: string;
 let danaId: string;
 
-beforeAll(async () => {
-  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker()]);
-  ({ url, tenantId } = broker);
-  danaId = (await broker.admin("POST", `/projects/${tenantId}/users`, { name: "Dana Example", email: "dana@tenant.example", emailVerified: true })).id;
-  await broker.admin("POST", `/projects/${tenantId}/users`, { name: "Eve Example", email: "eve@tenant.example", emailVerified: true });
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), broker?.dispose()]);
+const run = consoleRun({
+  prepare: async (broker) => {
+    danaId = (await broker.admin("POST", `/projects/${broker.tenantId}/users`, { name: "Dana Example", email: "dana@tenant.example", emailVerified: true })).id;
+    await broker.admin("POST", `/projects/${broker.tenantId}/users`, { name: "Eve Example", email: "eve@tenant.example", emailVerified: true });
+  },
 });
 
 it("finds a user by email with the keyboard, disables them, and sees the event on the audit page filtered by action", async () => {
-  const watched = await openPage(browser);
+  const watched = await openPage(run.browser);
   const { page } = watched;
-  await broker.signIn(page, `/console/projects/${tenantId}/users`);
+  await run.broker.signIn(page, `${run.tenant}/users`);
   await page.getByRole("heading", { level: 1, name: "Users" }).waitFor();
 
   // Search with the keyboard alone: skip link, Tab to the field, type, Enter.
@@ -42,7 +34,7 @@ it("finds a user by email with the keyboard, disables them, and sees the event o
   expect(await rows.count()).toBe(1);
   await page.getByRole("link", { name: "Dana Example" }).click();
   await page.getByRole("heading", { level: 1, name: "Dana Example" }).waitFor();
-  expect(page.url()).toBe(`${url}/console/projects/${tenantId}/users/${danaId}`);
+  expect(page.url()).toBe(`${run.broker.url}${run.tenant}/users/${danaId}`);
 
   // Disable: the button, the notice, the status, and the button that now enables.
   await page.getByRole("button", { name: "Disable user" }).click();
@@ -75,6 +67,6 @@ it("finds a user by email with the keyboard, disables them, and sees the event o
   await page.getByRole("link", { name: "Signing keys" }).click();
   await page.getByRole("heading", { level: 1, name: "Signing keys" }).waitFor();
   expect(await page.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
-  expect(watched.problems.filter((problem) => problem.includes(url))).toEqual([]);
+  expect(watched.problems.filter((problem) => problem.includes(run.broker.url))).toEqual([]);
   await watched.context.close();
 }, 60_000);

@@ -1,29 +1,16 @@
 // The admin console end to end in Debian's Chromium: sign in through the emulated Auth0 as the
 // operator, open a project's client applications, and create a client with the keyboard alone (Tab,
 // typing, Enter), seeing its secret once (broker: console-broker.ts).
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser, openPage } from "./browser";
-import { startConsoleBroker, type ConsoleBroker } from "./console-broker";
+import { expect, it } from "vitest";
+import { openPage } from "./browser";
+import { consoleRun } from "./console-run";
 
-let browser: Browser;
-let broker: ConsoleBroker;
-let url: string;
-let tenantId: string;
-
-beforeAll(async () => {
-  [browser, broker] = await Promise.all([launchBrowser(), startConsoleBroker()]);
-  ({ url, tenantId } = broker);
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all([browser?.close(), broker?.dispose()]);
-});
+const run = consoleRun();
 
 it("signs in to the console through the emulator and creates a client with the keyboard alone", async () => {
-  const watched = await openPage(browser);
+  const watched = await openPage(run.browser);
   const { page } = watched;
-  await broker.signIn(page, `/console/projects/${tenantId}/clients/new`);
+  await run.broker.signIn(page, `${run.tenant}/clients/new`);
   await page.getByRole("heading", { level: 1, name: "New client application" }).waitFor();
   await page.getByText("Signed in as alice@auth0.example").waitFor();
 
@@ -58,6 +45,6 @@ it("signs in to the console through the emulator and creates a client with the k
   await page.getByRole("heading", { level: 1, name: "Keyboard app" }).waitFor();
   expect(await page.content()).not.toContain(secret!);
   expect(await page.locator("#field-redirectUris").inputValue()).toBe("https://keyboard.example/callback");
-  expect(watched.problems.filter((problem) => problem.includes(url))).toEqual([]);
+  expect(watched.problems.filter((problem) => problem.includes(run.broker.url))).toEqual([]);
   await watched.context.close();
 });
