@@ -156,4 +156,13 @@ describe("console: domain mappings", () => {
     const posted = await post(fx.setup, fx.adminCookie, `/console/projects/${fx.theirs.id}/domains/new`, { csrf: await csrf(fx.adminCookie), domain: unique(), providerId: okta });
     expect(posted.status).toBe(404);
   });
+
+  it("shows only the notices it knows: ?notice= naming an Object property shows none", async () => {
+    for (const key of ["constructor", "__proto__", "toString"]) {
+      const shown = await html(await page(fx.setup, fx.adminCookie, `${base()}/${unique()}?notice=${key}`));
+      expect(shown.status, key).toBe(200);
+      expect(shown.text, key).not.toContain('role="status"');
+    }
+    expect((await html(await page(fx.setup, fx.adminCookie, `${base()}/${unique()}?notice=challenge`))).text).toContain("Here is the TXT record to publish.");
+  });
 });

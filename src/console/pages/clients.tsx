@@ -7,11 +7,12 @@
  */
 import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
-import { Checkbox, ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { Checkbox, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
 import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
+import { isStale, noticeOf, RecordHeading } from "../record";
 import { ClientSettingsForm, CreateClientForm, createBody, FIELDS, formOfClient, formOfPost, LABELS, NEW_CLIENT, patchBody, type ClientForm, type ClientView } from "./client-form";
 
 const apiPath = (projectId: string, clientId?: string) =>
@@ -93,18 +94,9 @@ function ClientPage(props: { r: ConsoleRequest; project: Project; client: Client
   const action = pagePath(project.id, client.id);
   return (
     <Page r={r} project={project} title={client.name}>
-      <p>
-        <a href={pagePath(project.id)}>All client applications</a>
-      </p>
-      <h1>{client.name}</h1>
-      {state.notice ? <Notice>{state.notice}</Notice> : null}
-      {state.conflict ? (
-        <ConflictNotice>
-          <ClientDetails client={client} />
-        </ConflictNotice>
-      ) : (
+      <RecordHeading list={{ href: pagePath(project.id), text: "All client applications" }} heading={client.name} notice={state.notice} conflict={state.conflict}>
         <ClientDetails client={client} />
-      )}
+      </RecordHeading>
       <section aria-labelledby="settings">
         <h2 id="settings">Settings</h2>
         <ClientSettingsForm action={action} csrf={r.viewer.csrf} values={state.values ?? formOfClient(client)} errors={state.errors ?? new Map()} etag={etag} submit="Save settings" />
@@ -198,8 +190,7 @@ export function clientPages(pages: ConsolePages): void {
   });
 
   pages.get("/projects/:projectId/clients/:clientId", async (r) => {
-    const notice = NOTICES[r.c.req.query("notice") ?? ""];
-    return clientPage(r, await projectOf(r), 200, notice ? { notice } : {});
+    return clientPage(r, await projectOf(r), 200, noticeOf(r, NOTICES));
   });
 
   pages.post("/projects/:projectId/clients/:clientId", async (r) => {
@@ -207,7 +198,7 @@ export function clientPages(pages: ConsolePages): void {
     const values = formOfPost(r.form);
     const answer = await r.api.call("PATCH", apiPath(project.id, r.param("clientId")), { body: patchBody(values), ifMatch: r.form.get("etag") ?? "" });
     if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("clientId"))}?notice=saved`, 303);
-    if (answer.status === 412 || answer.status === 428) return clientPage(r, project, 409, { values, conflict: true });
+    if (isStale(answer)) return clientPage(r, project, 409, { values, conflict: true });
     return clientPage(r, project, answer.status, { values, errors: problemOf(answer) });
   });
 

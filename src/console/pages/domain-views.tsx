@@ -5,11 +5,12 @@
  * form posts to a route of pages/domains.tsx, which calls the admin API.
  */
 import type { Child } from "hono/jsx";
-import { ConflictNotice, ErrorSummary, fieldId, Notice, TextField, type FieldErrors } from "../forms";
+import { ErrorSummary, fieldId, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
 import { ConfirmForm } from "./confirm-form";
 import type { ConsoleRequest } from "../page";
 import type { Project } from "../project";
+import { RecordHeading } from "../record";
 
 export interface DomainView {
   domain: string;
@@ -170,12 +171,9 @@ export function DomainPage(props: {
   );
   return (
     <DomainsFrame r={r} project={project} title={domain}>
-      <p>
-        <a href={pagePath(project.id)}>All domain mappings</a>
-      </p>
-      <h1>{domain}</h1>
-      {state.notice ? <Notice>{state.notice}</Notice> : null}
-      {state.conflict ? <ConflictNotice>{details}</ConflictNotice> : details}
+      <RecordHeading list={{ href: pagePath(project.id), text: "All domain mappings" }} heading={domain} notice={state.notice} conflict={state.conflict}>
+        {details}
+      </RecordHeading>
       {mapping ? (
         <section aria-labelledby="provider">
           <h2 id="provider">Identity provider</h2>

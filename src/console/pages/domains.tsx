@@ -10,6 +10,7 @@ import { errorsFromProblem, Notice, type FieldErrors } from "../forms";
 import { pageQuery, RecordList } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
+import { isStale, noticeOf } from "../record";
 import {
   apiPath, DomainPage, DomainsFrame, FIELDS, MapDomainForm, pagePath, verificationText,
   type ChallengeView, type CheckResult, type DomainPageState, type DomainView, type ProviderSummary,
@@ -120,8 +121,7 @@ export function domainPages(pages: ConsolePages): void {
   });
 
   pages.get("/projects/:projectId/domains/:domain", async (r) => {
-    const notice = NOTICES[r.c.req.query("notice") ?? ""];
-    return domainPage(r, await projectOf(r), 200, notice ? { notice } : {});
+    return domainPage(r, await projectOf(r), 200, noticeOf(r, NOTICES));
   });
 
   pages.post("/projects/:projectId/domains/:domain", async (r) => {
@@ -129,7 +129,7 @@ export function domainPages(pages: ConsolePages): void {
     const providerId = r.form.get("providerId") ?? "";
     const answer = await r.api.call("PATCH", apiPath(project.id, r.param("domain")), { body: { providerId }, ifMatch: r.form.get("etag") ?? "" });
     if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("domain"))}?notice=saved`, 303);
-    if (answer.status === 412 || answer.status === 428) return domainPage(r, project, 409, { conflict: true, providerValue: providerId });
+    if (isStale(answer)) return domainPage(r, project, 409, { conflict: true, providerValue: providerId });
     return domainPage(r, project, answer.status, { providerValue: providerId, errors: errorsFromProblem(answer.problem, FIELDS) });
   });
 

@@ -3,10 +3,11 @@
  * (operator; its first admin API key is shown once), and a project's settings (rename, with If-Match).
  */
 import type { ApiAnswer } from "../admin-client";
-import { ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { ErrorSummary, errorsFromProblem, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
 import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
+import { isStale, RecordHeading } from "../record";
 
 interface Project {
   id: string;
@@ -69,9 +70,9 @@ function ProjectSettings(props: { r: ConsoleRequest; project: Project; etag: str
   );
   return (
     <ConsolePage title={`${project.name}: settings`} viewer={r.viewer} project={project} current="project">
-      <h1>{project.name}</h1>
-      {saved ? <Notice>Saved.</Notice> : null}
-      {conflict ? <ConflictNotice>{details}</ConflictNotice> : details}
+      <RecordHeading heading={project.name} notice={saved ? "Saved." : undefined} conflict={conflict}>
+        {details}
+      </RecordHeading>
       <section aria-labelledby="rename">
         <h2 id="rename">Rename</h2>
         <ErrorSummary errors={errors} labels={NAME_LABELS} />
@@ -128,7 +129,7 @@ export function projectPages(pages: ConsolePages): void {
     const answer = await r.api.call<Project>("PATCH", path(id), { body: { name }, ifMatch: r.form.get("etag") ?? "" });
     if (answer.ok) return r.c.redirect(`/console/projects/${id}?saved=1`, 303);
     const current = await r.api.must<Project>("GET", path(id));
-    if (answer.status === 412 || answer.status === 428) {
+    if (isStale(answer)) {
       return r.render(<ProjectSettings r={r} project={current.body} etag={current.etag ?? ""} name={name} conflict />, 409);
     }
     return r.render(<ProjectSettings r={r} project={current.body} etag={r.form.get("etag") ?? ""} name={name} errors={fieldErrorsOf(answer)} />, answer.status);

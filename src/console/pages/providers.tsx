@@ -6,11 +6,12 @@
  */
 import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
-import { ConflictNotice, errorsFromProblem, Notice, type FieldErrors } from "../forms";
+import { errorsFromProblem, Notice, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
 import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
+import { isStale, noticeOf, RecordHeading } from "../record";
 import { ConfirmForm } from "./confirm-form";
 import { createBody, FIELDS, formOfPost, formOfProvider, NEW_PROVIDER, patchBody, ProviderFormFields, type ProviderForm, type ProviderView } from "./provider-form";
 
@@ -82,18 +83,9 @@ function ProviderPage(props: { r: ConsoleRequest; project: Project; provider: Pr
   const action = pagePath(project.id, provider.id);
   return (
     <Page r={r} project={project} title={provider.name}>
-      <p>
-        <a href={pagePath(project.id)}>All identity providers</a>
-      </p>
-      <h1>{provider.name}</h1>
-      {state.notice ? <Notice>{state.notice}</Notice> : null}
-      {state.conflict ? (
-        <ConflictNotice>
-          <ProviderDetails provider={provider} />
-        </ConflictNotice>
-      ) : (
+      <RecordHeading list={{ href: pagePath(project.id), text: "All identity providers" }} heading={provider.name} notice={state.notice} conflict={state.conflict}>
         <ProviderDetails provider={provider} />
-      )}
+      </RecordHeading>
       <section aria-labelledby="settings">
         <h2 id="settings">Settings</h2>
         <ProviderFormFields
@@ -174,8 +166,7 @@ export function providerPages(pages: ConsolePages): void {
   });
 
   pages.get("/projects/:projectId/providers/:providerId", async (r) => {
-    const notice = NOTICES[r.c.req.query("notice") ?? ""];
-    return providerPage(r, await projectOf(r), 200, notice ? { notice } : {});
+    return providerPage(r, await projectOf(r), 200, noticeOf(r, NOTICES));
   });
 
   pages.post("/projects/:projectId/providers/:providerId", async (r) => {
@@ -184,7 +175,7 @@ export function providerPages(pages: ConsolePages): void {
     const body = patchBody(values, r.form.get("clientSecret") ?? "");
     const answer = await r.api.call("PATCH", apiPath(project.id, r.param("providerId")), { body, ifMatch: r.form.get("etag") ?? "" });
     if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("providerId"))}?notice=saved`, 303);
-    if (answer.status === 412 || answer.status === 428) return providerPage(r, project, 409, { values, conflict: true });
+    if (isStale(answer)) return providerPage(r, project, 409, { values, conflict: true });
     return providerPage(r, project, answer.status, { values, errors: errorsFromProblem(answer.problem, FIELDS) });
   });
 

@@ -7,11 +7,12 @@
  */
 import type { Child } from "hono/jsx";
 import { pageError } from "../admin-client";
-import { Checkbox, ConflictNotice, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { Checkbox, ErrorSummary, errorsFromProblem, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
 import { NextPageLink, pageQuery, RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
+import { isStale, noticeOf, RecordHeading } from "../record";
 
 /** A user as the API shows it (the fields the console reads). */
 interface UserView {
@@ -117,19 +118,9 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
   const base = pagePath(project.id, user.id);
   return (
     <Page r={r} project={project} title={displayName(user)}>
-      <p>
-        <a href={pagePath(project.id)}>All users</a>
-      </p>
-      <h1>{displayName(user)}</h1>
-      {state.notice ? <Notice>{state.notice}</Notice> : null}
-      {state.conflict ? (
-        <ConflictNotice>
-          <p>{state.conflict}</p>
-          <UserDetails user={user} />
-        </ConflictNotice>
-      ) : (
+      <RecordHeading list={{ href: pagePath(project.id), text: "All users" }} heading={displayName(user)} notice={state.notice} conflict={state.conflict}>
         <UserDetails user={user} />
-      )}
+      </RecordHeading>
       <section aria-labelledby="status">
         <h2 id="status">{user.disabled ? "Enable" : "Disable"}</h2>
         <ErrorSummary errors={state.statusErrors ?? new Map()} labels={LABELS} />
@@ -240,8 +231,7 @@ export function userPages(pages: ConsolePages): void {
   });
 
   pages.get("/projects/:projectId/users/:userId", async (r) => {
-    const notice = NOTICES[r.c.req.query("notice") ?? ""];
-    return userPage(r, await projectOf(r), 200, notice ? { notice } : {});
+    return userPage(r, await projectOf(r), 200, noticeOf(r, NOTICES));
   });
 
   pages.post("/projects/:projectId/users/:userId/status", async (r) => {
@@ -251,7 +241,7 @@ export function userPages(pages: ConsolePages): void {
     const disabled = wanted === "true";
     const answer = await r.api.call<UserView>("PATCH", apiPath(project.id, r.param("userId")), { body: { disabled }, ifMatch: r.form.get("etag") ?? "" });
     if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("userId"))}?notice=${disabled ? "disabled" : "enabled"}`, 303);
-    if (answer.status === 412 || answer.status === 428) {
+    if (isStale(answer)) {
       const asked = disabled ? "disable" : "enable";
       return userPage(r, project, 409, { conflict: `You asked to ${asked} this user; nothing was changed. If you still want to, use the button below again.` });
     }
