@@ -5,8 +5,8 @@
  * API's refusal names it).
  */
 import { GRANT_TYPES } from "../../registry/clients";
-import { Choices, ErrorSummary, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
-import { CsrfField } from "../layout";
+import { Choices, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
+import { PostForm } from "../post-form";
 
 /** A client as the API shows it (the fields the console reads). */
 export interface ClientView {
@@ -133,45 +133,36 @@ function CommonFields({ values, errors }: Pick<FormProps, "values" | "errors">) 
 export function CreateClientForm(props: FormProps) {
   const { action, csrf, values, errors, submit } = props;
   return (
-    <>
-      <ErrorSummary errors={errors} labels={LABELS} />
-      <form method="post" action={action}>
-        <CsrfField token={csrf} />
-        <Choices name="kind" label={LABELS.kind!} options={KIND_OPTIONS} checked={[values.kind]} multiple={false} errors={errors} />
-        <CommonFields values={values} errors={errors} />
-        <button type="submit" class="inline">
-          {submit}
-        </button>
-      </form>
-    </>
+    <PostForm action={action} csrf={csrf} errors={errors} labels={LABELS}>
+      <Choices name="kind" label={LABELS.kind!} options={KIND_OPTIONS} checked={[values.kind]} multiple={false} errors={errors} />
+      <CommonFields values={values} errors={errors} />
+      <button type="submit" class="inline">
+        {submit}
+      </button>
+    </PostForm>
   );
 }
 
 export function ClientSettingsForm(props: FormProps) {
   const { action, csrf, values, errors, etag, submit } = props;
   return (
-    <>
-      <ErrorSummary errors={errors} labels={LABELS} />
-      <form method="post" action={action}>
-        <CsrfField token={csrf} />
-        <input type="hidden" name="etag" value={etag ?? ""} />
-        <CommonFields values={values} errors={errors} />
-        <fieldset>
-          <legend>IP rules</legend>
-          <TextArea name="ipAllow" label={LABELS.ipAllow!} value={values.ipAllow} errors={errors} rows={3} hint="CIDRs, one per line (e.g. 203.0.113.0/24). Empty: every network the project allows." />
-          <TextArea name="ipDeny" label={LABELS.ipDeny!} value={values.ipDeny} errors={errors} rows={3} hint="CIDRs, one per line, refused even if allowed." />
-        </fieldset>
-        <fieldset>
-          <legend>Limits</legend>
-          <TextField name="tokenPerMinute" label={LABELS.tokenPerMinute!} type="number" min={1} value={values.tokenPerMinute} errors={errors} hint="Empty: the project's or the deployment's limit." />
-          <TextField name="accessTokenSeconds" label={`${LABELS.accessTokenSeconds} (seconds)`} type="number" min={60} value={values.accessTokenSeconds} errors={errors} />
-          <TextField name="idTokenSeconds" label={`${LABELS.idTokenSeconds} (seconds)`} type="number" min={60} value={values.idTokenSeconds} errors={errors} />
-          <TextField name="refreshTokenSeconds" label={`${LABELS.refreshTokenSeconds} (seconds)`} type="number" min={300} value={values.refreshTokenSeconds} errors={errors} />
-        </fieldset>
-        <button type="submit" class="inline">
-          {submit}
-        </button>
-      </form>
-    </>
+    <PostForm action={action} csrf={csrf} errors={errors} labels={LABELS} etag={etag ?? ""}>
+      <CommonFields values={values} errors={errors} />
+      <fieldset>
+        <legend>IP rules</legend>
+        <TextArea name="ipAllow" label={LABELS.ipAllow!} value={values.ipAllow} errors={errors} rows={3} hint="CIDRs, one per line (e.g. 203.0.113.0/24). Empty: every network the project allows." />
+        <TextArea name="ipDeny" label={LABELS.ipDeny!} value={values.ipDeny} errors={errors} rows={3} hint="CIDRs, one per line, refused even if allowed." />
+      </fieldset>
+      <fieldset>
+        <legend>Limits</legend>
+        <TextField name="tokenPerMinute" label={LABELS.tokenPerMinute!} type="number" min={1} value={values.tokenPerMinute} errors={errors} hint="Empty: the project's or the deployment's limit." />
+        <TextField name="accessTokenSeconds" label={`${LABELS.accessTokenSeconds} (seconds)`} type="number" min={60} value={values.accessTokenSeconds} errors={errors} />
+        <TextField name="idTokenSeconds" label={`${LABELS.idTokenSeconds} (seconds)`} type="number" min={60} value={values.idTokenSeconds} errors={errors} />
+        <TextField name="refreshTokenSeconds" label={`${LABELS.refreshTokenSeconds} (seconds)`} type="number" min={300} value={values.refreshTokenSeconds} errors={errors} />
+      </fieldset>
+      <button type="submit" class="inline">
+        {submit}
+      </button>
+    </PostForm>
   );
 }

@@ -7,8 +7,9 @@
  */
 import type { Child } from "hono/jsx";
 import type { ApiAnswer } from "../admin-client";
-import { Checkbox, ErrorSummary, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
-import { ConsolePage, CsrfField } from "../layout";
+import { Checkbox, errorsFromProblem, Notice, TextField, type FieldErrors } from "../forms";
+import { ConsolePage } from "../layout";
+import { PostForm } from "../post-form";
 import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
@@ -104,9 +105,7 @@ function ClientPage(props: { r: ConsoleRequest; project: Project; client: Client
       {client.kind === "confidential" ? (
         <section aria-labelledby="rotate">
           <h2 id="rotate">Rotate the secret</h2>
-          <ErrorSummary errors={state.rotateErrors ?? new Map()} labels={LABELS} />
-          <form method="post" action={`${action}/secret`}>
-            <CsrfField token={r.viewer.csrf} />
+          <PostForm action={`${action}/secret`} csrf={r.viewer.csrf} errors={state.rotateErrors ?? new Map()} labels={LABELS}>
             <TextField
               name="overlapSeconds" label="Overlap (seconds)" type="number" min={0} max={604800} value={state.overlap ?? "0"} errors={state.rotateErrors ?? new Map()}
               hint="How long the current secret keeps working beside the new one, so apps can switch without downtime (0 to 604800)."
@@ -114,19 +113,17 @@ function ClientPage(props: { r: ConsoleRequest; project: Project; client: Client
             <button type="submit" class="inline">
               Rotate secret
             </button>
-          </form>
+          </PostForm>
         </section>
       ) : null}
       <section aria-labelledby="delete">
         <h2 id="delete">Delete</h2>
-        <ErrorSummary errors={state.deleteErrors ?? new Map()} labels={LABELS} />
-        <form method="post" action={`${action}/delete`}>
-          <CsrfField token={r.viewer.csrf} />
+        <PostForm action={`${action}/delete`} csrf={r.viewer.csrf} errors={state.deleteErrors ?? new Map()} labels={LABELS}>
           <Checkbox name="confirm" label="I understand that apps using this client stop working at once." errors={state.deleteErrors ?? new Map()} required />
           <button type="submit" class="inline danger">
             Delete client
           </button>
-        </form>
+        </PostForm>
       </section>
     </Page>
   );

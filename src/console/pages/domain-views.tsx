@@ -5,8 +5,9 @@
  * form posts to a route of pages/domains.tsx, which calls the admin API.
  */
 import type { Child } from "hono/jsx";
-import { ErrorSummary, fieldId, Notice, TextField, type FieldErrors } from "../forms";
+import { fieldId, Notice, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { PostForm } from "../post-form";
 import { ConfirmForm } from "./confirm-form";
 import type { ConsoleRequest } from "../page";
 import type { Project } from "../project";
@@ -96,17 +97,13 @@ export function ProviderSelect(props: { providers: ProviderSummary[]; value: str
 export function MapDomainForm(props: { r: ConsoleRequest; project: Project; providers: ProviderSummary[]; values: { domain: string; providerId: string }; errors: FieldErrors }) {
   const { r, project, providers, values, errors } = props;
   return (
-    <>
-      <ErrorSummary errors={errors} labels={LABELS} />
-      <form method="post" action={`${pagePath(project.id)}/new`}>
-        <CsrfField token={r.viewer.csrf} />
-        <TextField name="domain" label={LABELS.domain!} value={values.domain} errors={errors} required maxlength={253} hint="An email domain such as example.com; people whose address ends in it sign in at the provider you choose." />
-        <ProviderSelect providers={providers} value={values.providerId} errors={errors} projectId={project.id} />
-        <button type="submit" class="inline">
-          Map domain
-        </button>
-      </form>
-    </>
+    <PostForm action={`${pagePath(project.id)}/new`} csrf={r.viewer.csrf} errors={errors} labels={LABELS}>
+      <TextField name="domain" label={LABELS.domain!} value={values.domain} errors={errors} required maxlength={253} hint="An email domain such as example.com; people whose address ends in it sign in at the provider you choose." />
+      <ProviderSelect providers={providers} value={values.providerId} errors={errors} projectId={project.id} />
+      <button type="submit" class="inline">
+        Map domain
+      </button>
+    </PostForm>
   );
 }
 
@@ -177,15 +174,12 @@ export function DomainPage(props: {
       {mapping ? (
         <section aria-labelledby="provider">
           <h2 id="provider">Identity provider</h2>
-          <ErrorSummary errors={errors} labels={LABELS} />
-          <form method="post" action={base}>
-            <CsrfField token={r.viewer.csrf} />
-            <input type="hidden" name="etag" value={etag} />
+          <PostForm action={base} csrf={r.viewer.csrf} errors={errors} labels={LABELS} etag={etag}>
             <ProviderSelect providers={providers} value={state.providerValue ?? mapping.providerId} errors={errors} projectId={project.id} />
             <button type="submit" class="inline">
               Change provider
             </button>
-          </form>
+          </PostForm>
         </section>
       ) : (
         <section aria-labelledby="map">

@@ -3,8 +3,9 @@
  * (operator; its first admin API key is shown once), and a project's settings (rename, with If-Match).
  */
 import type { ApiAnswer } from "../admin-client";
-import { ErrorSummary, errorsFromProblem, TextField, type FieldErrors } from "../forms";
-import { ConsolePage, CsrfField } from "../layout";
+import { errorsFromProblem, TextField, type FieldErrors } from "../forms";
+import { ConsolePage } from "../layout";
+import { PostForm } from "../post-form";
 import { pageQuery, RecordList, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { isStale, RecordHeading } from "../record";
@@ -40,14 +41,12 @@ function ProjectsList(props: { r: ConsoleRequest; projects: Project[]; nextCurso
       {r.me.operator ? (
         <section aria-labelledby="create-project">
           <h2 id="create-project">Create a project</h2>
-          <ErrorSummary errors={errors} labels={NAME_LABELS} />
-          <form method="post" action="/console/projects">
-            <CsrfField token={r.viewer.csrf} />
+          <PostForm action="/console/projects" csrf={r.viewer.csrf} errors={errors} labels={NAME_LABELS}>
             <TextField name="name" label="Name" value={name} errors={errors} required maxlength={200} />
             <button type="submit" class="inline">
               Create project
             </button>
-          </form>
+          </PostForm>
         </section>
       ) : null}
     </ConsolePage>
@@ -75,15 +74,12 @@ function ProjectSettings(props: { r: ConsoleRequest; project: Project; etag: str
       </RecordHeading>
       <section aria-labelledby="rename">
         <h2 id="rename">Rename</h2>
-        <ErrorSummary errors={errors} labels={NAME_LABELS} />
-        <form method="post" action={`/console/projects/${project.id}`}>
-          <CsrfField token={r.viewer.csrf} />
-          <input type="hidden" name="etag" value={etag} />
+        <PostForm action={`/console/projects/${project.id}`} csrf={r.viewer.csrf} errors={errors} labels={NAME_LABELS} etag={etag}>
           <TextField name="name" label="Name" value={name} errors={errors} required maxlength={200} />
           <button type="submit" class="inline">
             Save
           </button>
-        </form>
+        </PostForm>
       </section>
     </ConsolePage>
   );

@@ -4,8 +4,8 @@
  * API path belongs to. The API validates, and on create checks the issuer's discovery document.
  */
 import { PROVIDER_KINDS } from "../../registry/providers";
-import { Checkbox, Choices, ErrorSummary, fieldId, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
-import { CsrfField } from "../layout";
+import { Checkbox, Choices, fieldId, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
+import { PostForm } from "../post-form";
 
 /** A provider as the API shows it (the fields the console reads; never the secret). */
 export interface ProviderView {
@@ -134,36 +134,31 @@ interface FormProps {
 export function ProviderFormFields(props: FormProps) {
   const { action, csrf, values, errors, editing, submit } = props;
   return (
-    <>
-      <ErrorSummary errors={errors} labels={LABELS} />
-      <form method="post" action={action}>
-        <CsrfField token={csrf} />
-        {editing ? <input type="hidden" name="etag" value={editing.etag} /> : null}
-        {editing ? null : (
-          <>
-            <Choices name="kind" label={LABELS.kind!} options={KIND_OPTIONS} checked={[values.kind]} multiple={false} errors={errors} />
-            <TextField name="issuer" label={LABELS.issuer!} value={values.issuer} errors={errors} required maxlength={500} hint="The provider's issuer URL (https). Fedgate reads its discovery document before saving; it cannot change later." />
-            <TextField name="id" label={`${LABELS.id} (optional)`} value={values.id} errors={errors} maxlength={40} hint="2-40 lower-case letters, digits or dashes; it names the callback URL. Empty: one is generated." />
-          </>
-        )}
-        <TextField name="name" label={LABELS.name!} value={values.name} errors={errors} required maxlength={200} />
-        <TextField name="clientId" label={LABELS.clientId!} value={values.clientId} errors={errors} required maxlength={500} hint="The client id Fedgate was given at the provider." />
-        <SecretField errors={errors} editing={editing !== undefined} />
-        {editing?.hasClientSecret ? <Checkbox name="removeSecret" label="Remove the stored secret" checked={values.removeSecret} errors={errors} /> : null}
-        <TextField name="scopes" label={LABELS.scopes!} value={values.scopes} errors={errors} hint="Separated by spaces; include openid, or the provider sends no ID token." />
-        <Choices name="linkBy" label={LABELS.linkBy!} options={LINK_OPTIONS} checked={[values.linkBy]} multiple={false} errors={errors} />
-        <Checkbox name="createUsers" label="Create a user at first sign-in when none is linked" checked={values.createUsers} errors={errors} />
-        <fieldset>
-          <legend>Token exchange</legend>
-          <TextArea name="audiences" label={LABELS.audiences!} value={values.audiences} errors={errors} rows={2} hint="Access-token audiences accepted for token exchange (RFC 8693), e.g. an Auth0 API identifier; one per line." />
-          <TextArea name="exchangeClientIds" label={LABELS.exchangeClientIds!} value={values.exchangeClientIds} errors={errors} rows={2} hint="The migrating apps' client ids at the provider (an ID token's aud or azp); one per line." />
-          <Checkbox name="acceptOpaqueTokens" label="Also accept tokens Fedgate cannot verify itself, checked at the provider" checked={values.acceptOpaqueTokens} errors={errors} />
-          <TextField name="maxTokenAgeSeconds" label={`${LABELS.maxTokenAgeSeconds} (seconds)`} type="number" min={60} max={604800} value={values.maxTokenAgeSeconds} errors={errors} hint="Refuse tokens issued longer ago than this. Empty: their expiry decides." />
-        </fieldset>
-        <button type="submit" class="inline">
-          {submit}
-        </button>
-      </form>
-    </>
+    <PostForm action={action} csrf={csrf} errors={errors} labels={LABELS} etag={editing?.etag}>
+      {editing ? null : (
+        <>
+          <Choices name="kind" label={LABELS.kind!} options={KIND_OPTIONS} checked={[values.kind]} multiple={false} errors={errors} />
+          <TextField name="issuer" label={LABELS.issuer!} value={values.issuer} errors={errors} required maxlength={500} hint="The provider's issuer URL (https). Fedgate reads its discovery document before saving; it cannot change later." />
+          <TextField name="id" label={`${LABELS.id} (optional)`} value={values.id} errors={errors} maxlength={40} hint="2-40 lower-case letters, digits or dashes; it names the callback URL. Empty: one is generated." />
+        </>
+      )}
+      <TextField name="name" label={LABELS.name!} value={values.name} errors={errors} required maxlength={200} />
+      <TextField name="clientId" label={LABELS.clientId!} value={values.clientId} errors={errors} required maxlength={500} hint="The client id Fedgate was given at the provider." />
+      <SecretField errors={errors} editing={editing !== undefined} />
+      {editing?.hasClientSecret ? <Checkbox name="removeSecret" label="Remove the stored secret" checked={values.removeSecret} errors={errors} /> : null}
+      <TextField name="scopes" label={LABELS.scopes!} value={values.scopes} errors={errors} hint="Separated by spaces; include openid, or the provider sends no ID token." />
+      <Choices name="linkBy" label={LABELS.linkBy!} options={LINK_OPTIONS} checked={[values.linkBy]} multiple={false} errors={errors} />
+      <Checkbox name="createUsers" label="Create a user at first sign-in when none is linked" checked={values.createUsers} errors={errors} />
+      <fieldset>
+        <legend>Token exchange</legend>
+        <TextArea name="audiences" label={LABELS.audiences!} value={values.audiences} errors={errors} rows={2} hint="Access-token audiences accepted for token exchange (RFC 8693), e.g. an Auth0 API identifier; one per line." />
+        <TextArea name="exchangeClientIds" label={LABELS.exchangeClientIds!} value={values.exchangeClientIds} errors={errors} rows={2} hint="The migrating apps' client ids at the provider (an ID token's aud or azp); one per line." />
+        <Checkbox name="acceptOpaqueTokens" label="Also accept tokens Fedgate cannot verify itself, checked at the provider" checked={values.acceptOpaqueTokens} errors={errors} />
+        <TextField name="maxTokenAgeSeconds" label={`${LABELS.maxTokenAgeSeconds} (seconds)`} type="number" min={60} max={604800} value={values.maxTokenAgeSeconds} errors={errors} hint="Refuse tokens issued longer ago than this. Empty: their expiry decides." />
+      </fieldset>
+      <button type="submit" class="inline">
+        {submit}
+      </button>
+    </PostForm>
   );
 }

@@ -9,6 +9,7 @@ import type { Child } from "hono/jsx";
 import { pageError } from "../admin-client";
 import { Checkbox, ErrorSummary, errorsFromProblem, TextField, type FieldErrors } from "../forms";
 import { ConsolePage, CsrfField } from "../layout";
+import { PostForm } from "../post-form";
 import { NextPageLink, pageQuery, RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
@@ -123,10 +124,7 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
       </RecordHeading>
       <section aria-labelledby="status">
         <h2 id="status">{user.disabled ? "Enable" : "Disable"}</h2>
-        <ErrorSummary errors={state.statusErrors ?? new Map()} labels={LABELS} />
-        <form method="post" action={`${base}/status`}>
-          <CsrfField token={r.viewer.csrf} />
-          <input type="hidden" name="etag" value={etag} />
+        <PostForm action={`${base}/status`} csrf={r.viewer.csrf} errors={state.statusErrors ?? new Map()} labels={LABELS} etag={etag}>
           <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
           <p class="hint" id="status-hint">
             {user.disabled
@@ -136,7 +134,7 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
           <button type="submit" class={user.disabled ? "inline" : "inline danger"} aria-describedby="status-hint">
             {user.disabled ? "Enable user" : "Disable user"}
           </button>
-        </form>
+        </PostForm>
       </section>
       <section aria-labelledby="identities">
         <h2 id="identities">External identities</h2>
