@@ -150,6 +150,32 @@ export function Checkbox(props: { name: string; label: string; errors: FieldErro
   );
 }
 
+/**
+ * A secret to send and never show back (an upstream client secret): a password field that is always
+ * rendered empty, with a hint saying what leaving it empty does.
+ */
+export function SecretField(props: FieldProps & { hint: string; maxlength?: number }) {
+  const { name, label, errors, hint, maxlength = 2000 } = props;
+  const invalid = errors.has(name);
+  return (
+    <div>
+      <label for={fieldId(name)}>{label}</label>
+      <input
+        type="password" id={fieldId(name)} name={name} value="" autocomplete="off" maxlength={maxlength}
+        aria-describedby={[hintId(name), invalid ? errorId(name) : ""].filter(Boolean).join(" ")} {...(invalid ? { "aria-invalid": "true" } : {})}
+      />
+      <p class="hint" id={hintId(name)}>
+        {hint}
+      </p>
+      {invalid ? (
+        <p class="field-error" id={errorId(name)}>
+          {errors.get(name)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 /** Checkboxes (`multiple`) or radio buttons under one legend; the summary links to the first. */
 export function Choices(props: FieldProps & { options: readonly { value: string; label: string }[]; checked: readonly string[]; multiple: boolean }) {
   const { name, label, errors, hint, options, checked, multiple } = props;

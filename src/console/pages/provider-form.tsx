@@ -4,7 +4,7 @@
  * API path belongs to. The API validates, and on create checks the issuer's discovery document.
  */
 import { PROVIDER_KINDS } from "../../registry/providers";
-import { Checkbox, Choices, fieldId, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
+import { Checkbox, Choices, lines, SecretField, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
 import { PostForm } from "../post-form";
 
 /** A provider as the API shows it (the fields the console reads; never the secret). */
@@ -101,26 +101,6 @@ export const patchBody = (f: ProviderForm, secret: string) => ({
   ...(f.removeSecret ? { clientSecret: null } : secret ? { clientSecret: secret } : {}),
 });
 
-/** The client secret: a password field that is never filled in (write-only). */
-function SecretField({ errors, editing }: { errors: FieldErrors; editing: boolean }) {
-  const invalid = errors.has("clientSecret");
-  const describedBy = ["field-clientSecret-hint", invalid ? "field-clientSecret-error" : ""].filter(Boolean).join(" ");
-  return (
-    <div>
-      <label for={fieldId("clientSecret")}>{LABELS.clientSecret}</label>
-      <input type="password" id={fieldId("clientSecret")} name="clientSecret" value="" autocomplete="off" maxlength={2000} aria-describedby={describedBy} {...(invalid ? { "aria-invalid": "true" } : {})} />
-      <p class="hint" id="field-clientSecret-hint">
-        {editing ? "Leave empty to keep the current secret. Fedgate never shows it back." : "The secret the provider gave this client, if it is confidential. Fedgate stores it sealed and never shows it back."}
-      </p>
-      {invalid ? (
-        <p class="field-error" id="field-clientSecret-error">
-          {errors.get("clientSecret")}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
 interface FormProps {
   action: string;
   csrf: string;
@@ -144,7 +124,10 @@ export function ProviderFormFields(props: FormProps) {
       )}
       <TextField name="name" label={LABELS.name!} value={values.name} errors={errors} required maxlength={200} />
       <TextField name="clientId" label={LABELS.clientId!} value={values.clientId} errors={errors} required maxlength={500} hint="The client id Fedgate was given at the provider." />
-      <SecretField errors={errors} editing={editing !== undefined} />
+      <SecretField
+        name="clientSecret" label={LABELS.clientSecret!} errors={errors}
+        hint={editing ? "Leave empty to keep the current secret. Fedgate never shows it back." : "The secret the provider gave this client, if it is confidential. Fedgate stores it sealed and never shows it back."}
+      />
       {editing?.hasClientSecret ? <Checkbox name="removeSecret" label="Remove the stored secret" checked={values.removeSecret} errors={errors} /> : null}
       <TextField name="scopes" label={LABELS.scopes!} value={values.scopes} errors={errors} hint="Separated by spaces; include openid, or the provider sends no ID token." />
       <Choices name="linkBy" label={LABELS.linkBy!} options={LINK_OPTIONS} checked={[values.linkBy]} multiple={false} errors={errors} />
