@@ -9,6 +9,7 @@ import { base64url } from "jose";
 import { pageError } from "../admin-client";
 import { sha256 } from "../../encoding";
 import { Notice } from "../forms";
+import { ClaimsList, type TestClaims } from "../../ui/test-claims";
 import { ConsolePage, CsrfField } from "../layout";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import type { ProviderView } from "./provider-form";
@@ -24,7 +25,7 @@ type Verdict =
   | { decision: "refuse"; reason: string; userId?: string; linkableEmail: boolean };
 
 type TestResult = { testId: string; requester: { session: string }; at: string } & (
-  | { ok: true; claims: { subject: string; email: string | null; emailVerified: boolean; name: string | null; username: string | null; hostedDomain: string | null; groups: string[] }; raw: Record<string, unknown>; linking: Verdict }
+  | { ok: true; claims: TestClaims; raw: Record<string, unknown>; linking: Verdict }
   | { ok: false; stage: string; reason: string }
 );
 
@@ -77,28 +78,7 @@ function ResultPage({ r, project, provider, result }: { r: ConsoleRequest; proje
         <>
           <section aria-labelledby="claims">
             <h2 id="claims">Claims received</h2>
-            <dl>
-              <dt>Subject</dt>
-              <dd>
-                <code id="claim-subject">{result.claims.subject}</code>
-              </dd>
-              <dt>Email</dt>
-              <dd id="claim-email">{result.claims.email ?? "none"}</dd>
-              <dt>Email verified</dt>
-              <dd id="claim-email-verified">{result.claims.emailVerified ? "yes" : "no"}</dd>
-              <dt>Name</dt>
-              <dd>{result.claims.name ?? "none"}</dd>
-              <dt>Username</dt>
-              <dd>{result.claims.username ?? "none"}</dd>
-              {result.claims.hostedDomain ? (
-                <>
-                  <dt>Hosted domain</dt>
-                  <dd>{result.claims.hostedDomain}</dd>
-                </>
-              ) : null}
-              <dt>Groups</dt>
-              <dd>{result.claims.groups.join(", ") || "none"}</dd>
-            </dl>
+            <ClaimsList claims={result.claims} full />
             <h3>All claims (ID token over userinfo)</h3>
             <pre class="claims">{JSON.stringify(result.raw, null, 2)}</pre>
           </section>

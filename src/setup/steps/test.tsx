@@ -11,6 +11,7 @@ import { base64url } from "jose";
 import { sha256 } from "../../encoding";
 import type { AppEnv } from "../../env";
 import { Notice } from "../../console/forms";
+import { ClaimsList, type TestClaims } from "../../ui/test-claims";
 import { CsrfField, respond, StepFrame } from "../frame";
 import { cookieHeader, cookieOf, type SetupRequest } from "../request";
 
@@ -23,7 +24,7 @@ type Verdict =
   | { decision: "refuse"; reason: string; linkableEmail: boolean };
 
 type TestResult = { requester: { session: string } } & (
-  | { ok: true; claims: { subject: string; email: string | null; emailVerified: boolean; name: string | null }; linking: Verdict }
+  | { ok: true; claims: TestClaims; linking: Verdict }
   | { ok: false; stage: string; reason: string }
 );
 
@@ -76,18 +77,7 @@ export async function testStep(r: SetupRequest): Promise<Response> {
       ) : result.ok ? (
         <>
           <Notice>The test sign-in worked. Nothing was written.</Notice>
-          <dl>
-            <dt>Subject</dt>
-            <dd>
-              <code id="claim-subject">{result.claims.subject}</code>
-            </dd>
-            <dt>Email</dt>
-            <dd id="claim-email">{result.claims.email ?? "none"}</dd>
-            <dt>Email verified</dt>
-            <dd id="claim-email-verified">{result.claims.emailVerified ? "yes" : "no (ask your provider to send email_verified)"}</dd>
-            <dt>Name</dt>
-            <dd>{result.claims.name ?? "none"}</dd>
-          </dl>
+          <ClaimsList claims={result.claims} unverified="no (ask your provider to send email_verified)" />
           <h2>What would happen</h2>
           <p id="verdict">{verdictText(result.linking)}</p>
           <p>
