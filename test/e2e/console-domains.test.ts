@@ -1,17 +1,22 @@
 // The console's provider and domain pages end to end in Debian's Chromium: signed in through the
 // emulated Auth0 as the operator, add an identity provider (the emulated Okta, its discovery checked),
-// map a domain to it, get the TXT record, publish it at the emulators' DNS-over-HTTPS resolver and
+// run a test sign-in at it (claims and the linking verdict, nothing written), map a domain to it, get the TXT record, publish it at the emulators' DNS-over-HTTPS resolver and
 // "Check now" until the domain shows verified (broker: console-broker.ts).
 import { expect, inject, it } from "vitest";
+import clients from "../../idp-fixtures/clients.json" with { type: "json" };
+import users from "../../idp-fixtures/users.json" with { type: "json" };
 import { openPage } from "./browser";
 import { consoleRun } from "./console-run";
 
 const emulatorOrigin = inject("emulatorOrigin");
 const issuers = inject("emulatorIssuers");
+/** The emulated Okta's client that accepts loopback callbacks, and a person of its directory. */
+const okta = clients.okta.find((client) => client.allowLoopbackRedirects && client.clientSecret)!;
+const olivia = users.okta.find((user) => user.email === "olivia@okta.example")!;
 
 const run = consoleRun({ vars: { DOH_RESOLVER_URL: `${emulatorOrigin}/dns/dns-query` } });
 
-it("adds a provider, maps a domain to it and proves it through the emulated DNS until it shows verified", async () => {
+it("adds a provider, test-signs in at it, maps a domain to it and proves it through the emulated DNS until it shows verified", async () => {
   const watched = await openPage(run.browser);
   const { page } = watched;
   await run.broker.signIn(page, `${run.tenant}/providers/new`);
@@ -21,12 +26,27 @@ it("adds a provider, maps a domain to it and proves it through the emulated DNS 
   await page.getByLabel("Okta", { exact: true }).check();
   await page.getByLabel("Issuer", { exact: true }).fill(issuers.okta);
   await page.getByLabel("Name", { exact: true }).fill("Partner Okta");
-  await page.getByLabel("Client id", { exact: true }).fill("partner-client");
-  await page.getByLabel("Client secret", { exact: true }).fill("partner-secret-typed-once");
+  await page.getByLabel("Client id", { exact: true }).fill(okta.clientId);
+  await page.getByLabel("Client secret", { exact: true }).fill(okta.clientSecret!);
   await page.getByRole("button", { name: "Add provider" }).click();
   await page.getByRole("heading", { level: 1, name: "Partner Okta" }).waitFor();
   expect(await page.locator("#callback-url").textContent()).toMatch(new RegExp(`^${run.broker.url}/auth/callback/`));
-  expect(await page.content()).not.toContain("partner-secret-typed-once");
+  expect(await page.content()).not.toContain(okta.clientSecret!);
+
+  // A test sign-in at it: through the emulated Okta and back, the claims and the verdict; nobody is created.
+  const providerPage = page.url();
+  await page.getByRole("button", { name: "Test sign-in" }).click();
+  await page.getByRole("link", { name: "Continue to Partner Okta" }).click();
+  await page.waitForURL((at) => at.origin === emulatorOrigin);
+  await page.locator("#email").fill(olivia.email);
+  await page.locator("#password").fill(olivia.password);
+  await page.locator('button[type="submit"]').click();
+  await page.locator("#claim-subject", { hasText: olivia.id }).waitFor();
+  expect(await page.locator("#claim-email").textContent()).toBe(olivia.email);
+  await page.getByText("Nothing was written").waitFor();
+  const found = await run.broker.admin("GET", `/projects/${run.broker.tenantId}/users?email=${encodeURIComponent(olivia.email)}`);
+  expect(found.items).toEqual([]);
+  await page.goto(providerPage);
 
   // The domain, mapped to it from the project's navigation.
   const domain = `partner-${Date.now().toString(36)}.example`;
