@@ -25,6 +25,23 @@ const TestStart = z.strictObject({
   session: z.string().check(z.regex(/^[A-Za-z0-9_-]{16,100}$/, "must be an opaque tag of the console session")),
 });
 const TestStarted = z.object({ testId: z.string(), authorizationUrl: z.string(), bindingCookie: z.string() });
+/** federation/test-sign-in.ts `TestSignInResult`, as the API answers it. */
+const TestOutcome = z.object({
+  testId: z.string(), projectId: z.string(), providerId: z.string(), at: z.string(),
+  requester: z.object({ actor: z.string(), session: z.string() }),
+  ok: z.boolean().check(z.describe("Whether the provider's sign-in and its ID token were accepted; if not, `stage` and `reason` say why.")),
+  claims: z.optional(z.object({
+    subject: z.string(), email: z.nullable(z.string()), emailVerified: z.boolean(), name: z.nullable(z.string()),
+    username: z.nullable(z.string()), hostedDomain: z.nullable(z.string()), groups: z.array(z.string()),
+  })),
+  raw: z.optional(z.record(z.string(), z.unknown()).check(z.describe("The claims received, ID token over userinfo (no tokens)."))),
+  linking: z.optional(z.object({
+    decision: z.enum(["link", "create", "refuse"]), via: z.optional(z.enum(["subject", "email"])), userId: z.optional(z.string()),
+    reason: z.optional(z.string()), linkableEmail: z.boolean(),
+  }).check(z.describe("What linking would decide now, by the same rules as a sign-in; nothing is written."))),
+  stage: z.optional(z.enum(["upstream", "claims"])),
+  reason: z.optional(z.string()),
+});
 
 /** The console user (or setup link) calling: only they may start or read a test. */
 function consoleActor(c: Context<AppEnv>): string {
@@ -68,7 +85,7 @@ export const providerTestOperations = [
   operation({
     method: "get", path: `${PATH}/{testId}`, tag: TAG, summary: "Read a test sign-in's outcome (its starter only)",
     description: "The claims received and what linking would decide (link by subject or verified email, create, or refuse and why); 404 once expired, or for anyone but its starter.",
-    load: storedProvider, acceptsSetupLink: readsOwnProvider, responses: { 200: { description: "The outcome" } },
+    load: storedProvider, acceptsSetupLink: readsOwnProvider, responses: { 200: { description: "The outcome", schema: TestOutcome } },
     handler: async (c, { target: provider }) => {
       const testId = c.req.param("testId")!;
       const result = found(await readTestSignIn(c, provider.value.projectId, provider.value.id, testId, consoleActor(c)), "test sign-in", testId);
