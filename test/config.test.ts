@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config";
+import { parseConfig } from "../src/config";
+import { problemsOf, VALID_ENV as valid } from "./helpers/config";
 
-const valid = {
-  ISSUER: "https://id.example.com",
-  FEDGATE_ENCRYPTION_KEY: "mE7H_sYJYOPmR3ruMHZco8DBQPFlKJr5rviHPmKC6z4",
-  ADMIN_BOOTSTRAP_TOKEN: "a-very-long-bootstrap-token-1234567890",
-};
-
-function problemsOf(env: Record<string, unknown>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("config", () => {
   it("parses a minimal env with defaults: ES256, 30-day rotation, 1 h tokens, the Durable Object store", () => {

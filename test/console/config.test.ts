@@ -1,24 +1,10 @@
 /** The console's deployment settings: both ids or neither, the client in the operator project, the timeouts' defaults and bounds. */
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config";
+import { parseConfig } from "../../src/config";
+import { problemsOf, VALID_ENV as valid } from "../helpers/config";
 
-const valid = {
-  ISSUER: "https://id.example.com",
-  FEDGATE_ENCRYPTION_KEY: "mE7H_sYJYOPmR3ruMHZco8DBQPFlKJr5rviHPmKC6z4",
-  ADMIN_BOOTSTRAP_TOKEN: "a-bootstrap-token-of-at-least-32-chars",
-};
 const PROJECT = "prj_abcdefghijklmnop";
 const CLIENT = `${PROJECT}.abcdefghijklmnopqrst`;
-
-function problemsOf(env: Record<string, unknown>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("console settings", () => {
   it("leaves the console unset without its ids", () => {

@@ -1,18 +1,10 @@
 /** Discovery documents and JWKS: exact issuers, each provider's endpoint paths, published keys. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEmulators } from "../../idp-fixtures/start.mjs";
-import { PROVIDERS, type Emulators, type ProviderId } from "./helpers";
+import { PROVIDERS, useEmulators, type Emulators, type ProviderId } from "./helpers";
 
 let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+useEmulators((started) => (emu = started));
 
 const wellKnown = (issuer: string) => `${issuer}${issuer.endsWith("/") ? "" : "/"}.well-known/openid-configuration`;
 

@@ -1,17 +1,9 @@
 /** The emulated DNS-over-HTTPS resolver (idp-fixtures/src/dns.ts): Cloudflare's JSON format, its control endpoint and switches. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulators, type Emulators } from "../../idp-fixtures/start.mjs";
+import { describe, expect, it } from "vitest";
+import { useEmulators, type Emulators } from "./helpers";
 
 let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+useEmulators((started) => (emu = started));
 
 const NAME = "_fedgate-challenge.partner.example";
 const query = (name: string, init: { type?: string; accept?: string } = {}) =>

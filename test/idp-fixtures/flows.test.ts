@@ -1,7 +1,6 @@
 /** Code flow with PKCE through openid-client against every emulator, and each provider's token shapes. */
 import * as client from "openid-client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulators } from "../../idp-fixtures/start.mjs";
+import { describe, expect, it } from "vitest";
 import {
   PROVIDERS,
   REDIRECT_URI,
@@ -13,20 +12,13 @@ import {
   rawTokens,
   signIn,
   tokenRequest,
+  useEmulators,
   verifyWithJwks,
   type Emulators,
 } from "./helpers";
 
 let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+useEmulators((started) => (emu = started));
 
 describe.each(PROVIDERS)("%s: authorization code flow with PKCE (openid-client)", (provider) => {
   it("completes with state and nonce, a signed ID token, userinfo and a refresh", async () => {

@@ -1,9 +1,28 @@
 /** Drives the emulators like a relying party: openid-client for the flows, jose for signature checks. */
 import * as client from "openid-client";
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
-import type { Emulators, ProviderId } from "../../idp-fixtures/start.mjs";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { startEmulators, type Emulators, type ProviderId } from "../../idp-fixtures/start.mjs";
 
 export type { Emulators, ProviderId };
+/**
+ * The emulators for a file's tests: started before them (handed to `started`), reset before each
+ * test, stopped after the file.
+ */
+export function useEmulators(started: (emulators: Emulators) => void): void {
+  let emulators: Emulators | undefined;
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    started(emulators);
+  });
+  afterAll(async () => {
+    await emulators?.stop();
+  });
+  beforeEach(async () => {
+    await emulators!.reset();
+  });
+}
+
 export const PROVIDERS: ProviderId[] = ["auth0", "okta", "okta-org", "google", "cognito"];
 
 /** The seeded test clients (clients.json) that accept any loopback redirect_uri. */

@@ -3,20 +3,11 @@
  * Object.prototype holds (`constructor`, `__proto__`, `toString`, …) is an ordinary unknown value.
  * Each test is named after what broke when it did.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulators } from "../../idp-fixtures/start.mjs";
-import { decodeJwt, discover, rawTokens, tokenRequest, type Emulators } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { decodeJwt, discover, rawTokens, tokenRequest, useEmulators, type Emulators } from "./helpers";
 
 let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+useEmulators((started) => (emu = started));
 
 const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "prototype"] as const;
 

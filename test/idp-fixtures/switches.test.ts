@@ -1,20 +1,11 @@
 /** Every misbehaviour switch of the control endpoint, observed the way a relying party would see it. */
 import * as client from "openid-client";
 import { exportSPKI, importJWK, jwtVerify, type JWK } from "jose";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulators } from "../../idp-fixtures/start.mjs";
-import { REDIRECT_URI, TEST_CLIENTS, authorize, decodeJwt, decodeProtectedHeader, discover, rawTokens, rejectedClaim, signIn, verifyWithJwks, type Emulators } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { REDIRECT_URI, TEST_CLIENTS, authorize, decodeJwt, decodeProtectedHeader, discover, rawTokens, rejectedClaim, signIn, useEmulators, verifyWithJwks, type Emulators } from "./helpers";
 
 let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+useEmulators((started) => (emu = started));
 
 async function jwksOf(provider: "auth0" | "okta" | "google" | "cognito"): Promise<JWK[]> {
   const config = await discover(emu, provider);
