@@ -5,7 +5,7 @@
  */
 import type { Child } from "hono/jsx";
 import type { JSX } from "hono/jsx/jsx-runtime";
-import { FAVICON_PATH, pageHeaders, STYLESHEET_PATH } from "../ui";
+import { HtmlDocument, pageHeaders } from "../ui";
 import { CSRF_FIELD } from "./csrf";
 
 /**
@@ -103,41 +103,28 @@ function Navigation({ project, current, viewer }: Pick<ConsolePageProps, "projec
 
 export function ConsolePage({ title, viewer, project, current, children }: ConsolePageProps) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{`${title} · Fedgate console`}</title>
-        <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
-      </head>
-      <body class="console">
-        <a class="skip" href="#main">
-          Skip to content
-        </a>
-        <header class="topbar">
-          <span class="brand">
-            <span>Fedgate console</span>
-          </span>
-          {viewer ? (
-            <form method="post" action="/console/logout">
-              <span>Signed in as {viewer.email ?? viewer.name ?? "you"}</span>
-              <CsrfField token={viewer.csrf} />
-              <button type="submit" class="secondary">
-                Sign out
-              </button>
-            </form>
-          ) : null}
-        </header>
-        <div class="frame">
-          {viewer ? <Navigation project={project} current={current} viewer={viewer} /> : null}
-          <main id="main" tabindex={-1}>
-            {children}
-          </main>
-        </div>
-      </body>
-    </html>
+    <HtmlDocument title={`${title} · Fedgate console`} bodyClass="console" skipLink>
+      <header class="topbar">
+        <span class="brand">
+          <span>Fedgate console</span>
+        </span>
+        {viewer ? (
+          <form method="post" action="/console/logout">
+            <span>Signed in as {viewer.email ?? viewer.name ?? "you"}</span>
+            <CsrfField token={viewer.csrf} />
+            <button type="submit" class="secondary">
+              Sign out
+            </button>
+          </form>
+        ) : null}
+      </header>
+      <div class="frame">
+        {viewer ? <Navigation project={project} current={current} viewer={viewer} /> : null}
+        <main id="main" tabindex={-1}>
+          {children}
+        </main>
+      </div>
+    </HtmlDocument>
   );
 }
 

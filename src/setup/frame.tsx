@@ -6,7 +6,7 @@
  */
 import type { Child } from "hono/jsx";
 import type { JSX } from "hono/jsx/jsx-runtime";
-import { FAVICON_PATH, pageHeaders, STYLESHEET_PATH } from "../ui";
+import { HtmlDocument, pageHeaders } from "../ui";
 
 /** The steps, in order: `path` under `/setup/<token>/`. */
 export const STEPS = [
@@ -24,26 +24,11 @@ export type StepPath = (typeof STEPS)[number]["path"];
 export const CSRF_FIELD = "csrf";
 export const CsrfField = ({ token }: { token: string }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
 
-function Document({ title, children }: { title: string; children?: Child }) {
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{`${title} · Fedgate SSO setup`}</title>
-        <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
-      </head>
-      <body class="console">
-        <a class="skip" href="#main">
-          Skip to content
-        </a>
-        {children}
-      </body>
-    </html>
-  );
-}
+const Document = ({ title, children }: { title: string; children?: Child }) => (
+  <HtmlDocument title={`${title} · Fedgate SSO setup`} bodyClass="console" skipLink>
+    {children}
+  </HtmlDocument>
+);
 
 export interface StepFrameProps {
   title: string;

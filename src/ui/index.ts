@@ -5,4 +5,5 @@
  */
 export { ASSETS_BASE, FAVICON_PATH, STYLESHEET_PATH, uiAssets } from "./assets";
 export { pageHeaders } from "./headers";
+export { HtmlDocument } from "./layout";
 export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage } from "./pages";

@@ -1,4 +1,4 @@
-/** The frame every page shares: language, title, stylesheet, a brand line, one `main` landmark. */
+/** The frame every page shares: the HTML document, and for the sign-in pages a brand line and one `main` landmark. */
 import type { Child } from "hono/jsx";
 import { FAVICON_PATH, STYLESHEET_PATH } from "./assets";
 
@@ -10,7 +10,11 @@ export interface LayoutProps {
   children?: Child;
 }
 
-export function Layout({ title, brand, children }: LayoutProps) {
+/**
+ * The HTML document of every page Fedgate renders (sign-in pages, console, setup): language, title,
+ * icon, stylesheet; `skipLink` adds "Skip to content" (to `#main`) for pages with navigation.
+ */
+export function HtmlDocument({ title, bodyClass, skipLink = false, children }: { title: string; bodyClass?: string; skipLink?: boolean; children?: Child }) {
   return (
     <html lang="en">
       <head>
@@ -21,13 +25,26 @@ export function Layout({ title, brand, children }: LayoutProps) {
         <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
         <link rel="stylesheet" href={STYLESHEET_PATH} />
       </head>
-      <body>
-        <header class="brand">
-          <span>{brand}</span>
-        </header>
-        <main>{children}</main>
-        <footer>Secured by Fedgate</footer>
+      <body class={bodyClass}>
+        {skipLink ? (
+          <a class="skip" href="#main">
+            Skip to content
+          </a>
+        ) : null}
+        {children}
       </body>
     </html>
+  );
+}
+
+export function Layout({ title, brand, children }: LayoutProps) {
+  return (
+    <HtmlDocument title={title}>
+      <header class="brand">
+        <span>{brand}</span>
+      </header>
+      <main>{children}</main>
+      <footer>Secured by Fedgate</footer>
+    </HtmlDocument>
   );
 }
