@@ -27,15 +27,7 @@ function localLimiter(limit: number): RateLimiterBinding {
   };
 }
 
-const withLimiters = new WeakMap<object, object>();
-
-/** `env` plus a local limiter for every tier binding it lacks; one object per env, so config stays parsed once. */
-export function withLocalRateLimiters<E extends object>(env: E): E {
-  let wrapped = withLimiters.get(env);
-  if (!wrapped) {
-    const limiters = Object.fromEntries(TIER_LIMITS.filter((limit) => !(tierBinding(limit) in env)).map((limit) => [tierBinding(limit), localLimiter(limit)]));
-    wrapped = { ...env, ...limiters };
-    withLimiters.set(env, wrapped);
-  }
-  return wrapped as E;
+/** A local limiter for every tier binding `env` lacks (stand-ins.ts adds them to the env it hands the product). */
+export function localRateLimiters(env: object): Record<string, RateLimiterBinding> {
+  return Object.fromEntries(TIER_LIMITS.filter((limit) => !(tierBinding(limit) in env)).map((limit) => [tierBinding(limit), localLimiter(limit)]));
 }

@@ -6,7 +6,7 @@
  */
 import type { Bindings } from "../../src/env";
 import { localQueue } from "./audit-queue";
-import { withLocalRateLimiters } from "./rate-limiters";
+import { localRateLimiters } from "./rate-limiters";
 
 type Handler = Required<Pick<ExportedHandler<Bindings>, "fetch" | "queue">>;
 
@@ -17,7 +17,7 @@ export function withStandIns(worker: Handler) {
   const productEnv = (env: Bindings): Bindings => {
     let wrapped = envs.get(env);
     if (!wrapped) {
-      wrapped = { ...withLocalRateLimiters(env), AUDIT_QUEUE: auditQueue.binding as Queue<never> };
+      wrapped = { ...env, ...localRateLimiters(env), AUDIT_QUEUE: auditQueue.binding as Queue<never> };
       envs.set(env, wrapped);
     }
     return wrapped;
