@@ -21,6 +21,8 @@ export type OAuthErrorCode =
   | "insufficient_scope"
   | "access_denied"
   | "login_required"
+  | "interaction_required"
+  | "unmet_authentication_requirements"
   | "server_error"
   | "temporarily_unavailable";
 

@@ -27,8 +27,19 @@ export interface User {
    * `operator` (every project) or `admin:<projectId>`. Absent: none.
    */
   roles?: string[];
+  /**
+   * Roles the signing-in provider's role mappings granted at the person's last sign-in or exchange
+   * (identity/roles.ts); replaced each time. Tokens carry these with `roles`; admin authority never
+   * comes from them (a mapping is project configuration, and must not make anyone an operator).
+   */
+  mappedRoles?: string[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** The roles tokens carry for a user: assigned and mapped, once each, in order. */
+export function effectiveRoles(user: Pick<User, "roles" | "mappedRoles">): string[] {
+  return [...new Set([...(user.roles ?? []), ...(user.mappedRoles ?? [])])];
 }
 
 /** A user write's outcome; `pending` when the index in the way is being claimed by a write in flight. */

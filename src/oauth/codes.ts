@@ -38,21 +38,28 @@ export interface AuthorizationCode {
   user: Pick<User, "id" | "email" | "emailVerified" | "name">;
   authTime: number;
   amr: string[];
+  /** The upstream `acr`, when the provider's authentication context is trusted. */
+  acr?: string;
   idp: string;
+  /** The user's roles at sign-in (identity/users.ts `effectiveRoles`); absent, none. */
+  roles?: string[];
+  /** The broker session the sign-in belongs to (sessions/records.ts): `sid` in the tokens. Every browser sign-in has one. */
+  sessionId?: string;
 }
 
 /** The sealed form, a tuple (no field names), to keep codes short in URLs. */
 type Sealed = [version: 1, expiresAt: number, projectId: string, clientId: string, redirectUri: string, codeChallenge: string, scope: string,
-  nonce: string | null, userId: string, email: string | null, emailVerified: boolean, name: string | null, authTime: number, amr: string[], idp: string];
+  nonce: string | null, userId: string, email: string | null, emailVerified: boolean, name: string | null, authTime: number, amr: string[], idp: string,
+  acr: string | null, roles: string[], sessionId: string | null];
 
 const toSealed = (g: AuthorizationCode, expiresAt: number): Sealed => [
   1, expiresAt, g.projectId, g.clientId, g.redirectUri, g.codeChallenge, g.scope.join(" "), g.nonce ?? null,
-  g.user.id, g.user.email, g.user.emailVerified, g.user.name, g.authTime, g.amr, g.idp,
+  g.user.id, g.user.email, g.user.emailVerified, g.user.name, g.authTime, g.amr, g.idp, g.acr ?? null, g.roles ?? [], g.sessionId ?? null,
 ];
 
-const fromSealed = ([, , projectId, clientId, redirectUri, codeChallenge, scope, nonce, id, email, emailVerified, name, authTime, amr, idp]: Sealed): AuthorizationCode => ({
+const fromSealed = ([, , projectId, clientId, redirectUri, codeChallenge, scope, nonce, id, email, emailVerified, name, authTime, amr, idp, acr, roles, sessionId]: Sealed): AuthorizationCode => ({
   projectId, clientId, redirectUri, codeChallenge, scope: scope.split(" ").filter(Boolean), ...(nonce === null ? {} : { nonce }),
-  user: { id, email, emailVerified, name }, authTime, amr, idp,
+  user: { id, email, emailVerified, name }, authTime, amr, ...(acr === null ? {} : { acr }), idp, roles, ...(sessionId === null ? {} : { sessionId }),
 });
 
 const masters = new WeakMap<Uint8Array, CryptoKey>();
@@ -81,6 +88,12 @@ export async function issueCode(encryptionKey: Uint8Array, grant: AuthorizationC
   return base64url.encode(code);
 }
 
+/**
+ * The hash that will name a code Fedgate just sealed when it is redeemed (tokens/grants.ts
+ * `grantIdFor`): a broker session lists the grants its codes will create, to revoke them when it ends.
+ */
+export const codeHashOfIssued = (code: string): Promise<string> => codeHashOf(base64url.decode(code).subarray(0, NONCE_BYTES));
+
 /** An opened code: its grant, the hash that names it, and whether its 60 s are over. */
 interface OpenedCode {
   grant: AuthorizationCode;
@@ -106,7 +119,8 @@ export async function openCode(encryptionKey: Uint8Array, code: string, now = Da
   } catch {
     return null;
   }
-  if (!Array.isArray(sealed) || sealed[0] !== 1) return null;
+  // Version 1 with all its members (codes sealed before sessions lacked the last three: they expired in 60 s).
+  if (!Array.isArray(sealed) || sealed[0] !== 1 || sealed.length !== 18) return null;
   return { grant: fromSealed(sealed), codeHash: await codeHashOf(nonce), expired: sealed[1] <= now };
 }
 

@@ -90,7 +90,11 @@ interface SignIn {
   user: Pick<User, "id" | "email" | "emailVerified" | "name">;
   authTime: number;
   amr: string[];
+  /** The upstream `acr`, only when the provider's authentication context is trusted. */
+  acr?: string;
   idp: string;
+  /** The user's roles (assigned and mapped): `roles` in both tokens when there are any. */
+  roles?: string[];
   nonce?: string;
 }
 
@@ -101,7 +105,10 @@ export interface Issuance {
   audience?: string;
   /** The person; absent, the client is the subject and `gty: "client_credentials"` says so. */
   signIn?: SignIn;
-  /** The grant's id when it carries refresh tokens: `sid` in both tokens, what logout and API sign-out revoke. */
+  /**
+   * `sid` in both tokens, what logout and API sign-out end: the broker session of a browser sign-in
+   * (sessions/records.ts), else the grant's id when it carries refresh tokens (a token exchange's).
+   */
   sessionId?: string;
   /** An ID token when `openid` is granted to a person (token exchange issues access tokens only). */
   idToken: boolean;
@@ -129,8 +136,9 @@ export async function issueTokens(c: Context<AppEnv>, client: Client, issuance: 
   const lifetimeS = client.tokenLifetimes.accessTokenSeconds;
   // A person's token names their email and provider, and the grant as `sid` (as the ID token does):
   // what API sign-out with this token revokes (oauth/sign-out.ts).
+  const roles = signIn?.roles && signIn.roles.length > 0 ? { roles: signIn.roles } : {};
   const about = signIn
-    ? { email: signIn.user.email, idp: signIn.idp, ...(sessionId ? { extra: { sid: sessionId } } : {}) }
+    ? { email: signIn.user.email, idp: signIn.idp, extra: { ...roles, ...(sessionId ? { sid: sessionId } : {}) } }
     : { extra: { gty: CLIENT_TOKEN_GTY } };
   const access = await mintAccessToken(await c.get("signingKeys").signer(), {
     issuer, subject: signIn?.user.id ?? client.id, audience: issuance.audience ?? client.id, clientId: client.id, scope, lifetimeS, projectId: client.projectId, ...about,
@@ -139,7 +147,8 @@ export async function issueTokens(c: Context<AppEnv>, client: Client, issuance: 
     ? await mintIdToken(await c.get("signingKeys").signer(client.idTokenSignedResponseAlg ?? c.get("config").defaultIdTokenAlg), {
         issuer, subject: signIn.user.id, clientId: client.id, lifetimeS: client.tokenLifetimes.idTokenSeconds,
         ...(signIn.nonce === undefined ? {} : { nonce: signIn.nonce }),
-        authTime: signIn.authTime, amr: signIn.amr, accessToken: access.token, profile: profileClaims(signIn.user, scope),
+        authTime: signIn.authTime, amr: signIn.amr, ...(signIn.acr === undefined ? {} : { acr: signIn.acr }),
+        accessToken: access.token, profile: { ...profileClaims(signIn.user, scope), ...roles },
         ...(sessionId ? { sessionId } : {}),
       })
     : undefined;

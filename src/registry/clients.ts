@@ -64,6 +64,13 @@ export interface Client {
    * its family (SECURITY.md AS-4); absent or 0: any reuse revokes the family.
    */
   refreshTokenReuseGraceSeconds?: number;
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 `backchannel_logout_uri`: where a signed `logout_token` is
+   * posted when a broker session this client signed in with ends (sessions/backchannel-logout.ts).
+   */
+  backchannelLogoutUri?: string;
+  /** Sign-ins to this client need multi-factor authentication upstream, whatever the project says (sessions/mfa.ts). */
+  requireMfa?: boolean;
   /** Set: the application-level identity provider, used without home realm discovery. */
   providerId: string | null;
   ipRules: IpRules;

@@ -13,6 +13,10 @@ export interface Project {
   signIn?: { listProviders: boolean };
   /** RFC 8693 token exchange; `allowPublicClients`: public clients may exchange (default: confidential only). */
   tokenExchange?: { allowPublicClients: boolean };
+  /** Broker sessions (sessions/records.ts): idle and absolute lifetimes in seconds. Absent: 1 day idle, 7 days at most. */
+  sessions?: { idleSeconds: number; maxSeconds: number };
+  /** Every sign-in to the project's clients needs multi-factor authentication upstream (sessions/mfa.ts). */
+  requireMfa?: boolean;
   /** Per-client token rate for the project's clients (a client's own setting wins). */
   rateLimits?: { tokenPerMinute?: number };
   createdAt: string;

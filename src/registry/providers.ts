@@ -22,6 +22,22 @@ export interface Provider {
   linkBy: "email" | "subject";
   /** Create a platform user on first sign-in; otherwise only pre-provisioned users may sign in. */
   createUsers: boolean;
+  /** Just-in-time update: refresh the user's name and email from this provider on each sign-in and exchange. Absent: false. */
+  updateProfile?: boolean;
+  /**
+   * The claim that carries the person's groups; absent: the kind's default (Okta `groups`, Cognito
+   * `cognito:groups`, generic OIDC `groups`; Auth0 and Google have none); null: no groups.
+   */
+  groupsClaim?: string | null;
+  /** Upstream groups or claim values mapped to project roles (identity/roles.ts). Absent: none. */
+  roleMappings?: RoleMapping[];
+  /**
+   * Whether this provider's `acr` and `amr` are believed: carried into Fedgate's ID tokens and read by
+   * the MFA policy (sessions/mfa.ts). Untrusted, Fedgate says only `amr: ["fed"]`. `mfaAcrValues`: the
+   * provider's `acr` values that mean multi-factor authentication, and what Fedgate sends upstream as
+   * `acr_values` to ask for it (where the kind forwards them).
+   */
+  authContext?: { trusted: boolean; mfaAcrValues: string[] };
   /** What this provider's tokens may be exchanged for (RFC 8693, issue 6). */
   exchange: {
     /** Access-token audiences (APIs) accepted; Auth0 `aud`, Okta custom-AS `aud`, RFC 9068 `aud`. */
@@ -42,6 +58,9 @@ export interface Provider {
   createdAt: string;
   updatedAt: string;
 }
+
+/** One role rule: a group the person is in, or a claim that equals (or, for an array, contains) a value. */
+export type RoleMapping = { role: string } & ({ group: string } | { claim: string; value: string });
 
 export const sealContext = (providerId: string): string => `provider-secret:${providerId}`;
 

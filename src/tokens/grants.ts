@@ -30,7 +30,10 @@ export interface GrantRecord {
   scope: string[];
   authTime: number;
   amr: string[];
+  acr?: string;
   idp: string;
+  /** The broker session a code's grant was signed in with (sessions/records.ts); absent for exchanged grants. */
+  sessionId?: string;
   /** The code's PKCE challenge: a replay of the code must prove it too before it revokes anything. Absent for exchanged grants. */
   codeChallenge?: string;
   /** Whether refresh tokens are issued for it. */
@@ -43,10 +46,10 @@ export interface GrantRecord {
   expiresAt: number;
   /** The newest access token issued from the grant (`exp` in seconds). */
   access: { jti: string; exp: number };
-  revoked?: { at: number; reason: "reuse" | "revocation" | "code_replay" | "user_disabled" };
+  revoked?: { at: number; reason: "reuse" | "revocation" | "code_replay" | "user_disabled" | "session_ended" };
 }
 
-export type GrantInput = Pick<GrantRecord, "projectId" | "clientId" | "userId" | "scope" | "authTime" | "amr" | "idp" | "codeChallenge" | "refreshable">;
+export type GrantInput = Pick<GrantRecord, "projectId" | "clientId" | "userId" | "scope" | "authTime" | "amr" | "acr" | "idp" | "sessionId" | "codeChallenge" | "refreshable">;
 
 type RotationFailure =
   /** Not a refresh token Fedgate issued, or issued to another client. */

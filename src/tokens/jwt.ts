@@ -76,11 +76,13 @@ export interface IdTokenClaims {
   nonce?: string;
   authTime: number;
   amr: string[];
+  /** The upstream `acr`, carried only from a provider whose authentication context is trusted. */
+  acr?: string;
   /** The access token issued with it, for `at_hash`. */
   accessToken?: string;
   /** Profile and email claims the granted scopes allow. */
   profile?: Record<string, unknown>;
-  /** `sid`: the refresh family the tokens belong to, which RP-initiated logout revokes (oauth/logout.ts). */
+  /** `sid`: the broker session (or, for an exchange, the refresh family) that RP-initiated logout ends (oauth/logout.ts). */
   sessionId?: string;
 }
 
@@ -91,6 +93,7 @@ export async function mintIdToken(signer: Signer, claims: IdTokenClaims, now = n
     ...(claims.nonce === undefined ? {} : { nonce: claims.nonce }),
     auth_time: claims.authTime,
     amr: claims.amr,
+    ...(claims.acr === undefined ? {} : { acr: claims.acr }),
     azp: claims.clientId,
     ...(claims.sessionId ? { sid: claims.sessionId } : {}),
     ...(claims.accessToken ? { at_hash: await accessTokenHash(claims.accessToken, signer.alg) } : {}),

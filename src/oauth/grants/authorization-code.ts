@@ -42,14 +42,20 @@ export const authorizationCodeGrant: Grant = {
 
     const refreshable = wantsRefresh(client, grant.scope);
     const seed: GrantSeed = { kind: "code", codeHash };
+    const context = { authTime: grant.authTime, amr: grant.amr, ...(grant.acr === undefined ? {} : { acr: grant.acr }), idp: grant.idp };
+    // `sid` is the broker session; a code sealed without one (none is, since sessions) names its refresh family.
+    const sessionId = grant.sessionId ?? (refreshable ? await grantIdFor(seed) : undefined);
     const issued = await issueTokens(c, client, {
       scope: grant.scope, idToken: true,
-      signIn: { user: grant.user, ...(grant.nonce ? { nonce: grant.nonce } : {}), authTime: grant.authTime, amr: grant.amr, idp: grant.idp },
-      ...(refreshable ? { sessionId: await grantIdFor(seed) } : {}),
+      signIn: { user: grant.user, ...(grant.nonce ? { nonce: grant.nonce } : {}), ...context, ...(grant.roles ? { roles: grant.roles } : {}) },
+      ...(sessionId ? { sessionId } : {}),
     });
     // Recorded before any token leaves, so a later replay can always find what to revoke.
     const recorded = await grants.recordOnce(
-      { projectId: client.projectId, clientId: client.id, userId: grant.user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr, idp: grant.idp, codeChallenge: grant.codeChallenge, refreshable },
+      {
+        projectId: client.projectId, clientId: client.id, userId: grant.user.id, scope: grant.scope, ...context,
+        ...(grant.sessionId ? { sessionId: grant.sessionId } : {}), codeChallenge: grant.codeChallenge, refreshable,
+      },
       seed, issued.access, client.tokenLifetimes.refreshTokenSeconds,
     );
     if (!recorded) return refuseReplay(c, client, await grants.replayedCode(codeHash, client.id, proves));

@@ -9,6 +9,7 @@
  */
 import { OAuthError } from "../../errors";
 import { auditLater } from "../../security/audit";
+import { effectiveRoles } from "../../identity/users";
 import { Grants } from "../../tokens/grants";
 import { issueTokens, narrowedScope, withRefreshToken, type TokenResponse } from "../issue";
 import type { Grant } from "./grant";
@@ -27,7 +28,8 @@ export const refreshTokenGrant: Grant = {
         await grants.revoke(grant.id, "user_disabled");
         throw new OAuthError("invalid_grant", "The user may not sign in.", 400, { detail: user ? "user disabled" : "user gone" });
       }
-      const issued = await issueTokens(c, client, { scope, idToken: true, signIn: { user, authTime: grant.authTime, amr: grant.amr, idp: grant.idp }, sessionId: grant.id });
+      const signIn = { user, roles: effectiveRoles(user), authTime: grant.authTime, amr: grant.amr, ...(grant.acr === undefined ? {} : { acr: grant.acr }), idp: grant.idp };
+      const issued = await issueTokens(c, client, { scope, idToken: true, signIn, sessionId: grant.sessionId ?? grant.id });
       response = issued.response;
       return issued.access;
     }, (client.refreshTokenReuseGraceSeconds ?? 0) * 1000);

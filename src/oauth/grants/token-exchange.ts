@@ -22,7 +22,7 @@ import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { judgeSubjectToken, providerKind, SUBJECT_TOKEN_TYPES, SubjectTokenError, userinfoClaims, type UpstreamSubject } from "../../federation";
 import { resolveUser } from "../../identity/linking";
-import { findUserByExternalId, type User } from "../../identity/users";
+import { effectiveRoles, findUserByExternalId, type User } from "../../identity/users";
 import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
 import { findProjectProviders, type Provider } from "../../registry/providers";
@@ -142,7 +142,7 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   // A grant record like a code's: rotation, reuse detection and revocation apply alike.
   const seed = refreshable ? exchangeSeed() : undefined;
   const idp = upstream.provider.id;
-  const signIn = { user, authTime: Math.floor(Date.now() / 1000), amr: ["fed"], idp };
+  const signIn = { user, roles: effectiveRoles(user), authTime: Math.floor(Date.now() / 1000), amr: ["fed"], idp };
   const issued = await issueTokens(c, client, {
     scope, audience, idToken: false, issuedTokenType: issuedType,
     signIn,
