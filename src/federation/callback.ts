@@ -15,6 +15,8 @@ import type { AppEnv } from "../env";
 import type { Problem } from "../errors";
 import { resolveUser } from "../identity/linking";
 import type { OnSignedIn, SignedIn } from "../identity/sign-in";
+import { effectiveRoles } from "../identity/users";
+import { authenticationContext } from "../sessions/mfa";
 import { getProvider, type Provider } from "../registry/providers";
 import { Sealer } from "../security/encryption";
 import { rateLimit } from "../security/rate-limit";
@@ -82,8 +84,10 @@ async function signedIn(c: Context<AppEnv>, provider: Provider, transaction: Ups
     projectId: provider.projectId,
     providerId: provider.id,
     user: { id, email, emailVerified, name },
-    authTime: typeof claims.auth_time === "number" ? claims.auth_time : Math.floor(Date.now() / 1000),
-    amr: Array.isArray(claims.amr) && claims.amr.every((m) => typeof m === "string") ? (claims.amr as string[]) : ["fed"],
+    roles: effectiveRoles(resolution.user),
+    // The provider's word on when the person authenticated; without one, now (they just came back from it).
+    authTime: Number.isSafeInteger(claims.auth_time) ? (claims.auth_time as number) : Math.floor(Date.now() / 1000),
+    ...authenticationContext(provider, claims),
     requestId: transaction.requestId,
     outcome: resolution.outcome,
     via: resolution.via,

@@ -15,6 +15,7 @@ import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
 import { Problem } from "../errors";
 import type { SignInRequest } from "../identity/sign-in";
+import { providerKind } from "./providers";
 import { authorizationUrl, callbackUrl, upstreamServer, type UpstreamServer } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
 
@@ -52,6 +53,25 @@ export const signInPageError = (status: 400 | 403 | 500 | 502 | 503, title: stri
 /** The binding cookie's name: one per transaction, so sign-ins in two tabs do not collide. */
 export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 12)}`;
 
+/**
+ * What the app asked of the authentication that the provider is told (OIDC Core §3.1.2.1): `login_hint`,
+ * `prompt` (`login`; `select_account` where the kind takes it), `max_age`, and `acr_values` where the
+ * kind takes them: the app's own, then the provider's MFA values when the policy needs MFA.
+ */
+function forwardedParameters(request: SignInRequest, provider: Provider): Record<string, string> {
+  const { forwards } = providerKind(provider.kind);
+  const acrValues = forwards.acrValues
+    ? [...new Set([...(request.mfa ? provider.authContext?.mfaAcrValues ?? [] : []), ...(request.acrValues?.split(" ") ?? [])])]
+    : [];
+  const prompt = request.prompt === "select_account" && !forwards.selectAccount ? undefined : request.prompt;
+  return {
+    ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+    ...(prompt ? { prompt } : {}),
+    ...(request.maxAge === undefined ? {} : { max_age: String(request.maxAge) }),
+    ...(acrValues.length > 0 ? { acr_values: acrValues.join(" ") } : {}),
+  };
+}
+
 /** Sends the browser to the provider's authorization endpoint (303). */
 export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequest, provider: Provider): Promise<Response> {
   const { config, store } = c.var;
@@ -83,8 +103,7 @@ export async function startUpstreamLogin(c: Context<AppEnv>, request: SignInRequ
     nonce,
     code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: "S256",
-    ...(request.loginHint ? { login_hint: request.loginHint } : {}),
-    ...(request.prompt === "login" ? { prompt: "login" } : {}),
+    ...forwardedParameters(request, provider),
   });
   setCookie(c, bindingCookie(state), binding, {
     httpOnly: true,

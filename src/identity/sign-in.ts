@@ -17,7 +17,14 @@ export interface SignInRequest {
   /** The client's own provider (application-level IdP), when it names one. */
   providerId?: string;
   loginHint?: string;
-  prompt?: "login";
+  /** Forwarded upstream: `login` re-authenticates; `select_account` lets the person pick an account, where the kind supports it. */
+  prompt?: "login" | "select_account";
+  /** Forwarded upstream as `max_age`. */
+  maxAge?: number;
+  /** The app's `acr_values`, forwarded where the kind takes them. */
+  acrValues?: string;
+  /** The sign-in must be multi-factor: the provider is asked with its `mfaAcrValues`, where the kind takes `acr_values`. */
+  mfa?: boolean;
 }
 
 /** A person signed in upstream and resolved to a Fedgate user, for the request `requestId`. */
@@ -26,9 +33,13 @@ export interface SignedIn {
   /** The upstream provider's id. */
   providerId: string;
   user: Pick<User, "id" | "email" | "emailVerified" | "name">;
-  /** When the person authenticated upstream (seconds), and how (OIDC `amr`). */
+  /** When the person authenticated upstream (seconds), and how: `amr`, `acr` (trusted providers only), and whether that was multi-factor. */
   authTime: number;
   amr: string[];
+  acr?: string;
+  mfa: boolean;
+  /** The user's roles (assigned and mapped), for the tokens. */
+  roles: string[];
   requestId: string;
   /** How linking found the user, for the audit event. */
   outcome: Extract<Resolution, { ok: true }>["outcome"];

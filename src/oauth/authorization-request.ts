@@ -25,9 +25,18 @@ export interface PendingAuthorization {
   /** S256 only (AS-1). */
   codeChallenge: string;
   loginHint?: string;
-  prompt?: "login";
+  /** OIDC `prompt` values (`none` only ever alone). */
+  prompt?: Prompt[];
+  /** OIDC `max_age` in seconds: an authentication older than this must be repeated upstream. */
+  maxAge?: number;
+  /** OIDC `acr_values`, forwarded to providers whose kind takes them. */
+  acrValues?: string;
   createdAt: number;
 }
+
+export const PROMPT_VALUES = ["none", "login", "consent", "select_account"] as const;
+type Prompt = (typeof PROMPT_VALUES)[number];
+const isPrompt = (value: string): value is Prompt => (PROMPT_VALUES as readonly string[]).includes(value);
 
 /** A problem shown on Fedgate's own error page: the redirect URI cannot be trusted (yet). */
 const pageError = (title: string, description: string): Problem => new Problem(400, title, { description, present: { as: "page", title } });
@@ -69,8 +78,14 @@ export async function validateAuthorizationRequest(store: Store, query: URLSearc
   const scope = (query.get("scope") ?? "openid").split(" ").filter(Boolean);
   const unknown = scope.filter((s) => !client.scopes.includes(s));
   if (unknown.length > 0) throw fail("invalid_scope", `Scopes not allowed for this client: ${unknown.join(" ")}.`);
-  const prompt = query.get("prompt");
-  if (prompt?.split(" ").includes("none")) throw fail("login_required", "Fedgate keeps no session: prompt=none cannot be satisfied.");
+  const prompt = [...new Set((query.get("prompt") ?? "").split(" ").filter(Boolean))];
+  const unsupported = prompt.find((value) => !isPrompt(value));
+  if (unsupported !== undefined) throw fail("invalid_request", `Unsupported prompt value "${unsupported.slice(0, 40)}".`);
+  if (prompt.includes("none") && prompt.length > 1) throw fail("invalid_request", "prompt=none cannot be combined with other values.");
+  const maxAgeText = query.get("max_age");
+  if (maxAgeText !== null && !/^\d{1,9}$/.test(maxAgeText)) throw fail("invalid_request", "max_age must be a number of seconds.");
+  const acrValues = query.get("acr_values")?.split(" ").filter(Boolean) ?? [];
+  if (acrValues.length > 10 || acrValues.some((value) => value.length > 200)) throw fail("invalid_request", "acr_values: at most 10 values of 200 characters.");
 
   const loginHint = query.get("login_hint") ?? undefined;
   const nonce = query.get("nonce") ?? undefined;
@@ -79,7 +94,9 @@ export async function validateAuthorizationRequest(store: Store, query: URLSearc
     ...(state === undefined ? {} : { state }),
     ...(nonce === undefined ? {} : { nonce }),
     ...(loginHint ? { loginHint: loginHint.slice(0, 320) } : {}),
-    ...(prompt?.split(" ").includes("login") ? { prompt: "login" as const } : {}),
+    ...(prompt.length > 0 ? { prompt: prompt as Prompt[] } : {}),
+    ...(maxAgeText === null ? {} : { maxAge: Number(maxAgeText) }),
+    ...(acrValues.length > 0 ? { acrValues: acrValues.join(" ") } : {}),
   };
   return { client, request };
 }
@@ -96,12 +113,20 @@ export function takePendingAuthorization(store: Store, requestId: string): Promi
   return store.take<PendingAuthorization>(keys.pendingAuthorization(requestId));
 }
 
-/** What federation/ needs of a pending request to sign the person in (identity/sign-in.ts). */
-export function signInRequestOf(request: PendingAuthorization, client?: Pick<Client, "providerId">): SignInRequest {
+/**
+ * What federation/ needs of a pending request to sign the person in (identity/sign-in.ts): a request
+ * that reaches the provider always authenticates there again when it says `login` (or `max_age` 0),
+ * and asks for MFA when the client's policy needs it.
+ */
+export function signInRequestOf(request: PendingAuthorization, client?: Pick<Client, "providerId">, options: { mfa?: boolean } = {}): SignInRequest {
+  const prompt = request.prompt?.includes("login") || request.maxAge === 0 ? "login" : request.prompt?.includes("select_account") ? "select_account" : undefined;
   return {
     id: request.id, projectId: request.projectId,
     ...(client?.providerId ? { providerId: client.providerId } : {}),
     ...(request.loginHint ? { loginHint: request.loginHint } : {}),
-    ...(request.prompt ? { prompt: request.prompt } : {}),
+    ...(prompt ? { prompt } : {}),
+    ...(request.maxAge === undefined ? {} : { maxAge: request.maxAge }),
+    ...(request.acrValues ? { acrValues: request.acrValues } : {}),
+    ...(options.mfa ? { mfa: true } : {}),
   };
 }

@@ -65,6 +65,13 @@ const bucketOf = (projectId: string, text: string): number => fnv1a(`${projectId
 export const user = (projectId: string, userId: string): string => `{u:${bucketOf(projectId, userId)}}user:${projectId}:${userId}`;
 /** A project's users in one user partition (0 ≤ bucket < USER_PARTITIONS), for scans. */
 export const usersPrefix = (projectId: string, bucket: number): string => `{u:${bucket}}user:${projectId}:`;
+/**
+ * A broker session (sessions/records.ts): `BrokerSession`, in its user's partition (read with the user in
+ * one round trip; a user's sessions are one scan), until its idle or absolute end, whichever is first.
+ */
+export const brokerSession = (projectId: string, userId: string, sessionId: string): string =>
+  `{u:${bucketOf(projectId, userId)}}session:${projectId}:${userId}:${sessionId}`;
+export const brokerSessionsPrefix = (projectId: string, userId: string): string => `{u:${bucketOf(projectId, userId)}}session:${projectId}:${userId}:`;
 /** A verified email's claim: `UserClaim` naming the user that holds it, in `{ue:<bucket of project + email>}`. */
 export const userByEmail = (projectId: string, email: string): string => `{ue:${bucketOf(projectId, email)}}user-email:${projectId}:${email}`;
 /** An external identity's claim: `UserClaim`, in `{ux:<bucket of project + provider + subject>}`. */

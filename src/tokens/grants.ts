@@ -195,10 +195,18 @@ export class Grants {
     return true;
   }
 
-  /** Marks a grant revoked (compare-and-set, so a concurrent rotation cannot undo it) and deny-lists its newest access token. */
-  async revoke(grantId: string, reason: NonNullable<GrantRecord["revoked"]>["reason"]): Promise<void> {
+  /**
+   * Marks a grant revoked (compare-and-set, so a concurrent rotation cannot undo it) and deny-lists its
+   * newest access token. `ifUnredeemed`: a grant not recorded yet (its code not yet redeemed) is
+   * recorded revoked now, so the code's later redemption finds it and is refused as a replay.
+   */
+  async revoke(grantId: string, reason: NonNullable<GrantRecord["revoked"]>["reason"], ifUnredeemed?: Pick<GrantRecord, "projectId" | "clientId" | "userId">): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await this.store.getVersioned<GrantRecord>(keys.grant(grantId));
+      if (!stored && ifUnredeemed) {
+        if ((await this.store.set(keys.grant(grantId), this.revokedPlaceholder(grantId, reason, ifUnredeemed), { ttlMs: CODE_REPLAY_WINDOW_MS, ifAbsent: true })).ok) return;
+        continue; // redeemed meanwhile: revoke what it recorded
+      }
       if (!stored || stored.value.revoked) return;
       const revoked: GrantRecord = { ...stored.value, revoked: { at: this.now(), reason } };
       if ((await this.store.compareAndSet(keys.grant(grantId), stored.version, revoked, { ttlMs: this.ttl(revoked) })).ok) {
@@ -207,5 +215,14 @@ export class Grants {
       }
     }
     throw new Error(`could not revoke grant ${grantId}`);
+  }
+
+  /** A revoked grant standing in for one whose code is still unredeemed: it issues nothing, lives as long as the code could. */
+  private revokedPlaceholder(grantId: string, reason: NonNullable<GrantRecord["revoked"]>["reason"], owner: Pick<GrantRecord, "projectId" | "clientId" | "userId">): GrantRecord {
+    const now = this.now();
+    return {
+      ...owner, id: grantId, scope: [], authTime: 0, amr: [], idp: "", refreshable: false, generation: 0, rotatedAt: now, createdAt: now,
+      expiresAt: now + CODE_REPLAY_WINDOW_MS, access: { jti: "", exp: 0 }, revoked: { at: now, reason },
+    };
   }
 }

@@ -6,12 +6,13 @@
  * tenants) and judged at `/userinfo`.
  * @see https://auth0.com/docs/secure/tokens/access-tokens/validate-access-tokens
  */
+import type { Provider } from "../../registry/providers";
 import {
-  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
+  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind,
 } from "./provider";
 
 /** Client-credentials tokens name a client (`{client_id}@clients`), not a person. */
-function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
+function checkAccessToken(claims: Claims, provider: Provider): ClaimResult<{ subject: string }> {
   if (claims["gty"] === "client-credentials") return reject("not_a_user_token", "a client-credentials token names no user");
   const audiences = audiencesOf(claims);
   if (!audiences.some((aud) => provider.exchange.audiences.includes(aud))) {
@@ -28,6 +29,8 @@ function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResu
 export const auth0: ProviderKind = {
   kind: "auth0",
   idTokenAlgorithms: ["RS256", "PS256"],
+  // Auth0 steps up to MFA on the PAPE multi-factor acr_values; Universal Login shows its account picker on select_account.
+  forwards: { acrValues: true, selectAccount: true },
   acceptedIssuers: (provider) => [provider.issuer],
   checkIdToken: () => null,
   needsUserinfo: lacksEmailClaims,

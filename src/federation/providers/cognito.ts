@@ -5,9 +5,10 @@
  * shared normalisation makes "false" false). Client-credentials access tokens carry no `username`.
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
  */
-import { allowed, lacksEmailClaims, reject, standardIdentity, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings } from "./provider";
+import type { Provider } from "../../registry/providers";
+import { allowed, lacksEmailClaims, reject, standardIdentity, type ClaimResult, type Claims, type ProviderKind } from "./provider";
 
-function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
+function checkAccessToken(claims: Claims, provider: Provider): ClaimResult<{ subject: string }> {
   if (claims["token_use"] !== "access") return reject("wrong_token_use", `token_use is ${JSON.stringify(claims["token_use"])}, not "access"`);
   if ("aud" in claims) return reject("unexpected_audience", "a Cognito access token carries no aud");
   if (!allowed(provider.exchange.clientIds, claims["client_id"])) {
@@ -22,6 +23,8 @@ function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResu
 export const cognito: ProviderKind = {
   kind: "cognito",
   idTokenAlgorithms: ["RS256"],
+  // Cognito's managed login takes prompt=login and none only, and no acr_values.
+  forwards: { acrValues: false, selectAccount: false },
   acceptedIssuers: (provider) => [provider.issuer],
   checkIdToken: (claims) =>
     claims["token_use"] === "id" ? null : reject("wrong_token_use", `token_use is ${JSON.stringify(claims["token_use"])}, not "id"`),

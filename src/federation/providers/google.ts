@@ -14,14 +14,15 @@
  * @see https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken
  * @see https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload
  */
+import type { Provider } from "../../registry/providers";
 import { normaliseDomain } from "../../registry/domains";
-import { allowed, lacksEmailClaims, reject, secondsOf, standardIdentity, stringOf, type ProviderKind, type ProviderSettings, type RemoteCheck } from "./provider";
+import { allowed, lacksEmailClaims, reject, secondsOf, standardIdentity, stringOf, type ProviderKind, type RemoteCheck } from "./provider";
 
 const GOOGLE_ISSUER = "https://accounts.google.com";
 const SCHEMELESS_GOOGLE_ISSUER = "accounts.google.com";
 
 /** Google's tokeninfo; a provider at another issuer (the emulator) serves it at `{issuer}/tokeninfo`. */
-const tokeninfoEndpoint = (provider: ProviderSettings): string =>
+const tokeninfoEndpoint = (provider: Provider): string =>
   provider.issuer === GOOGLE_ISSUER ? "https://oauth2.googleapis.com/tokeninfo" : `${provider.issuer}/tokeninfo`;
 
 /**
@@ -29,7 +30,7 @@ const tokeninfoEndpoint = (provider: ProviderSettings): string =>
  * to: `aud` or `azp` must be a client configured for exchange, or any app's Google token would do.
  * @see https://developers.google.com/identity/sign-in/web/backend-auth#calling-the-tokeninfo-endpoint
  */
-const tokeninfo = (provider: ProviderSettings): RemoteCheck => ({
+const tokeninfo = (provider: Provider): RemoteCheck => ({
   via: "tokeninfo",
   endpoint: tokeninfoEndpoint(provider),
   check(answer, settings) {
@@ -46,6 +47,8 @@ const tokeninfo = (provider: ProviderSettings): RemoteCheck => ({
 export const google: ProviderKind = {
   kind: "google",
   idTokenAlgorithms: ["RS256"],
+  // Google ignores acr_values; select_account opens its account chooser.
+  forwards: { acrValues: false, selectAccount: true },
   acceptedIssuers: (provider) => (provider.issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, SCHEMELESS_GOOGLE_ISSUER] : [provider.issuer]),
   checkIdToken: () => null,
   needsUserinfo: lacksEmailClaims,

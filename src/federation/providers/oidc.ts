@@ -5,15 +5,16 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
+import type { Provider } from "../../registry/providers";
 import {
-  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind, type ProviderSettings,
+  allowed, audiencesOf, lacksEmailClaims, reject, standardIdentity, USERINFO_CHECK, type ClaimResult, type Claims, type ProviderKind,
 } from "./provider";
 import { JWS_ALGORITHMS } from "../../security/jws-algorithms";
 
 /** A generic provider may sign with any algorithm Fedgate verifies; its discovery document names which. */
 const ALGORITHMS = JWS_ALGORITHMS;
 
-function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
+function checkAccessToken(claims: Claims, provider: Provider): ClaimResult<{ subject: string }> {
   const audiences = audiencesOf(claims);
   if (!audiences.some((aud) => provider.exchange.audiences.includes(aud))) {
     return reject("audience_not_allowed", `aud ${JSON.stringify(audiences)} is not an audience configured for exchange`);
@@ -31,6 +32,8 @@ function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResu
 export const oidc: ProviderKind = {
   kind: "oidc",
   idTokenAlgorithms: ALGORITHMS,
+  // OIDC Core 3.1.2.1 defines both; a provider that does not know them ignores them.
+  forwards: { acrValues: true, selectAccount: true },
   acceptedIssuers: (provider) => [provider.issuer],
   checkIdToken: () => null,
   needsUserinfo: lacksEmailClaims,

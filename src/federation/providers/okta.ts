@@ -6,9 +6,10 @@
  * they are never verified locally, only introspected. `groups` when a groups claim is configured.
  * @see https://developer.okta.com/docs/guides/validate-access-tokens/main/
  */
+import type { Provider } from "../../registry/providers";
 import {
   allowed, audiencesOf, lacksEmailClaims, reject, secondsOf, standardIdentity, type AccessTokenRules, type ClaimResult, type Claims,
-  type ProviderKind, type ProviderSettings, type RemoteCheck,
+  type ProviderKind, type RemoteCheck,
 } from "./provider";
 
 /** A custom authorization server's issuer ends in `/oauth2/{authServerId}`; the org's does not. */
@@ -17,7 +18,7 @@ export function isCustomAuthorizationServer(issuer: string): boolean {
   return /\/oauth2\/[^/]+\/?$/.test(path) && !/\/oauth2\/v1\/?$/.test(path);
 }
 
-function checkAccessToken(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }> {
+function checkAccessToken(claims: Claims, provider: Provider): ClaimResult<{ subject: string }> {
   const audiences = audiencesOf(claims);
   if (!audiences.some((aud) => provider.exchange.audiences.includes(aud))) {
     return reject("audience_not_allowed", `aud ${JSON.stringify(audiences)} is not an audience configured for exchange`);
@@ -56,6 +57,8 @@ const INTROSPECTION: RemoteCheck = {
 export const okta: ProviderKind = {
   kind: "okta",
   idTokenAlgorithms: ["RS256"],
+  // Okta takes acr_values (urn:okta:loa:...) for step-up; its prompt values are none, login and consent.
+  forwards: { acrValues: true, selectAccount: false },
   acceptedIssuers: (provider) => [provider.issuer],
   checkIdToken: () => null,
   needsUserinfo: lacksEmailClaims,

@@ -16,13 +16,6 @@ import type { JwsAlgorithm } from "../../security/jws-algorithms";
 export type ProviderKindName = Provider["kind"];
 export type Claims = Record<string, unknown>;
 
-/**
- * A provider record as the kinds read it. `groupsClaim` is not yet a field of `Provider` (nothing
- * sets it today): when present it names the claim that carries groups, overriding the
- * kind's default (Auth0 has none: its custom claims live under a namespace URL the tenant chooses).
- */
-export type ProviderSettings = Provider & { groupsClaim?: string | null };
-
 /** Why a kind refuses claims; string literals so `switch (reason)` narrows (style rule 3). */
 export type ClaimRejectionReason =
   | "missing_subject"
@@ -58,7 +51,7 @@ export interface RemoteCheck {
   via: "userinfo" | "introspection" | "tokeninfo";
   /** The endpoint when discovery does not name it (Google's tokeninfo). */
   endpoint?: string;
-  check(answer: Claims, provider: ProviderSettings): ClaimResult<{ subject: string; expiresAt?: number }>;
+  check(answer: Claims, provider: Provider): ClaimResult<{ subject: string; expiresAt?: number }>;
 }
 
 /**
@@ -73,7 +66,7 @@ export interface RemoteCheck {
 export interface AccessTokenRules {
   jwt?: {
     algorithms: readonly JwsAlgorithm[];
-    check(claims: Claims, provider: ProviderSettings): ClaimResult<{ subject: string }>;
+    check(claims: Claims, provider: Provider): ClaimResult<{ subject: string }>;
   };
   remote?: RemoteCheck;
 }
@@ -97,21 +90,26 @@ export interface ProviderKind extends EmailAuthority {
   readonly kind: ProviderKindName;
   /** The ID-token signing algorithms this kind uses: the verifier's allow-list (RP-2), a subset of JWS_ALGORITHMS. */
   readonly idTokenAlgorithms: readonly JwsAlgorithm[];
+  /**
+   * Which of an app's authentication requests the kind's authorization endpoint takes (`prompt=login`
+   * and `max_age` every kind takes): `acr_values` (step-up, MFA), `prompt=select_account`.
+   */
+  readonly forwards: { acrValues: boolean; selectAccount: boolean };
   /** `iss` values accepted for this provider, compared exactly; the configured issuer first. */
-  acceptedIssuers(provider: ProviderSettings): string[];
+  acceptedIssuers(provider: Provider): string[];
   /** The kind's own rules on a verified ID token's claims, after the broker's (Cognito: `token_use`). */
-  checkIdToken(claims: Claims, provider: ProviderSettings): ClaimRejection | null;
+  checkIdToken(claims: Claims, provider: Provider): ClaimRejection | null;
   /** Whether the ID token lacks what identity resolution needs, so userinfo must be fetched. */
   needsUserinfo(idClaims: Claims): boolean;
   /** Verified ID-token claims (and userinfo, already checked for the same `sub`) as one identity. */
-  normalise(idClaims: Claims, userinfo: Claims | undefined, provider: ProviderSettings): ClaimResult<UpstreamIdentity>;
+  normalise(idClaims: Claims, userinfo: Claims | undefined, provider: Provider): ClaimResult<UpstreamIdentity>;
   /**
    * The kind's own word on whether it is authoritative for `identity.email`'s domain, regardless of
    * domain mappings: true or false when it has a rule (Google: gmail.com, or a signed `hd` equal to
    * the domain), null when it has none. Read only through identity/email-domain.ts `isAuthoritativeFor`.
    */
   emailAuthority(identity: UpstreamIdentity, emailDomain: string): boolean | null;
-  accessTokenRules(provider: ProviderSettings): AccessTokenRules;
+  accessTokenRules(provider: Provider): AccessTokenRules;
 }
 
 // ---- claim helpers every kind uses (one normalisation, one place)
@@ -165,7 +163,7 @@ export interface ClaimNames {
 export function standardIdentity(
   idClaims: Claims,
   userinfo: Claims | undefined,
-  provider: ProviderSettings,
+  provider: Provider,
   names: ClaimNames,
 ): ClaimResult<UpstreamIdentity> {
   const subject = idClaims["sub"];
