@@ -3,7 +3,7 @@
  * emit them, email authority, and each kind's access-token rules (RP-6).
  */
 import { describe, expect, it } from "vitest";
-import { providerKind, type Claims, type ProviderSettings } from "../../src/federation/providers";
+import { providerKind, type Claims } from "../../src/federation/providers";
 import { isAuthoritativeFor } from "../../src/identity/email-domain";
 import type { UpstreamIdentity } from "../../src/identity/upstream-identity";
 import { emailOf, emailVerifiedOf, groupsOf } from "../../src/federation/providers/provider";
@@ -14,12 +14,12 @@ import type { Provider } from "../../src/registry/providers";
 const ORIGIN = "http://127.0.0.1:8788";
 const NOW = 1_795_000_000;
 
-const provider = (kind: Provider["kind"], issuer: string, extra: Partial<ProviderSettings> = {}): ProviderSettings => ({
+const provider = (kind: Provider["kind"], issuer: string, extra: Partial<Provider> = {}): Provider => ({
   id: kind, projectId: "prj_aaaaaaaaaaaaaaaa", name: kind, kind, issuer, clientId: `client-of-${kind}`, clientSecretSealed: null, scopes: ["openid"],
   linkBy: "email", createUsers: true, exchange: { audiences: [], clientIds: [], acceptOpaqueTokens: false }, createdAt: "", updatedAt: "", ...extra,
 });
 
-const identityOf = (kind: Provider["kind"], p: ProviderSettings, id: Claims, userinfo?: Claims): UpstreamIdentity => {
+const identityOf = (kind: Provider["kind"], p: Provider, id: Claims, userinfo?: Claims): UpstreamIdentity => {
   const result = providerKind(kind).normalise(id, userinfo, p);
   if (!result.ok) throw new Error(`${result.reason}: ${result.detail}`);
   return result.value;

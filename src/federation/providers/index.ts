@@ -6,7 +6,7 @@ import { google } from "./google";
 import { oidc } from "./oidc";
 import { okta } from "./okta";
 
-export type { ClaimRejection, Claims, ProviderKind, ProviderSettings } from "./provider";
+export type { ClaimRejection, Claims, ProviderKind } from "./provider";
 
 const KINDS: Record<ProviderKindName, ProviderKind> = { auth0, okta, google, cognito, oidc };
 
