@@ -91,20 +91,58 @@ export function authorizeUrl(f: Pick<Federation, "clientId">, challenge: string,
 
 const cookieOf = (response: Response) => (response.headers.get("Set-Cookie") ?? "").split(";")[0]!;
 
-/** Runs the browser's part of a sign-in; stops at the first page that is not a redirect. */
-export async function signInFlow(f: Federation, person: { email: string; password: string }, options: { authorize?: Record<string, string>; skipForm?: boolean } = {}): Promise<FlowResult> {
+/**
+ * A browser's cookies for Fedgate's origin, across sign-ins: what makes a second sign-in find the
+ * broker session the first one started. Paths and expiry are not modelled; a cookie set with
+ * Max-Age=0 (or an empty value) is dropped.
+ */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  /** Remembers what a Fedgate response set. */
+  keep(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      if (value === "" || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  /** The Cookie header to send (with `extra`, e.g. a transaction's binding cookie). */
+  header(extra?: string): Record<string, string> {
+    const all = [...[...this.cookies].map(([name, value]) => `${name}=${value}`), ...(extra ? [extra] : [])];
+    return all.length > 0 ? { Cookie: all.join("; ") } : {};
+  }
+
+  /** The broker session cookie's value for a project, if the browser holds one. */
+  session(projectId: string): string | undefined {
+    return this.cookies.get(`fg_session_${projectId}`);
+  }
+}
+
+/**
+ * Runs the browser's part of a sign-in; stops at the first page that is not a redirect. With `jar`,
+ * the browser keeps Fedgate's cookies across calls (the broker session); without, every flow is a
+ * fresh browser. A flow answered from the session (SSO) ends at the client's redirect URI at once.
+ */
+export async function signInFlow(f: Pick<Federation, "clientId">, person: { email: string; password: string }, options: { authorize?: Record<string, string>; skipForm?: boolean; jar?: CookieJar } = {}): Promise<FlowResult> {
   const { verifier, challenge } = await pkce();
   const responses: Response[] = [];
+  const jar = options.jar ?? new CookieJar();
   const stop = async (response: Response): Promise<FlowResult> => ({ page: { status: response.status, text: await response.text() }, verifier, responses });
 
-  let response = await call(authorizeUrl(f, challenge, options.authorize), { redirect: "manual" });
+  let response = await call(authorizeUrl(f, challenge, options.authorize), { redirect: "manual", headers: jar.header() });
+  jar.keep(response);
   responses.push(response);
   if (response.status === 200 && !options.skipForm) {
     const requestId = (await response.text()).match(/name="request" value="([a-z2-7]{26})"/)?.[1];
     if (!requestId) throw new Error("no request id on the sign-in page");
     response = await call("/auth/signin", {
       method: "POST", redirect: "manual",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...jar.header() },
       body: new URLSearchParams({ request: requestId, email: person.email }).toString(),
     });
     responses.push(response);
@@ -119,7 +157,8 @@ export async function signInFlow(f: Federation, person: { email: string; passwor
   responses.push(atProvider);
   const back = atProvider.headers.get("Location");
   if (!back || !back.startsWith(`${ISSUER}/auth/callback/`)) return stop(atProvider);
-  const callback = await call(back.slice(ISSUER.length), { redirect: "manual", headers: { Cookie: binding } });
+  const callback = await call(back.slice(ISSUER.length), { redirect: "manual", headers: jar.header(binding) });
+  jar.keep(callback);
   responses.push(callback);
   if (callback.status !== 303) return stop(callback);
   return { redirect: new URL(callback.headers.get("Location")!), verifier, responses };
