@@ -85,6 +85,11 @@ export interface UpstreamSubject {
   via: "id_token" | "jwt" | "userinfo" | "introspection" | "tokeninfo" | "cache";
   /** Claims that describe the person, when the judging produced them (the ID token, a userinfo answer). */
   claims?: Claims;
+  /**
+   * A verified JWT access token's own claims: not the person's profile (no email to link by), but
+   * their groups and whatever else a role mapping reads (identity/roles.ts).
+   */
+  accessClaims?: Claims;
   /** The subject token's expiry (s), when known. */
   expiresAt?: number;
   /** ID tokens: what names the token for single use (its `jti`, or the token's hash). */
@@ -166,7 +171,7 @@ async function judgeAccessJwt(provider: Provider, token: string, sealer: Sealer,
       return undefined;
     },
   });
-  return { provider, subject: subject!, via: "jwt", expiresAt: claims.exp };
+  return { provider, subject: subject!, via: "jwt", accessClaims: claims, expiresAt: claims.exp };
 }
 
 /** A token judged at the provider (opaque tokens, Okta org-server JWTs): asked once per cache period. */

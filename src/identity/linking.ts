@@ -16,8 +16,13 @@
  * user: the indexes are claimed before the user is written (user-claims.ts), so the losers' writes
  * are refused; they resolve again (after a short wait while the winner's write is in flight) and
  * find the winner.
+ *
+ * However found or created, the user is then synced with the identity (profile-sync.ts: mapped roles,
+ * and with `updateProfile` the name and email), in the same write as a creation or an attachment.
  */
 import { domainOfEmail, isAuthoritativeFor, type EmailAuthority } from "./email-domain";
+import { profileAfter, syncUser, type SyncSource } from "./profile-sync";
+import { mappedRolesFor } from "./roles";
 import type { UpstreamIdentity } from "./upstream-identity";
 import { newUserId } from "../ids";
 import { normaliseDomain, readDomainMapping } from "../registry/domains";
@@ -73,7 +78,8 @@ const found = (user: User, via: "subject" | "email", outcome: "linked" | "create
 /**
  * Whether `identity`'s email may link or be stored verified: verified, and the provider authoritative
  * for its domain (RP-7). Reads the domain mapping from the store, uncached: a remapped domain takes
- * effect at once, and the read happens only on a first sign-in.
+ * effect at once, and the read happens only on a first sign-in (or when `updateProfile` offers a
+ * new address).
  */
 async function isLinkableEmail(store: Store, provider: Provider, identity: UpstreamIdentity, authority: EmailAuthority): Promise<boolean> {
   if (provider.linkBy !== "email" || identity.emailVerified !== true || identity.email === null) return false;
@@ -83,26 +89,48 @@ async function isLinkableEmail(store: Store, provider: Provider, identity: Upstr
   return isAuthoritativeFor(authority, identity, domain, mapping, provider);
 }
 
+/** The sync's view of a sign-in; whether the email is linkable is read once, only if asked. */
+function syncSource(store: Store, input: ResolveInput): SyncSource {
+  let linkable: Promise<boolean> | undefined;
+  return {
+    provider: input.provider, identity: input.identity, now: input.now,
+    linkable: () => (linkable ??= isLinkableEmail(store, input.provider, input.identity, input.authority)),
+  };
+}
+
 /**
- * Finds or creates the platform user for a verified upstream identity, per the module's rules.
+ * A user the identity already names (the token exchange's fast path: `findUserByExternalId`), synced
+ * as at sign-in; null when the user is gone meanwhile. No store access when nothing changed.
+ */
+export function syncKnownUser(store: Store, input: ResolveInput, user: User): Promise<User | null> {
+  return syncUser(store, user, syncSource(store, input));
+}
+
+/**
+ * Finds or creates the platform user for a verified upstream identity, per the module's rules, and
+ * returns it synced with the identity (profile-sync.ts).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
  */
 export async function resolveUser(store: Store, input: ResolveInput): Promise<Resolution> {
   const { projectId, provider, identity } = input;
   if (provider.projectId !== projectId) throw new Error(`provider ${provider.id} is not in project ${projectId}`);
   const externalId: ExternalId = { providerId: provider.id, subject: identity.subject };
-  let linkable: boolean | undefined;
+  const source = syncSource(store, input);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const bySubject = await findUserByExternalId(store, projectId, externalId);
-    if (bySubject) return found(bySubject, "subject");
+    if (bySubject) {
+      const synced = await syncUser(store, bySubject, source);
+      if (synced) return found(synced, "subject");
+      continue;
+    }
 
-    linkable ??= await isLinkableEmail(store, provider, identity, input.authority);
+    const linkable = await source.linkable();
     if (linkable) {
       const byEmail = await findUserByEmail(store, projectId, identity.email!);
       if (byEmail) {
         if (byEmail.disabled) return refuse("user_disabled");
-        const attached = await attach(store, byEmail, externalId, input.now);
+        const attached = await attach(store, byEmail, externalId, source);
         if (attached === "retry") continue;
         if (attached === "pending") {
           await pause(attempt);
@@ -116,7 +144,7 @@ export async function resolveUser(store: Store, input: ResolveInput): Promise<Re
     const user: User = {
       id: newUserId(), projectId,
       email: identity.email, emailVerified: linkable, name: identity.name,
-      externalIds: [externalId], disabled: false, createdAt: input.now, updatedAt: input.now,
+      externalIds: [externalId], disabled: false, ...withRoles(mappedRolesFor(provider, identity)), createdAt: input.now, updatedAt: input.now,
     };
     // A taken index (this identity, or this verified email) means someone won a race: resolve again.
     const written = await saveUser(store, user, null);
@@ -126,15 +154,19 @@ export async function resolveUser(store: Store, input: ResolveInput): Promise<Re
   return refuse("contention");
 }
 
-/** Adds the external identity to the user found by email, over the version read (compare-and-set). */
-async function attach(store: Store, candidate: User, externalId: ExternalId, now: string): Promise<Resolution | "retry" | "pending"> {
+const withRoles = (roles: string[]): Pick<User, "mappedRoles"> => (roles.length > 0 ? { mappedRoles: roles } : {});
+
+/** Adds the external identity to the user found by email, synced, in one write over the version read (compare-and-set). */
+async function attach(store: Store, candidate: User, externalId: ExternalId, source: SyncSource): Promise<Resolution | "retry" | "pending"> {
   const stored = await getVersionedUser(store, candidate.projectId, candidate.id);
   // Gone, disabled, or no longer holding the email since the index read: decide again from scratch.
   if (!stored || stored.value.disabled || stored.value.email !== candidate.email || !stored.value.emailVerified) return "retry";
   const user = stored.value;
-  if (user.externalIds.some((id) => id.providerId === externalId.providerId && id.subject === externalId.subject)) return found(user, "email");
-  if (user.externalIds.some((id) => id.providerId === externalId.providerId)) return refuse("identity_conflict");
-  const next: User = { ...user, externalIds: [...user.externalIds, externalId], updatedAt: now };
+  const holds = user.externalIds.some((id) => id.providerId === externalId.providerId && id.subject === externalId.subject);
+  if (!holds && user.externalIds.some((id) => id.providerId === externalId.providerId)) return refuse("identity_conflict");
+  const linked: User = holds ? user : { ...user, externalIds: [...user.externalIds, externalId], updatedAt: source.now };
+  const next = (await profileAfter(linked, source)) ?? linked;
+  if (next === user) return found(user, "email");
   const written = await saveUser(store, next, stored);
   // Lost to a concurrent change of this user, or another user took the identity: resolve again.
   if (written.ok) return { ok: true, outcome: "linked", via: "email", user: next };

@@ -177,6 +177,7 @@ export function standardIdentity(
     (idEmail !== null && "email_verified" in idClaims
       ? emailVerifiedOf(idClaims["email_verified"])
       : userinfo !== undefined && emailOf(userinfo["email"]) === email && emailVerifiedOf(userinfo["email_verified"]));
+  // An administrator names the claim: only the claims' own members count (`constructor` is absent, AB-6).
   const groupsClaim = provider.groupsClaim === undefined ? names.groups : provider.groupsClaim;
   return {
     ok: true,
@@ -188,7 +189,7 @@ export function standardIdentity(
       hostedDomain: null,
       name: stringOf(merged["name"]),
       username: names.username.map((claim) => stringOf(merged[claim])).find((value) => value !== null) ?? null,
-      groups: groupsClaim === null ? [] : groupsOf(merged[groupsClaim]),
+      groups: groupsClaim === null || !Object.hasOwn(merged, groupsClaim) ? [] : groupsOf(merged[groupsClaim]),
       raw: merged,
     },
   };

@@ -7,7 +7,10 @@
  *   RP-9); an ID token is single use (its `jti` is remembered until it expires).
  * - The person is found by the provider's subject first (warm: one store read, no upstream call);
  *   seen for the first time, they are linked by the same rules as a sign-in (identity/linking.ts,
- *   RP-7), from the ID token's claims or the provider's userinfo.
+ *   RP-7), from the ID token's claims or the provider's userinfo. Either way the user is synced as at
+ *   sign-in (identity/profile-sync.ts: mapped roles, and the profile with `updateProfile`) from the
+ *   subject token's claims; a known person whose token brought none (an opaque token judged by
+ *   introspection or tokeninfo) is left as is rather than cost an upstream call.
  * - The token: `sub` the platform user, `aud` the requested `audience`/`resource` where the client
  *   registered it (`invalid_target` otherwise), else the client id; scope within the client's list.
  *   A refresh token only when `offline_access` is granted to a client allowed to refresh.
@@ -21,7 +24,7 @@ import { sha256 } from "../../encoding";
 import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { judgeSubjectToken, providerKind, SUBJECT_TOKEN_TYPES, SubjectTokenError, userinfoClaims, type UpstreamSubject } from "../../federation";
-import { resolveUser } from "../../identity/linking";
+import { resolveUser, syncKnownUser } from "../../identity/linking";
 import { effectiveRoles, findUserByExternalId, type User } from "../../identity/users";
 import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
@@ -75,13 +78,23 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
   const { store } = c.var;
   const { provider, subject } = upstream;
   const refuse = (error: OAuthErrorCode, description: string, reason: string, status: 400 | 503 = 400) => refuseFor(error, description, reason, { status, providerId: provider.id });
+  const kind = providerKind(provider.kind);
+  const identityOf = (claims: Record<string, unknown>) => {
+    const identity = kind.normalise(claims, undefined, provider);
+    if (!identity.ok) throw refuse("invalid_request", "The subject token does not describe a user.", `${identity.reason}: ${identity.detail}`);
+    return { projectId: provider.projectId, provider, identity: identity.value, authority: kind, now: new Date().toISOString() };
+  };
+  // An access token's own `sub` may not be the person's (Okta's is the login): the judged subject is.
+  const accessClaims = upstream.accessClaims ? { ...upstream.accessClaims, sub: subject } : undefined;
   const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
   if (known) {
     if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
-    return known;
+    const claims = upstream.claims ?? accessClaims;
+    const synced = claims ? await syncKnownUser(store, identityOf(claims), known) : known;
+    if (!synced || synced.disabled) throw refuse("invalid_grant", "The user may not sign in.", synced ? "user disabled" : "user gone");
+    return synced;
   }
   let claims = upstream.claims;
-  const kind = providerKind(provider.kind);
   // An ID token without the email pair cannot link a new person by email (there is no access token
   // to ask userinfo with): creating a user keyed on the subject would split them from the account a
   // sign-in would link, and every later sign-in would find the split one first (RP-7).
@@ -100,11 +113,10 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
         ? refuse("temporarily_unavailable", "The identity provider could not be reached; try again.", `userinfo: ${answer.detail}`, 503)
         : refuse("invalid_request", "The identity provider does not accept the subject token.", `userinfo: ${answer.detail}`);
     }
-    claims = answer.claims!;
+    // The person's profile is userinfo's; the access token's groups (Cognito's are only there) come along beneath it.
+    claims = { ...accessClaims, ...answer.claims! };
   }
-  const identity = kind.normalise(claims, undefined, provider);
-  if (!identity.ok) throw refuse("invalid_request", "The subject token does not describe a user.", `${identity.reason}: ${identity.detail}`);
-  const resolution = await resolveUser(store, { projectId: provider.projectId, provider, identity: identity.value, authority: kind, now: new Date().toISOString() });
+  const resolution = await resolveUser(store, identityOf(claims));
   if (!resolution.ok) throw refuse("invalid_grant", resolution.message, resolution.reason);
   return resolution.user;
 }
