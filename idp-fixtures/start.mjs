@@ -85,6 +85,27 @@ async function call(origin, path, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
+async function getJson(origin, path, init) {
+  const res = await fetch(origin + path, init);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`idp-fixtures control ${path}: ${res.status} ${body.error ?? ""}`);
+  return body;
+}
+
+const RP_NAME = /^[a-z0-9-]{1,64}$/;
+
+/** A test relying party's back-channel logout endpoint and its control calls. */
+function testRp(origin, name) {
+  if (!RP_NAME.test(name)) throw new Error(`RP name must be 1-64 of [a-z0-9-]: ${name}`);
+  const path = `/__control/rp/${name}`;
+  return {
+    backchannelLogoutUri: `${origin}/rp/${name}/backchannel-logout`,
+    state: () => getJson(origin, path),
+    arm: (options) => call(origin, path, options).then(() => undefined),
+    forget: () => getJson(origin, path, { method: "DELETE" }).then(() => undefined),
+  };
+}
+
 /** Starts one emulator instance; see idp-fixtures/README.md. */
 export async function startEmulators(options = {}) {
   const script = await bundleWorker();
@@ -107,6 +128,9 @@ export async function startEmulators(options = {}) {
     state: async (provider) => (await fetch(`${origin}/__control/${provider}`)).json(),
     registerClient: (provider, client) => call(origin, "/__control/clients", { provider, ...client }).then(() => undefined),
     reset: (scope) => call(origin, "/__control/reset", scope ?? {}).then(() => undefined),
+    requests: async (provider, clientId) =>
+      (await getJson(origin, `/__control/requests?${new URLSearchParams({ provider, clientId })}`)).requests,
+    rp: (name) => testRp(origin, name),
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -6,8 +6,10 @@
 import { findClient, findUserByEmail, redirectAllowed } from "./data";
 import { issuerOf, readParams, type Ctx } from "./http";
 import { errorPage, signInPage } from "./pages";
+import { recordAuthorizationRequest } from "./requests";
 import { dropPending, getPending, nowSeconds, randomId, saveCode, saveGrant, savePending, type PendingAuthorization } from "./store";
-import { EmuError, type Grant, type Provider, type User } from "./types";
+import { switchesFor } from "./switches";
+import { EmuError, type AuthOutcome, type Grant, type Provider, type User } from "./types";
 
 const PENDING_TTL = 600;
 
@@ -23,20 +25,40 @@ function authenticate(p: Provider, email: string | undefined, password: string |
   return user && user.password === password ? user : undefined;
 }
 
+/**
+ * What the sign-in achieved: the provider's answer to `acr_values` under the `mfa` switch. Providers
+ * that ignore `acr_values` (Google, Cognito) do MFA only under `mfa: "always"` and report nothing.
+ */
+function assurance(p: Provider, req: PendingAuthorization): AuthOutcome {
+  const mfa = switchesFor(p.id, req.clientId).mfa;
+  return p.assurance ? p.assurance(req.acrValues, mfa) : { mfa: mfa === "always" };
+}
+
 /** Issues the code and sends the browser back to the client. */
 function complete(c: Ctx, p: Provider, req: PendingAuthorization, user: User): Response {
   const now = nowSeconds();
+  const outcome = assurance(p, req);
+  if ("error" in outcome) {
+    // The user signed in but cannot meet the requirement (Okta: unmet_authentication_requirements).
+    return redirectTo(req.redirectUri, { error: outcome.error, error_description: outcome.description, state: req.state });
+  }
   const grant: Grant = {
     id: randomId(12),
     provider: p.id,
     clientId: req.clientId,
     userId: user.id,
     scope: req.scope,
-    authTime: now,
+    // No browser session here: `authAge` stands in for one the provider reused without re-authenticating.
+    authTime: now - (switchesFor(p.id, req.clientId).authAge ?? 0),
+    mfa: outcome.mfa,
+    acrValues: req.acrValues,
     sid: randomId(16),
     revoked: false,
     offline: req.offline,
   };
+  if (outcome.acr !== undefined) grant.acr = outcome.acr;
+  if (outcome.amr !== undefined) grant.amr = outcome.amr;
+  if (req.maxAge !== undefined) grant.maxAge = req.maxAge;
   if (req.nonce !== undefined) grant.nonce = req.nonce;
   if (req.audience !== undefined) grant.audience = req.audience;
   saveGrant(grant);
@@ -81,6 +103,8 @@ export async function authorize(c: Ctx, p: Provider): Promise<Response> {
   }
   if (c.req.method === "POST" && params["tx"]) return submitForm(c, p, params);
 
+  // Recorded before any check, so a test also sees what a rejected request carried.
+  if (params["client_id"]) recordAuthorizationRequest(p.id, params["client_id"], params);
   const client = params["client_id"] ? findClient(p.tenant, params["client_id"]) : undefined;
   if (!client) return c.html(errorPage("invalid_client", "Unknown or missing client_id."), 400);
   const redirectUri = params["redirect_uri"];
@@ -111,8 +135,11 @@ export async function authorize(c: Ctx, p: Provider): Promise<Response> {
     redirectUri,
     scope,
     offline: p.offline(params, scope),
+    acrValues: (params["acr_values"] ?? "").split(" ").filter(Boolean),
     expiresAt: nowSeconds() + PENDING_TTL,
   };
+  const maxAge = params["max_age"];
+  if (maxAge !== undefined && /^\d{1,10}$/.test(maxAge)) req.maxAge = Number(maxAge);
   if (state !== undefined) req.state = state;
   if (params["nonce"] !== undefined) req.nonce = params["nonce"];
   if (challenge !== undefined && method !== undefined) {
@@ -121,11 +148,17 @@ export async function authorize(c: Ctx, p: Provider): Promise<Response> {
   }
   if (params["audience"] !== undefined && p.id === "auth0") req.audience = params["audience"];
 
+  // No browser session, so prompt=none cannot be met, on the test path too, unless `authAge` says
+  // the provider holds one (then the hinted user's session is reused without interaction).
+  const sw = switchesFor(p.id, client.clientId);
+  if (params["prompt"] === "none" && sw.authAge === undefined) return fail("login_required", "The user is not signed in.");
+
   // Non-interactive sign-in for automated tests (emulator only): login_hint + test_password.
   const testPassword = params["test_password"];
   if (testPassword !== undefined) {
     const user = authenticate(p, params["login_hint"], testPassword);
     if (user) return complete(c, p, req, user);
+    if (params["prompt"] === "none") return fail("login_required", "The user is not signed in.");
     return formResponse(c, p, savePending(req), req, params["login_hint"], "Wrong email or password.");
   }
   if (params["prompt"] === "none") return fail("login_required", "The user is not signed in.");

@@ -8,6 +8,8 @@ import { resetDns } from "./dns";
 import { issuerOf, origin, type AppEnv } from "./http";
 import { keysFor, resetKeys, rotate } from "./keys";
 import { PROVIDERS } from "./providers/index";
+import { requestsFor, resetRequests } from "./requests";
+import { resetRps } from "./rp";
 import { resetStore, revokeAll } from "./store";
 import { applyControl, describeSwitches, parseControl, resetSwitches } from "./switches";
 import { PROVIDER_IDS, type ProviderId, type Tenant } from "./types";
@@ -50,8 +52,11 @@ control.post("/reset", async (c) => {
     resetStore();
     resetRegisteredClients();
     resetDns();
+    resetRequests();
+    resetRps();
   } else {
     resetSwitches(clientId, provider);
+    resetRequests(clientId, provider);
   }
   return c.json({ reset: true });
 });
@@ -69,6 +74,15 @@ control.post("/clients", async (c) => {
   } catch (err) {
     return c.json({ error: err instanceof Error ? err.message : "invalid client" }, 400);
   }
+});
+
+/** The last authorization requests one client sent one provider: `{ requests: [{ params, at }] }`, newest last. */
+control.get("/requests", (c) => {
+  const provider = c.req.query("provider");
+  const clientId = c.req.query("clientId");
+  if (!isProvider(provider)) return c.json({ error: `"provider" must be one of ${PROVIDER_IDS.join(", ")}` }, 400);
+  if (!clientId) return c.json({ error: '"clientId" is required' }, 400);
+  return c.json({ provider, clientId, requests: requestsFor(provider, clientId) });
 });
 
 control.get("/:provider", async (c) => {

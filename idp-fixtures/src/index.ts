@@ -1,6 +1,7 @@
 /**
  * Fedgate's IdP emulators: Auth0, Okta (custom and org AS), Google and Cognito on one origin, a
- * DNS-over-HTTPS resolver (dns.ts), plus the control endpoint. State is in this isolate's memory (see store.ts); the origin comes from
+ * DNS-over-HTTPS resolver (dns.ts), test relying parties' back-channel logout endpoints (rp.ts),
+ * plus the control endpoint. State is in this isolate's memory (see store.ts); the origin comes from
  * BASE_URL, never from the Host header.
  */
 import { Hono } from "hono";
@@ -8,6 +9,7 @@ import { control } from "./control";
 import { dnsControl, dnsQuery } from "./dns";
 import { issuerOf, type AppEnv } from "./http";
 import { PROVIDERS } from "./providers/index";
+import { rpControl, rpEndpoint } from "./rp";
 import { mountProvider } from "./routes";
 import { PROVIDER_IDS } from "./types";
 
@@ -15,8 +17,10 @@ const app = new Hono<AppEnv>();
 
 // Before the providers' control routes, whose `/:provider` would take `dns`.
 app.route("/__control/dns", dnsControl);
+app.route("/__control/rp", rpControl);
 app.route("/__control", control);
 app.route("/dns", dnsQuery);
+app.route("/rp", rpEndpoint);
 for (const id of PROVIDER_IDS) mountProvider(app, PROVIDERS[id]);
 
 // Okta answers an unknown authorization server with its E0000007 error.

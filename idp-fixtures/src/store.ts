@@ -16,6 +16,9 @@ export interface PendingAuthorization {
   codeChallengeMethod?: "S256" | "plain";
   audience?: string;
   offline: boolean;
+  /** `acr_values`, space-split, in order. */
+  acrValues: string[];
+  maxAge?: number;
   expiresAt: number;
 }
 

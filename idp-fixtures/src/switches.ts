@@ -27,6 +27,10 @@ export interface Switches {
   userinfoSub?: string;
   delay?: { ms: number; endpoints?: Endpoint[] };
   fail?: { status: number; endpoints?: Endpoint[] };
+  /** Sign-in: a second factor on every sign-in, or never (even when `acr_values` asks for one). */
+  mfa?: "always" | "never";
+  /** Sign-in: `auth_time` this many seconds before the sign-in (an older upstream session). */
+  authAge?: number;
 }
 
 /** Switches that shape what every client sees (no client_id in a JWKS or discovery fetch). */
@@ -45,6 +49,9 @@ const ENDPOINTS: readonly Endpoint[] = [
   "discovery", "jwks", "authorize", "token", "userinfo", "revoke", "logout", "introspect", "tokeninfo",
 ];
 const SIGNING: readonly SigningSwitch[] = ["unknown-key", "wrong-key-same-kid", "alg-none", "hs256-public-key", "es256"];
+
+/** Ten years: an upstream session older than that is a typo. */
+const MAX_AUTH_AGE = 315_360_000;
 
 type Check = (v: unknown) => boolean;
 const isStr: Check = (v) => typeof v === "string";
@@ -73,6 +80,13 @@ const SCOPED_CHECKS: Record<keyof Switches, Check> = {
   delay: (v) => isObj(v) && isNum(v["ms"]) && (v["ms"] as number) <= 60_000 && isEndpoints(v["endpoints"]),
   fail: (v) =>
     isObj(v) && typeof v["status"] === "number" && v["status"] >= 400 && v["status"] <= 599 && isEndpoints(v["endpoints"]),
+  mfa: (v) => v === "always" || v === "never",
+  authAge: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_AUTH_AGE,
+};
+/** What a bad value should have been, for the 400's message. */
+const EXPECTED: Partial<Record<keyof Switches, string>> = {
+  mfa: '"always" or "never" (null removes it)',
+  authAge: `a whole number of seconds from 0 to ${MAX_AUTH_AGE} (null removes it)`,
 };
 const GLOBAL_CHECKS: Record<keyof GlobalSwitches, Check> = {
   jwks: (v) => v === "single",
@@ -97,7 +111,10 @@ export function parseControl(body: unknown): ControlRequest {
       out.clientId = value as string;
     } else if (Object.hasOwn(SCOPED_CHECKS, key)) {
       // Own keys only: `constructor` or `toString` is an unknown switch, not Object's (Fedgate AB-6).
-      if (value !== null && !SCOPED_CHECKS[key as keyof Switches](value)) throw new Error(`"${key}" has an invalid value`);
+      if (value !== null && !SCOPED_CHECKS[key as keyof Switches](value)) {
+        const expected = EXPECTED[key as keyof Switches];
+        throw new Error(`"${key}" has an invalid value${expected ? `: expected ${expected}` : ""}`);
+      }
       out.scoped[key] = value;
     } else if (Object.hasOwn(GLOBAL_CHECKS, key)) {
       if (value !== null && !GLOBAL_CHECKS[key as keyof GlobalSwitches](value)) throw new Error(`"${key}" has an invalid value`);

@@ -32,7 +32,7 @@ async function mint(c: Ctx, p: Provider, client: Client, grant: Grant, refreshed
   const sw = switchesFor(p.id, client.clientId);
   const user = sw.emailUnverified ? { ...found, emailVerified: false } : found;
   const now = nowSeconds();
-  const ctx: TokenContext = { issuer: issuerOf(c, p), grant, user, client, now, jti: randomId(16) };
+  const ctx: TokenContext = { issuer: issuerOf(c, p), grant, user, client, now, jti: randomId(16), refresh: refreshed !== undefined };
   const signFor = (kind: "id_token" | "access_token") => (!sw.tokens || sw.tokens.includes(kind) ? sw.signing : undefined);
   const kidFor = (kind: "id_token" | "access_token") => (!sw.tokens || sw.tokens.includes(kind) ? sw.omitKid : undefined);
   const typ = p.jwtTyp !== undefined ? { typ: p.jwtTyp } : {};

@@ -50,7 +50,17 @@ export interface Grant {
   userId: string;
   scope: string[];
   nonce?: string;
+  /** When the provider last authenticated the user (earlier than the sign-in under `authAge`). */
   authTime: number;
+  /** Whether the sign-in did a second factor (`mfa` switch, or `acr_values` the provider honours). */
+  mfa: boolean;
+  /** The `acr_values` asked for, in order (empty when none). */
+  acrValues: string[];
+  /** The acr the provider reports as satisfied, and its `amr`; absent where it reports none. */
+  acr?: string;
+  amr?: string[];
+  /** `max_age` from the authorization request, when it was a whole number. */
+  maxAge?: number;
   /** Auth0's `audience` (API identifier); makes the access token a JWT. */
   audience?: string;
   sid: string;
@@ -68,7 +78,14 @@ export interface TokenContext {
   now: number;
   /** Unique id for this issuance (jti / event ids). */
   jti: string;
+  /** Minted for a refresh grant rather than a code. */
+  refresh: boolean;
 }
+
+/** What a sign-in's authentication achieved, or the error a provider answers when it cannot meet the request. */
+export type AuthOutcome =
+  | { mfa: boolean; acr?: string; amr?: string[] }
+  | { error: string; description: string };
 
 export type JWTPayload = Record<string, unknown>;
 
@@ -142,6 +159,11 @@ export interface Provider {
   offline(params: Record<string, string>, scope: string[]): boolean;
   /** Extra parameters on the authorization response (Google adds iss, scope, authuser). */
   authorizationResponseExtras(ctx: { issuer: string; grant: Grant }): Record<string, string>;
+  /**
+   * How the provider answers `acr_values` (space-split, in order) under the `mfa` switch. Absent:
+   * it ignores `acr_values` and reports no acr/amr (Google, Cognito); MFA follows the switch alone.
+   */
+  assurance?(acrValues: string[], mfa: "always" | "never" | undefined): AuthOutcome;
   idTokenClaims(ctx: TokenContext): JWTPayload;
   accessToken(ctx: TokenContext): AccessTokenPlan;
   userinfo(ctx: { user: User; grant: Grant }): JWTPayload;

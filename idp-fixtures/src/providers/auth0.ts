@@ -1,9 +1,22 @@
 /** Auth0: trailing-slash issuer, `auth0|…` subjects, JWT access tokens only with `audience`, 403 invalid_grant. */
 import { randomId } from "../store";
-import type { Endpoint, ErrorRendering, Provider, TokenContext } from "../types";
+import type { AuthOutcome, Endpoint, ErrorRendering, Provider, TokenContext } from "../types";
 import { compact, has, jweLooking, oauthError, type ErrorTable } from "./shared";
 
 const ROLES_CLAIM = "https://fedgate.dev/roles"; // Auth0 allows custom claims only under a namespace URL
+/** The one acr Auth0 knows: the OpenID PAPE multi-factor policy, the step-up its docs describe. */
+const MULTI_FACTOR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+
+/**
+ * As a tenant whose Action runs MFA when `acr_values` asks for the PAPE policy (Auth0's step-up
+ * guide); other values are ignored. Without an Action (`mfa: "never"`) the request is ignored, not
+ * refused: the tokens simply lack `amr`/`acr`. With MFA the ID token says `amr: ["mfa"]` and `acr`
+ * the PAPE URI, as in Auth0's "ID token with MFA" sample; without, neither claim.
+ */
+function assurance(acrValues: string[], mfa: "always" | "never" | undefined): AuthOutcome {
+  const done = mfa === "always" || (mfa !== "never" && acrValues.includes(MULTI_FACTOR));
+  return done ? { mfa: true, acr: MULTI_FACTOR, amr: ["mfa"] } : { mfa: false };
+}
 
 function profile(ctx: { user: TokenContext["user"]; grant: TokenContext["grant"] }) {
   const { user, grant } = ctx;
@@ -77,6 +90,7 @@ export const auth0: Provider = {
     id_token_signing_alg_values_supported: ["HS256", "RS256", "PS256"],
   }),
   authorizationResponseExtras: () => ({}),
+  assurance,
   idTokenClaims: (ctx) =>
     compact({
       ...profile(ctx),
@@ -86,6 +100,10 @@ export const auth0: Provider = {
       sub: ctx.user.id,
       iat: ctx.now,
       exp: ctx.now + 36000,
+      // auth_time only when max_age was asked for (auth0-spa-js#719).
+      auth_time: ctx.grant.maxAge !== undefined ? ctx.grant.authTime : undefined,
+      // Refreshed ID tokens carry no amr (Auth0's step-up guide), nor acr.
+      ...(ctx.refresh ? {} : { acr: ctx.grant.acr, amr: ctx.grant.amr }),
       sid: ctx.grant.sid,
       nonce: ctx.grant.nonce,
     }),

@@ -4,7 +4,7 @@
  * only /introspect or /userinfo can judge them). Both share the `okta` users and clients.
  */
 import { randomId } from "../store";
-import type { AccessTokenPlan, Endpoint, ErrorRendering, Provider, ProviderId, TokenContext } from "../types";
+import type { AccessTokenPlan, AuthOutcome, Endpoint, ErrorRendering, Provider, ProviderId, TokenContext } from "../types";
 import { compact, has, oauthError, type ErrorTable } from "./shared";
 
 const TOKEN_ERRORS: ErrorTable = {
@@ -21,6 +21,38 @@ const TOKEN_ERRORS: ErrorTable = {
   token_invalid: oauthError(400, "invalid_request", "The token is invalid."),
   unsupported_token_type: oauthError(400, "unsupported_token_type", "The token type is not supported."),
 };
+
+/**
+ * Okta's predefined `acr_values` (developer.okta.com, "Step-up authentication using ACR values"),
+ * both authorization servers; any other value is ignored. What each needs of the sign-in, and the
+ * `amr` a sign-in that met it with two factors reports (Okta's AMR table: password `pwd`, Okta
+ * Verify TOTP `otp`, WebAuthn `pop`, FastPass `okta_verify` + `phr`; `mfa` with two factors).
+ */
+const ACR: ReadonlyMap<string, { mfa: "no" | "required" | "ifpossible"; amr?: readonly string[] }> = new Map([
+  ["urn:okta:loa:1fa:any", { mfa: "no" }],
+  ["urn:okta:loa:1fa:pwd", { mfa: "no" }],
+  ["urn:okta:loa:2fa:any", { mfa: "required" }],
+  ["urn:okta:loa:2fa:any:ifpossible", { mfa: "ifpossible" }],
+  ["phr", { mfa: "required", amr: ["pwd", "mfa", "pop"] }],
+  ["phrh", { mfa: "required", amr: ["pwd", "mfa", "okta_verify", "phr"] }],
+]);
+/** Password, then an Okta Verify code. */
+const MFA_AMR = ["pwd", "mfa", "otp"];
+
+/**
+ * The first supported value, in the client's order of preference, is the one Okta reports in `acr`.
+ * `mfa: "never"` is a user with no second factor: `ifpossible` falls back to the password alone, a
+ * value that needs two factors ends in `unmet_authentication_requirements` at the redirect URI.
+ */
+function assurance(acrValues: string[], mfa: "always" | "never" | undefined): AuthOutcome {
+  const acr = acrValues.find((v) => ACR.has(v));
+  const rule = acr === undefined ? undefined : ACR.get(acr);
+  if (rule?.mfa === "required" && mfa === "never") {
+    return { error: "unmet_authentication_requirements", description: "The user was unable to satisfy the requested authentication requirements." };
+  }
+  const done = mfa === "always" || (mfa !== "never" && rule !== undefined && rule.mfa !== "no");
+  return { mfa: done, amr: done ? [...(rule?.amr ?? MFA_AMR)] : ["pwd"], ...(acr !== undefined ? { acr } : {}) };
+}
 
 /** The org's identity-provider id, as in Okta's `idp` claim for users of the Okta directory. */
 const ORG_IDP = "00ofedgate0org000001";
@@ -74,6 +106,7 @@ function okta(o: { id: ProviderId; issuerPath: string; base: string; accessKey: 
       scopes_supported: ["openid", "profile", "email", "address", "phone", "offline_access", "groups"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       claims_supported: ["iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce", "name", "preferred_username", "email", "email_verified", "groups", "at_hash"],
+      acr_values_supported: [...ACR.keys()],
       code_challenge_methods_supported: ["S256"],
       introspection_endpoint: url("introspect"),
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
@@ -83,6 +116,8 @@ function okta(o: { id: ProviderId; issuerPath: string; base: string; accessKey: 
       request_parameter_supported: false,
     }),
     authorizationResponseExtras: () => ({}),
+    assurance,
+    // Refreshed tokens keep the original sign-in's acr and auth_time (Okta's step-up guide).
     idTokenClaims: (ctx) =>
       compact({
         sub: ctx.user.id,
@@ -93,7 +128,8 @@ function okta(o: { id: ProviderId; issuerPath: string; base: string; accessKey: 
         iat: ctx.now,
         exp: ctx.now + 3600,
         jti: `ID.${ctx.jti}`,
-        amr: ["pwd"],
+        amr: ctx.grant.amr ?? ["pwd"],
+        acr: ctx.grant.acr,
         idp: ORG_IDP,
         nonce: ctx.grant.nonce,
         auth_time: ctx.grant.authTime,
@@ -108,6 +144,7 @@ function okta(o: { id: ProviderId; issuerPath: string; base: string; accessKey: 
         aud: accessAud(ctx.issuer),
         iat: ctx.now,
         exp: ctx.now + 3600,
+        acr: ctx.grant.acr,
         cid: ctx.client.clientId,
         uid: ctx.user.id,
         scp: ctx.grant.scope,
