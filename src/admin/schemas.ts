@@ -231,6 +231,54 @@ const Exchange = z.object({
   acceptOpaqueTokens: z._default(z.boolean(), false),
   maxTokenAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(604_800))),
 });
+/** A claim or group name as the upstream sends it: compared exactly, so not trimmed. */
+const ClaimText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const GroupsClaim = z.nullable(ClaimText(200)).check(
+  z.describe(
+    "The claim that carries the person's groups (an array of strings). Absent: the kind's default (okta and oidc `groups`, cognito " +
+      "`cognito:groups`; auth0 and google none). An Auth0 tenant's roles live under a namespaced claim it chooses: name it here, " +
+      "e.g. `https://example.com/roles`. null: read no groups.",
+  ),
+);
+const RoleName = z.string().check(z.regex(/^[A-Za-z0-9:._-]{1,100}$/, "must be 1-100 letters, digits, colons, dots, underscores or dashes"));
+const RoleMappingRule = z.union([
+  z.strictObject({
+    group: ClaimText(500).check(z.describe("Granted when the person's groups (see groupsClaim) hold this group, compared exactly.")),
+    role: RoleName,
+  }),
+  z.strictObject({
+    claim: ClaimText(500).check(z.describe("Granted when this claim (ID token over userinfo, or an exchanged access token's) equals `value`, or is an array of strings holding it.")),
+    value: ClaimText(500),
+    role: RoleName,
+  }),
+]);
+const RoleMappings = z.array(RoleMappingRule).check(
+  z.maxLength(100),
+  z.describe(
+    "Upstream groups or claim values mapped to project roles, which tokens carry as `roles` (with the user's assigned roles) and " +
+      "the admin API shows as the user's `mappedRoles`. Evaluated at every sign-in and token exchange through this provider; the " +
+      "roles granted replace the previous ones. They never grant admin authority.",
+  ),
+);
+const UpdateProfile = z.boolean().check(
+  z.describe(
+    "Just-in-time update: refresh the user's name and email from this provider at every sign-in and token exchange. A new email " +
+      "is stored verified only when it could link (verified, from a provider authoritative for its domain); one another user holds is not taken.",
+  ),
+);
+const AuthContext = z.strictObject({
+  trusted: z._default(
+    z.boolean().check(z.describe("Believe this provider's `acr` and `amr`: carried into Fedgate's ID tokens and read by the MFA policy. Untrusted: `amr` is [\"fed\"].")),
+    false,
+  ),
+  mfaAcrValues: z._default(
+    z.array(z.string().check(z.regex(/^\S{1,200}$/, "must be an acr value: 1-200 characters, no spaces"))).check(
+      z.maxLength(20),
+      z.describe("The provider's `acr` values that mean multi-factor authentication, sent upstream as `acr_values` to ask for it where the kind takes them."),
+    ),
+    [],
+  ),
+}).check(z.describe("The provider's authentication context (acr, amr) and what of it counts as multi-factor."));
 export const ProviderCreate = z.strictObject({
   id: z.optional(
     z.string().check(
@@ -247,6 +295,10 @@ export const ProviderCreate = z.strictObject({
   linkBy: z._default(z.enum(["email", "subject"]), "email"),
   createUsers: z._default(z.boolean(), true),
   exchange: z._default(Exchange, { audiences: [], clientIds: [], acceptOpaqueTokens: false }),
+  groupsClaim: z.optional(GroupsClaim),
+  roleMappings: z._default(RoleMappings, []),
+  updateProfile: z._default(UpdateProfile, false),
+  authContext: z._default(AuthContext, { trusted: false, mfaAcrValues: [] }),
 });
 export const ProviderPatch = z.strictObject({
   name: z.optional(text(200)),
@@ -256,11 +308,17 @@ export const ProviderPatch = z.strictObject({
   linkBy: z.optional(z.enum(["email", "subject"])),
   createUsers: z.optional(z.boolean()),
   exchange: z.optional(Exchange),
+  /** null: no groups (to go back to the kind's default, name its claim). */
+  groupsClaim: z.optional(GroupsClaim),
+  roleMappings: z.optional(RoleMappings),
+  updateProfile: z.optional(UpdateProfile),
+  authContext: z.optional(AuthContext),
 });
 export const ProviderView = z.object({
   id: z.string(), projectId: z.string(), name: z.string(), kind: z.enum(PROVIDER_KINDS), issuer: z.string(), clientId: z.string(),
   hasClientSecret: z.boolean(), scopes: z.array(z.string()), linkBy: z.enum(["email", "subject"]), createUsers: z.boolean(),
-  exchange: Exchange, callbackUrl: z.string(), ...Timestamps,
+  exchange: Exchange, groupsClaim: z.optional(GroupsClaim), roleMappings: RoleMappings, updateProfile: UpdateProfile, authContext: AuthContext,
+  callbackUrl: z.string(), ...Timestamps,
 });
 
 // ---- domain mappings
@@ -309,7 +367,13 @@ export const UserPatch = z.strictObject({
 export const ExternalIdInput = ExternalIdSchema;
 export const UserView = z.object({
   id: z.string(), projectId: z.string(), email: z.nullable(z.string()), emailVerified: z.boolean(), name: z.nullable(z.string()),
-  externalIds: z.array(z.object({ providerId: z.string(), subject: z.string() })), disabled: z.boolean(), roles: z.optional(z.array(z.string())), ...Timestamps,
+  externalIds: z.array(z.object({ providerId: z.string(), subject: z.string() })), disabled: z.boolean(), roles: z.optional(z.array(z.string())),
+  mappedRoles: z.optional(
+    z.array(z.string()).check(
+      z.describe("Roles the signing-in provider's role mappings granted at the user's last sign-in or token exchange; replaced each time, never set by hand, never admin roles."),
+    ),
+  ),
+  ...Timestamps,
 });
 
 // ---- audit

@@ -105,4 +105,44 @@ describe("admin: identity providers", () => {
     await api(project.token, "DELETE", `/projects/${project.id}/domains/cognito-users.example`);
     expect((await api(project.token, "DELETE", path)).status).toBe(204);
   });
+
+  it("takes the groups claim, role mappings, profile update and authentication context on create and patch, and returns them", async () => {
+    const plain = await create({ kind: "okta", issuer: issuers.okta });
+    expect(plain.body).toMatchObject({ roleMappings: [], updateProfile: false, authContext: { trusted: false, mfaAcrValues: [] } });
+    expect(plain.body).not.toHaveProperty("groupsClaim"); // the kind's default
+
+    const roleMappings = [{ group: "Engineering", role: "dev" }, { claim: "https://example.com/roles", value: "admin", role: "app:admin" }];
+    const created = await create({
+      kind: "auth0", issuer: issuers.auth0, groupsClaim: "https://example.com/roles", roleMappings, updateProfile: true,
+      authContext: { trusted: true, mfaAcrValues: ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      groupsClaim: "https://example.com/roles", roleMappings, updateProfile: true,
+      authContext: { trusted: true, mfaAcrValues: ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"] },
+    });
+    const path = `/projects/${project.id}/providers/${created.body.id}`;
+    const patched = await api(project.token, "PATCH", path, { groupsClaim: null, roleMappings: [{ group: "Sales", role: "sales" }], authContext: { trusted: false } }, { "If-Match": created.headers.get("ETag")! });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ groupsClaim: null, roleMappings: [{ group: "Sales", role: "sales" }], updateProfile: true, authContext: { trusted: false, mfaAcrValues: [] } });
+    expect((await api(project.token, "GET", path)).body).toMatchObject({ groupsClaim: null, roleMappings: [{ group: "Sales", role: "sales" }] });
+  });
+
+  it.each([
+    ["a role with spaces", { roleMappings: [{ group: "a", role: "has space" }] }],
+    ["a role over 100 characters", { roleMappings: [{ group: "a", role: "r".repeat(101) }] }],
+    ["a rule with both a group and a claim", { roleMappings: [{ group: "a", claim: "b", value: "c", role: "r" }] }],
+    ["a claim rule without a value", { roleMappings: [{ claim: "b", role: "r" }] }],
+    ["more than 100 rules", { roleMappings: Array.from({ length: 101 }, (_, i) => ({ group: `g${i}`, role: "r" })) }],
+    ["a group over 500 characters", { roleMappings: [{ group: "g".repeat(501), role: "r" }] }],
+    ["a groups claim over 200 characters", { groupsClaim: "c".repeat(201) }],
+    ["an acr value with a space", { authContext: { trusted: true, mfaAcrValues: ["a b"] } }],
+    ["more than 20 acr values", { authContext: { mfaAcrValues: Array.from({ length: 21 }, (_, i) => `acr${i}`) } }],
+    ["an unknown authContext member", { authContext: { trusted: true, extra: 1 } }],
+    ["updateProfile that is not a boolean", { updateProfile: "yes" }],
+  ])("refuses %s with 400", async (_name, body) => {
+    const refused = await create({ kind: "okta", issuer: issuers.okta, ...body });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("Content-Type")).toContain("application/problem+json");
+  });
 });

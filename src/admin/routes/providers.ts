@@ -21,9 +21,13 @@ import { createOperation, listOperation, readOperation, type Made } from "./reco
 import { recordInPath } from "./scope";
 import { changesOwnProvider, createsOwnProvider, readsOwnProvider } from "./setup-link-checks";
 
-/** What the API shows of a provider: never the secret; the callback URL to register upstream. */
+/** What the API shows of a provider: never the secret; the callback URL to register upstream; the defaults of settings it predates. */
 function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
-  return { ...provider, hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.get("config").issuer, provider) };
+  return {
+    ...provider, roleMappings: provider.roleMappings ?? [], updateProfile: provider.updateProfile ?? false,
+    authContext: provider.authContext ?? { trusted: false, mfaAcrValues: [] },
+    hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.get("config").issuer, provider),
+  };
 }
 
 /** The issuer's discovery document, checked; what the provider record keeps of it (its authorization endpoint's origin). */
