@@ -3,14 +3,15 @@
  * token comes in the `Authorization: Bearer` header, or for POST in a form `access_token` (never
  * both, never the query), is verified against Fedgate's own keys, must not be revoked, must carry
  * `openid`, and its user must exist and not be disabled. The answer is `sub` plus the claims the
- * token's scopes release. Errors carry an RFC 6750 §3 challenge (oauth/bearer.ts); browser code of the
- * token's client may call it with credentials (oauth/cors.ts, AS-14).
+ * token's scopes release, and the user's `roles` (assigned and mapped) as they are now, when any.
+ * Errors carry an RFC 6750 §3 challenge (oauth/bearer.ts); browser code of the token's client may
+ * call it with credentials (oauth/cors.ts, AS-14).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
-import { getUser } from "../identity/users";
+import { effectiveRoles, getUser } from "../identity/users";
 import { bearerError, bearerNotRevoked, bearerToken, invalidToken, isBearer, noToken, verifyBearer } from "./bearer";
 import { credentialedCors } from "./cors";
 import { formParameters, isForm } from "./form";
@@ -40,7 +41,8 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
   // Both reads at once: the deny-list read is what makes these JWTs revocable (tokens/deny-list.ts).
   const [, user] = await Promise.all([bearerNotRevoked(c, claims), getUser(c.get("store"), claims.project, claims.sub)]);
   if (!user || user.disabled) throw invalidToken(user ? "user disabled" : "user gone");
-  return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+  const roles = effectiveRoles(user);
+  return c.json({ sub: user.id, ...profileClaims(user, scope), ...(roles.length > 0 ? { roles } : {}) }, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
 }
 
 export const userinfoEndpoint = new Hono<AppEnv>()
