@@ -15,6 +15,7 @@ import { sha256 } from "../encoding";
 import * as keys from "../store/keys";
 import { Problem } from "../errors";
 import type { SignInRequest } from "../identity/sign-in";
+import { MFA_ACR } from "../sessions/mfa";
 import { providerKind } from "./providers";
 import { authorizationUrl, callbackUrl, upstreamServer, type UpstreamServer } from "./upstream";
 import { classifyUpstreamFailure } from "./upstream-failure";
@@ -56,12 +57,13 @@ export const bindingCookie = (state: string): string => `fg_tx_${state.slice(0, 
 /**
  * What the app asked of the authentication that the provider is told (OIDC Core §3.1.2.1): `login_hint`,
  * `prompt` (`login`; `select_account` where the kind takes it), `max_age`, and `acr_values` where the
- * kind takes them: the app's own, then the provider's MFA values when the policy needs MFA.
+ * kind takes them: the provider's MFA values when the policy needs MFA, then the app's own (but Fedgate's
+ * own MFA value, which is for Fedgate).
  */
 function forwardedParameters(request: SignInRequest, provider: Provider): Record<string, string> {
   const { forwards } = providerKind(provider.kind);
   const acrValues = forwards.acrValues
-    ? [...new Set([...(request.mfa ? provider.authContext?.mfaAcrValues ?? [] : []), ...(request.acrValues?.split(" ") ?? [])])]
+    ? [...new Set([...(request.mfa ? provider.authContext?.mfaAcrValues ?? [] : []), ...(request.acrValues?.split(" ").filter((value) => value !== MFA_ACR) ?? [])])]
     : [];
   const prompt = request.prompt === "select_account" && !forwards.selectAccount ? undefined : request.prompt;
   return {

@@ -38,5 +38,5 @@ export const authorize = new Hono<AppEnv>().get("/", rateLimit({ name: "sign-in"
     throw noInteraction(client, request, verdict.usable ? { usable: false, error: "login_required", reason: "the session ended meanwhile" } : verdict);
   }
   await savePendingAuthorization(store, request);
-  return continueSignIn(c, signInRequestOf(request, client, { mfa: mfaRequired(client, project) }));
+  return continueSignIn(c, signInRequestOf(request, client, { mfa: mfaRequired(client, project, request.acrValues) }));
 });

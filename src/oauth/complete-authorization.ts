@@ -18,7 +18,7 @@ import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { readSessionCookie, writeSessionCookie } from "../sessions/cookie";
 import { endSession } from "../sessions/end-session";
-import { mfaRequired } from "../sessions/mfa";
+import { MFA_ACR, mfaRequired } from "../sessions/mfa";
 import { BrokerSessions, newSessionId, sessionLifetimes, type Authentication } from "../sessions/records";
 import { grantIdFor } from "../tokens/grants";
 import { getPendingAuthorization, redirectTo, signInRequestOf, takePendingAuthorization, type PendingAuthorization } from "./authorization-request";
@@ -86,7 +86,7 @@ function checkAuthentication(request: PendingAuthorization, client: Client, mfa:
   }
   if (mfa && !signedIn.mfa) {
     throw refused(request, signedIn, "unmet_authentication_requirements", "This application requires multi-factor authentication, and your identity provider did not report one.",
-      `MFA required by the ${client.requireMfa ? "client" : "project"}; the provider reported amr ${JSON.stringify(signedIn.amr)}${signedIn.acr ? `, acr ${signedIn.acr}` : ""}`);
+      `MFA required (${client.requireMfa ? "client" : request.acrValues?.includes(MFA_ACR) ? "acr_values" : "project"}); the provider reported amr ${JSON.stringify(signedIn.amr)}${signedIn.acr ? `, acr ${signedIn.acr}` : ""}`);
   }
 }
 
@@ -108,7 +108,7 @@ export async function completeAuthorization(c: Context<AppEnv>, signedIn: Signed
     });
   }
   const project = await findProject(store, request.projectId);
-  checkAuthentication(request, client, mfaRequired(client, project), signedIn);
+  checkAuthentication(request, client, mfaRequired(client, project, request.acrValues), signedIn);
 
   const sessions = new BrokerSessions(store);
   const existing = await sessions.fromCookie(request.projectId, readSessionCookie(c, request.projectId));

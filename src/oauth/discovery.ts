@@ -14,6 +14,8 @@ import { cachedDocument, serveDocument } from "../cached-document";
 import type { AppEnv } from "../env";
 import { JWS_ALGORITHMS } from "../security/jws-algorithms";
 import { JWKS_MAX_AGE_S } from "../tokens/signing-keys";
+import { MFA_ACR } from "../sessions/mfa";
+import { PROMPT_VALUES } from "./authorization-request";
 import { supportedGrantTypes } from "./grants";
 
 const METADATA_MAX_AGE_S = 3600;
@@ -42,7 +44,16 @@ function providerMetadata(config: Config): Record<string, unknown> {
     // RS256 is required by OpenID Connect Discovery §3; a client picks it with idTokenSignedResponseAlg.
     id_token_signing_alg_values_supported: ["ES256", "RS256"],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
-    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],
+    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name", "roles"],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    // Broker sessions (oauth/sso.ts): none answers from the session or fails; login and select_account
+    // authenticate upstream again; consent is implied by the app's registration in its project.
+    prompt_values_supported: [...PROMPT_VALUES],
+    // The multi-factor policy an app may ask for; trusted providers' own acr values pass through in ID tokens.
+    acr_values_supported: [MFA_ACR],
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   };
 }
 

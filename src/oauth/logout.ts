@@ -1,12 +1,13 @@
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at `GET` and `POST /oauth2/logout`.
  *
- * What signing out means here: Fedgate keeps no browser session of its own, so the session an app
- * can end is the refresh-token family its sign-in started. ID tokens issued with a refresh token
- * carry that family's id as `sid` (oauth/issue.ts); a valid `id_token_hint` with a `sid` revokes the
- * family, so the app's refresh token stops working. Access tokens already issued live on until they
- * expire (revoke them at /oauth2/revoke). A hint without `sid` (no refresh token) ends nothing
- * server-side. When Fedgate gains a browser session, ending it belongs here too.
+ * What signing out means here: the broker session (sessions/records.ts) the app's ID token names as
+ * `sid` ends, with every app signed in with it: their grants are revoked (refresh tokens stop
+ * working; access tokens already issued live until they expire, or revoke them at /oauth2/revoke) and
+ * apps that registered a back-channel logout URI are told (sessions/backchannel-logout.ts). A hint
+ * whose `sid` is a refresh family (issued before sessions) revokes that family. Without a hint, this
+ * browser's session of the client's project ends only after the person confirms on Fedgate's page,
+ * so a link alone cannot sign anyone out.
  *
  * A POST with `Authorization: Bearer` is an API client's sign-out instead (oauth/sign-out.ts). Both
  * answer browser code of registered origins with credentialed CORS (oauth/cors.ts).
@@ -26,7 +27,10 @@ import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { Grants } from "../tokens/grants";
 import { isVerificationFailure, verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
-import { signedOutPage } from "../ui";
+import { clearSessionCookie, readSessionCookie } from "../sessions/cookie";
+import { endSession } from "../sessions/end-session";
+import { BrokerSessions, isSessionId } from "../sessions/records";
+import { renderConfirmSignOutPage, signedOutPage } from "../ui";
 import { credentialedCors } from "./cors";
 import { isForm, repeatedParameter } from "./form";
 import { apiSignOut, isApiSignOut } from "./sign-out";
@@ -70,14 +74,56 @@ async function clientOf(c: Context<AppEnv>, clientId: string | null, hint: IdTok
   return client;
 }
 
+/**
+ * Ends what the hint names: its broker session (every app signed in with it, which back-channel
+ * logout tells), or for a `sid` that is a refresh family (tokens issued before sessions), that family.
+ */
+async function endHinted(c: Context<AppEnv>, client: Client, hint: IdTokenPayload): Promise<string | undefined> {
+  if (!hint.sid) return undefined;
+  const actor = { kind: "user" as const, userId: hint.sub };
+  if (isSessionId(hint.sid)) {
+    const session = await new BrokerSessions(c.get("store")).get(client.projectId, hint.sub, hint.sid);
+    if (session && (await endSession(c, session, "logout", actor))) return "session";
+    return undefined;
+  }
+  await new Grants(c.get("store"), c.get("config").encryptionKey).revoke(hint.sid, "revocation");
+  return "refresh-family";
+}
+
+/** Whether a POST came from a page of Fedgate's own origin (the confirmation form), not from another site. */
+const fromOwnPage = (c: Context<AppEnv>): boolean => c.req.method === "POST" && c.req.header("Origin") === new URL(c.get("config").issuer).origin;
+
+/** This browser's session of the client's project, ended only when the person confirms on Fedgate's page. */
+async function endConfirmed(c: Context<AppEnv>, client: Client, params: URLSearchParams): Promise<Response | "ended" | undefined> {
+  const found = await new BrokerSessions(c.get("store")).fromCookie(client.projectId, readSessionCookie(c, client.projectId));
+  if (!found) return undefined;
+  if (params.get("confirm") !== "yes" || !fromOwnPage(c)) {
+    const project = await findProject(c.get("store"), client.projectId);
+    const fields = Object.fromEntries(["client_id", "post_logout_redirect_uri", "state", "ui_locales"].flatMap((name) => (params.has(name) ? [[name, params.get(name)!]] : [])));
+    if (!params.has("client_id")) fields["client_id"] = client.id;
+    return renderConfirmSignOutPage({ projectName: project?.name ?? "Fedgate", fields, formActions: client.postLogoutRedirectUris });
+  }
+  await endSession(c, found.session.value, "logout", { kind: "user", userId: found.session.value.userId });
+  return "ended";
+}
+
 async function logout(c: Context<AppEnv>): Promise<Response> {
   const params = await logoutParameters(c);
   const hint = await hintOf(c, params.get("id_token_hint"));
   const client = await clientOf(c, params.get("client_id"), hint);
 
   if (hint && client) {
-    if (hint.sid) await new Grants(c.get("store"), c.get("config").encryptionKey).revoke(hint.sid, "revocation");
-    auditLater(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { refreshFamilyRevoked: Boolean(hint.sid) } });
+    const ended = await endHinted(c, client, hint);
+    // The cookie goes when it names the session that ended (another person's session in this browser stays).
+    if (ended === "session" && readSessionCookie(c, client.projectId)?.includes(`.${hint.sid}.`)) clearSessionCookie(c, client.projectId);
+    auditLater(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { ended: ended ?? "nothing" } });
+  } else if (client) {
+    const outcome = await endConfirmed(c, client, params);
+    if (outcome instanceof Response) return outcome;
+    if (outcome === "ended") {
+      clearSessionCookie(c, client.projectId);
+      auditLater(c, { projectId: client.projectId, actor: { kind: "anonymous" }, action: "session.logout", target: { type: "client", id: client.id }, after: { ended: "session", confirmed: true } });
+    }
   }
 
   const uri = params.get("post_logout_redirect_uri");
@@ -89,8 +135,12 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
     return c.body(null, 303, { Location: target.href, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
   }
   const project = client ? await findProject(c.get("store"), client.projectId) : null;
-  return signedOutPage(c, project ? { projectName: project.name } : {});
+  return throughContext(c, signedOutPage(c, project ? { projectName: project.name } : {}));
 }
+
+/** A rendered page answered through the context, so the headers set on it (the cleared session cookie) go out too. */
+const throughContext = async (c: Context<AppEnv>, page: Response): Promise<Response> =>
+  c.body(await page.text(), page.status as 200, Object.fromEntries(page.headers));
 
 export const logoutEndpoint = new Hono<AppEnv>()
   // People reach this endpoint in a browser: every error is a page, never JSON, never a redirect;

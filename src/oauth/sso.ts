@@ -38,11 +38,12 @@ export async function judgeSession(c: Context<AppEnv>, client: Client, project: 
   const { authTime, providerId, mfa } = session.value;
   if (!user || user.disabled) return unusable("the session's user is gone or disabled");
   if (request.prompt?.includes("login") || request.prompt?.includes("select_account")) return unusable(`prompt=${request.prompt.join(" ")}`);
-  if (request.maxAge !== undefined && Math.floor(Date.now() / 1000) - authTime > request.maxAge) return unusable("authentication older than max_age");
+  // max_age=0 is prompt=login (OIDC Core §3.1.2.1).
+  if (request.maxAge !== undefined && (request.maxAge === 0 || Math.floor(Date.now() / 1000) - authTime > request.maxAge)) return unusable("authentication older than max_age");
   const hint = request.loginHint?.includes("@") ? normaliseEmail(request.loginHint) : undefined;
   if (hint !== undefined && hint !== user.email) return unusable("login_hint names another person");
   if (client.providerId && client.providerId !== providerId) return unusable("the client signs in with another provider");
-  if (mfaRequired(client, project) && !mfa) return unusable("MFA required, the session's authentication was not multi-factor", "interaction_required");
+  if (mfaRequired(client, project, request.acrValues) && !mfa) return unusable("MFA required, the session's authentication was not multi-factor", "interaction_required");
   return { usable: true, session, user };
 }
 

@@ -7,7 +7,7 @@
  *
  * MFA is satisfied by a trusted provider's `amr` naming a second factor (RFC 8176: `mfa`, `mca`,
  * `otp`, `hwk`, `swk`, `sms`, `tel`, `sc`) or its `acr` being one of its `mfaAcrValues`.
- * It is required when the client says so, or its project does.
+ * It is required when the client says so, or its project does, or the request asks with `MFA_ACR`.
  * @see https://www.rfc-editor.org/rfc/rfc8176
  */
 import type { Client } from "../registry/clients";
@@ -34,6 +34,13 @@ export function authenticationContext(provider: Pick<Provider, "authContext">, c
   return { amr: amr.length > 0 ? amr : ["fed"], ...(acr === undefined ? {} : { acr }), mfa };
 }
 
-/** Whether sign-ins to this client need MFA. */
-export const mfaRequired = (client: Pick<Client, "requireMfa">, project: Pick<Project, "requireMfa"> | null): boolean =>
-  client.requireMfa === true || project?.requireMfa === true;
+/**
+ * The `acr` value an app sends in `acr_values` to ask Fedgate for multi-factor authentication on one
+ * request (OpenID Provider Authentication Policy Extension's multi-factor policy, as Auth0 uses it).
+ * Fedgate treats it as required, not voluntary: unmet, the request fails.
+ */
+export const MFA_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+
+/** Whether a sign-in to this client needs MFA: the client's or project's policy, or the request's `acr_values`. */
+export const mfaRequired = (client: Pick<Client, "requireMfa">, project: Pick<Project, "requireMfa"> | null, acrValues?: string): boolean =>
+  client.requireMfa === true || project?.requireMfa === true || (acrValues?.split(" ").includes(MFA_ACR) ?? false);

@@ -6,4 +6,4 @@
 export { ASSETS_BASE, FAVICON_PATH, STYLESHEET_PATH, uiAssets } from "./assets";
 export { pageHeaders } from "./headers";
 export { HtmlDocument } from "./layout";
-export { errorPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage } from "./pages";
+export { errorPage, renderConfirmSignOutPage, renderErrorPage, renderSignedOutPage, renderSignInPage, signedOutPage, signInPage } from "./pages";

@@ -146,6 +146,36 @@ export function renderSignedOutPage(options: SignedOutPageOptions = {}): Respons
   return respond(page, 200, pageHeaders({ forms: false }));
 }
 
+export interface ConfirmSignOutPageOptions {
+  projectName: string;
+  /** Posted back to `/oauth2/logout` with `confirm=yes`. */
+  fields: Record<string, string>;
+  /** Where the browser may be sent after the submission (a registered post-logout redirect URI). */
+  formActions: readonly string[];
+}
+
+/**
+ * Asked when a logout request names no session (no `id_token_hint`) but this browser has one: a
+ * link alone must not sign anyone out (a logout CSRF), so the person confirms with a form.
+ */
+export function renderConfirmSignOutPage(options: ConfirmSignOutPageOptions): Response {
+  const { projectName, fields } = options;
+  const page = (
+    <Layout title={`Sign out of ${projectName}?`} brand={projectName}>
+      <h1>Sign out of {projectName}?</h1>
+      <p class="lede">You will be signed out of every application of {projectName} you signed in to in this browser.</p>
+      <form method="post" action="/oauth2/logout">
+        {Object.entries(fields).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit">Sign out</button>
+      </form>
+    </Layout>
+  );
+  return respond(page, 200, pageHeaders({ forms: true, formActions: options.formActions }));
+}
+
 /** `renderSignInPage` for a route handler; `status` defaults to 200 (400 fits a rejected email). */
 export function signInPage(_c: Context, options: Omit<SignInPageOptions, "status">, status = 200): Response {
   return renderSignInPage({ ...options, status });

@@ -29,7 +29,13 @@ describe("discovery", () => {
       token_endpoint_auth_signing_alg_values_supported: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"],
       id_token_signing_alg_values_supported: ["ES256", "RS256"],
       scopes_supported: ["openid", "profile", "email", "offline_access"],
-      claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name"],
+      claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid", "email", "email_verified", "name", "roles"],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      prompt_values_supported: ["none", "login", "consent", "select_account"],
+      acr_values_supported: ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"],
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     });
   });
 

@@ -60,7 +60,7 @@ describe("API sign-out", () => {
     expect(log.body.items).toContainEqual(expect.objectContaining({
       action: "session.logout", actor: { kind: "user", userId }, outcome: "success",
       target: { type: "refresh-family", id: decodeJwt(signedIn.access_token).sid },
-      after: expect.objectContaining({ via: "bearer", refreshFamilyRevoked: true }),
+      after: expect.objectContaining({ via: "bearer", ended: "refresh-family" }),
     }));
   });
 
