@@ -18,6 +18,7 @@ import { meOperations } from "./routes/me";
 import { projectOperations } from "./routes/projects";
 import { providerOperations } from "./routes/providers";
 import { providerTestOperations } from "./routes/provider-tests";
+import { sessionOperations } from "./routes/sessions";
 import { setupLinkOperations } from "./routes/setup-links";
 import { userOperations } from "./routes/users";
 import { signingKeys } from "./signing-keys";
@@ -31,6 +32,7 @@ export const operations: readonly AnyOperation[] = [
   ...domainOperations,
   ...domainProofOperations,
   ...userOperations,
+  ...sessionOperations,
   ...auditOperations,
   ...setupLinkOperations,
 ];

@@ -91,21 +91,39 @@ const TokenExchangeOptions = z.object({
     false,
   ),
 });
+/** Broker session lifetimes (README "Broker sessions"): idle within absolute. */
+const SessionLifetimes = z.object({
+  idleSeconds: Seconds(300, 2_592_000).check(z.describe("A session unused this long (5 minutes to 30 days) ends; every sign-in with it starts the wait again. Default 86400 (1 day).")),
+  maxSeconds: Seconds(300, 31_536_000).check(z.describe("A session ends this long after it began (5 minutes to 365 days), however much it is used. Default 604800 (7 days).")),
+}).check(
+  z.refine((lifetimes) => lifetimes.idleSeconds <= lifetimes.maxSeconds, { message: "must not be longer than maxSeconds (the absolute lifetime)", path: ["idleSeconds"] }),
+  z.describe(
+    "Broker sessions: how long a browser that signed in to one of the project's apps is signed in to the others without its identity " +
+      "provider. Absent: 1 day idle, 7 days absolute. A change applies to sessions begun after it.",
+  ),
+);
+const ProjectRequireMfa = z.boolean().check(
+  z.describe("Every sign-in to the project's apps needs multi-factor authentication at a provider whose authentication context is trusted (default false)."),
+);
 export const ProjectCreate = z.strictObject({
   name: text(200),
   ipRules: z._default(IpRules, { allow: [], deny: [] }),
   signIn: z._default(SignInOptions, { listProviders: false }),
   tokenExchange: z._default(TokenExchangeOptions, { allowPublicClients: false }),
   rateLimits: z.optional(RateLimits),
+  sessions: z.optional(SessionLifetimes),
+  requireMfa: z._default(ProjectRequireMfa, false),
 });
 export const ProjectPatch = z.strictObject({
   name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions),
   tokenExchange: z.optional(TokenExchangeOptions), rateLimits: z.optional(RateLimits),
+  /** null: back to the defaults. */
+  sessions: z.optional(z.nullable(SessionLifetimes)), requireMfa: z.optional(ProjectRequireMfa),
 });
 const Timestamps = { createdAt: z.string(), updatedAt: z.string() };
 export const ProjectView = z.object({
   id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), tokenExchange: z.optional(TokenExchangeOptions),
-  rateLimits: z.optional(RateLimits), ...Timestamps,
+  rateLimits: z.optional(RateLimits), sessions: z.optional(SessionLifetimes), requireMfa: z.optional(ProjectRequireMfa), ...Timestamps,
 });
 
 // ---- admin API keys
@@ -148,6 +166,13 @@ const IdTokenAlg = z.enum(["ES256", "RS256"]).check(
   ),
 );
 
+const ClientRequireMfa = z.boolean().check(
+  z.describe(
+    "Sign-ins to this client need multi-factor authentication at a provider whose authentication context is trusted, whatever the " +
+      "project's requireMfa says (default false). A broker session whose sign-in was not multi-factor does not serve it.",
+  ),
+);
+
 const ClientFields = {
   name: text(200),
   redirectUris: RedirectUris,
@@ -174,6 +199,7 @@ export const ClientCreate = z.strictObject({
   rateLimits: z.optional(RateLimits),
   refreshTokenReuseGraceSeconds: z._default(ReuseGrace, 0),
   idTokenSignedResponseAlg: z.optional(IdTokenAlg),
+  requireMfa: z._default(ClientRequireMfa, false),
 });
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
@@ -192,6 +218,7 @@ export const ClientPatch = z.strictObject({
   refreshTokenReuseGraceSeconds: z.optional(ReuseGrace),
   /** null: back to the deployment's default. */
   idTokenSignedResponseAlg: z.optional(z.nullable(IdTokenAlg)),
+  requireMfa: z.optional(ClientRequireMfa),
 });
 /** The optional body of a secret rotation. */
 export const SecretRotation = z.strictObject({
@@ -210,7 +237,7 @@ export const ClientView = z.object({
   hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
   previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),
   jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits),
-  refreshTokenReuseGraceSeconds: ReuseGrace, idTokenSignedResponseAlg: z.optional(IdTokenAlg), ...Timestamps,
+  refreshTokenReuseGraceSeconds: ReuseGrace, idTokenSignedResponseAlg: z.optional(IdTokenAlg), requireMfa: ClientRequireMfa, ...Timestamps,
 });
 export const ClientWithSecret = z.object({
   client: ClientView,
@@ -375,6 +402,24 @@ export const UserView = z.object({
   ),
   ...Timestamps,
 });
+
+// ---- broker sessions
+export const SessionView = z.object({
+  id: z.string().check(z.describe("The session id (`ses_…`): the `sid` of the tokens issued within it.")),
+  providerId: z.string().check(z.describe("The identity provider the person authenticated with.")),
+  authTime: z.string().check(z.describe("When the person last authenticated upstream.")),
+  amr: z.array(z.string()).check(z.describe('How (RFC 8176 methods) as a trusted provider said; ["fed"] when the provider is not trusted.')),
+  acr: z.optional(z.string()),
+  mfa: z.boolean().check(z.describe("Whether that authentication was multi-factor (judged when it happened).")),
+  clients: z.array(z.object({ clientId: z.string(), lastSignInAt: z.string() })).check(z.describe("The apps signed in with the session.")),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string().check(z.describe("The absolute end (the project's maxSeconds after it began).")),
+  idleExpiresAt: z.string().check(z.describe("When it ends unless used again (lastSeenAt plus the project's idleSeconds).")),
+  userAgent: z.optional(z.string()),
+});
+export const SessionList = z.object({ items: z.array(SessionView) });
+export const SessionsEnded = z.object({ ended: z.int().check(z.describe("How many sessions this ended.")) });
 
 // ---- audit
 export const AuditEventView = z.object({

@@ -4,24 +4,34 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../../src/admin";
+import { decodeJwt } from "jose";
 import { api, newProject, newProvider, operator } from "../helpers/admin";
+import { CookieJar, redeemFlow, setupFederation, signInFlow } from "../helpers/signin";
 
 let victim: { id: string; token: string };
+/** A browser signed in to the victim project (its broker session). */
+const jar = new CookieJar();
 let intruder: { id: string; token: string };
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  victim = await newProject("victim");
+  // The victim's users sign in for real at the Okta emulator, so the session routes have a live session to refuse.
+  const federation = await setupFederation("okta", { domains: ["okta.example"] });
+  victim = federation.project;
   intruder = await newProject("intruder");
   const provider = await newProvider(victim, "okta");
   const client = await api(victim.token, "POST", `/projects/${victim.id}/clients`, { name: "c", kind: "confidential", grantTypes: ["client_credentials"] });
   const domain = `victim-${Date.now()}.example`;
   await api(victim.token, "POST", `/projects/${victim.id}/domains`, { domain, providerId: provider.id });
-  const user = await api(victim.token, "POST", `/projects/${victim.id}/users`, { email: "v@victim.example", externalIds: [{ providerId: provider.id, subject: "00uV" }] });
+  const user = await api(victim.token, "POST", `/projects/${victim.id}/users`, {
+    email: "v@victim.example", externalIds: [{ providerId: provider.id, subject: "00uV" }, { providerId: federation.providerId, subject: "00u1fedgate0olivia01" }],
+  });
+  const tokens = await redeemFlow(federation, await signInFlow(federation, { email: "olivia@okta.example", password: "olivia-password" }, { jar }));
+  if (decodeJwt(tokens.body.id_token).sub !== user.body.id) throw new Error(`the sign-in did not reach the victim's user: ${JSON.stringify(tokens.body)}`);
   const keys = await api(victim.token, "GET", `/projects/${victim.id}/api-keys`);
   Object.assign(ids, {
     projectId: victim.id, providerId: provider.id, clientId: client.body.client.id, domain, userId: user.body.id,
-    keyId: keys.body.items[0].id, subject: "00uV",
+    keyId: keys.body.items[0].id, subject: "00uV", sessionId: decodeJwt(tokens.body.id_token).sid as string,
   });
 });
 
@@ -55,7 +65,9 @@ describe("AD-1: tenancy", () => {
     expect((await api(victim.token, "GET", `/projects/${victim.id}/providers/${ids.providerId}`)).status).toBe(200);
     expect((await api(victim.token, "GET", `/projects/${victim.id}/domains/${ids.domain}`)).status).toBe(200);
     const user = await api(victim.token, "GET", `/projects/${victim.id}/users/${ids.userId}`);
-    expect(user.body).toMatchObject({ disabled: false, externalIds: [{ subject: "00uV" }] });
+    expect(user.body).toMatchObject({ disabled: false, externalIds: [{ subject: "00uV" }, { subject: "00u1fedgate0olivia01" }] });
+    const sessions = await api(victim.token, "GET", `/projects/${victim.id}/users/${ids.userId}/sessions`);
+    expect(sessions.body.items.map((session: { id: string }) => session.id)).toEqual([ids.sessionId]);
     expect((await api(victim.token, "GET", `/projects/${victim.id}/api-keys`)).body.items).toHaveLength(1);
     // Nothing the intruder tried changed anything, so the victim's log has no event of theirs.
     const intruderKeyId = intruder.token.split(".")[2];

@@ -26,6 +26,7 @@ function clientView({ secretHash, previousSecret, ...client }: Client): z.output
   // The keys were validated by `Jwks` when registered; jose's JWK type is only looser.
   return {
     ...client, refreshTokenReuseGraceSeconds: client.refreshTokenReuseGraceSeconds ?? 0, // clients stored before the setting: 0
+    requireMfa: client.requireMfa ?? false,
     allowedOrigins: originsOf(client), allowedOriginsFromRedirectUris: client.allowedOrigins === undefined,
     hasSecret: secretHash !== undefined, ...(previousSecret ? { previousSecretExpiresAt: previousSecret.expiresAt } : {}),
   } as z.output<typeof ClientView>;
@@ -113,6 +114,7 @@ export const clientOperations = [
       if (patch.jwks === null) delete next.jwks; // null removes the keys: back to the secret
       if (patch.idTokenSignedResponseAlg === null) delete next.idTokenSignedResponseAlg; // back to the default
       if (patch.allowedOrigins === null) delete next.allowedOrigins; // back to the redirect URIs' origins
+      if (patch.backchannelLogoutUri === null) delete next.backchannelLogoutUri; // not told any more
       await checkClient(c, next);
       await publishIdTokenKeys(c, next);
       const version = await update(c, stored, next, "client.update", { before: clientView(stored.value), after: clientView(next) });

@@ -43,7 +43,7 @@ export const projectOperations = [
     operatorOnly: true, body: ProjectCreate, responses: { 201: { description: "The project, and its first API key (shown only now)", schema: ProjectCreated } },
     handler: async (c, { body: input }) => {
       const at = now();
-      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), createdAt: at, updatedAt: at };
+      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), ...(input.sessions ? { sessions: input.sessions } : {}), requireMfa: input.requireMfa, createdAt: at, updatedAt: at };
       await createProject(c.get("store"), project);
       await auditChange(c, project.id, "project.create", project.id, { after: project });
       const apiKey = await createApiKey(c, project.id, "initial admin key");
@@ -58,10 +58,11 @@ export const projectOperations = [
   }),
   readOperation<Project>({ path: "/projects/{projectId}", tag: "Projects", summary: "Read a project", found: "The project, with its ETag", schema: ProjectView, load: storedProject }),
   operation({
-    method: "patch", path: "/projects/{projectId}", tag: "Projects", summary: "Change a project's name or IP rules",
+    method: "patch", path: "/projects/{projectId}", tag: "Projects", summary: "Change a project's name, IP rules, session lifetimes, MFA policy or other settings",
     load: storedProject, ifMatch: true, body: ProjectPatch, responses: { 200: { description: "The changed project", schema: ProjectView } },
     handler: async (c, { target: stored, body: patch }) => {
       const next: Project = { ...patched(stored.value, patch), ...(patch.ipRules === undefined ? {} : { ipRules: canonicalRules(patch.ipRules) }), updatedAt: now() };
+      if (patch.sessions === null) delete next.sessions; // back to the default lifetimes
       const version = committed(await updateProject(c.get("store"), stored.version, next));
       await auditChange(c, next.id, "project.update", next.id, { before: stored.value, after: next });
       return withEtag(c, next, version);

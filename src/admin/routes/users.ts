@@ -1,6 +1,6 @@
 /**
- * Platform users: pre-provisioning, reading, disabling, and attaching or detaching external
- * identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
+ * Platform users: pre-provisioning, reading, disabling (which ends their broker sessions), and attaching or
+ * detaching external identities. Sign-in creates users too (issue 5); the same uniqueness rules hold for both.
  */
 import type { Context } from "hono";
 import * as z from "zod/mini"; // a namespace import: `import { z }` bundles all of zod, every locale included
@@ -17,6 +17,7 @@ import { auditChange, changedMeanwhile, listResponse, now, pageOf, patched, with
 import { operation } from "../openapi";
 import { ExternalIdInput, Page, UserCreate, UserPatch, UserView } from "../schemas";
 import { createOperation, readOperation, type Made } from "./record-operations";
+import { endUserSessions } from "./sessions";
 import { projectInPath, recordInPath, requireProvider } from "./scope";
 
 async function requireProviders(c: Context<AppEnv>, projectId: string, ids: ExternalId[]): Promise<void> {
@@ -98,7 +99,10 @@ export const userOperations = [
         else delete next.roles;
       }
       const action = patch.disabled === true ? "user.disable" : patch.disabled === false ? "user.enable" : "user.update";
-      return update(c, stored, next, action);
+      const response = await update(c, stored, next, action);
+      // After the write: a sign-in racing this finds the user disabled, so no session outlives it.
+      if (patch.disabled === true) await endUserSessions(c, next.projectId, next.id, "user_disabled");
+      return response;
     },
   }),
   operation({
