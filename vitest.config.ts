@@ -36,10 +36,16 @@ export default defineConfig({
                 TEST_OIDC_PROVIDER_ISSUER: inject("oidcProviderIssuer"),
                 // How many requests test/malformed-input.test.ts sends (empty: its default).
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                // Back-channel logout retries at once instead of after 10 s, 30 s, … (src/sessions/backchannel-logout.ts).
+                LOGOUT_RETRY_DELAY_S: "0",
               },
               // The audit queue delivers within ~50 ms instead of wrangler.toml's 2 s, so tests that read
               // the log soon after a request wait little (test/helpers/admin.ts waits for delivery).
-              queueConsumers: { "fedgate-audit": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 } },
+              // The logout queue likewise, and its retries come at once (LOGOUT_RETRY_DELAY_S) with wrangler.toml's count.
+              queueConsumers: {
+                "fedgate-audit": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0 },
+                "fedgate-logout": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 5, retryDelay: 0 },
+              },
             },
           })),
         ],

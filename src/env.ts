@@ -11,11 +11,19 @@ import type { StoreMeter } from "./store/metered";
 import type { StoreBindings } from "./store/open";
 import type { SetupLink } from "./registry/setup-links";
 import type { Store, Versioned } from "./store/store";
+import type { Logout } from "./tokens/logout-token";
 import type { SigningKeys } from "./tokens/signing-keys";
 
 export interface Bindings extends StoreBindings {
   /** The audit queue's producer (wrangler.toml); absent, audit events are written directly (security/audit.ts). */
   AUDIT_QUEUE?: Queue<AuditEvent>;
+  /**
+   * The back-channel logout queue's producer (wrangler.toml); absent, logouts are delivered after the
+   * response with a few retries in process (sessions/backchannel-logout.ts).
+   */
+  LOGOUT_QUEUE?: Queue<Logout>;
+  /** Tests only: the logout queue's first retry delay in seconds (default 10; 0 retries at once). */
+  LOGOUT_RETRY_DELAY_S?: string;
   /** The request limits' tiers (wrangler.toml `[[ratelimits]]`); absent, a limit counts in the store (security/rate-limit.ts). */
   [tier: TierBinding]: RateLimiterBinding | undefined;
   [variable: string]: unknown;

@@ -1,7 +1,8 @@
 /**
  * The Worker entry: HTTP requests go to the Hono app; the cron trigger runs the signing-key
  * rotation check and re-checks the next DNS-verified domain claims (federation/domain-recheck.ts);
- * the audit queue's batches are written to the store (security/audit-queue.ts).
+ * the audit queue's batches are written to the store (security/audit-queue.ts), the logout queue's
+ * delivered to the apps (sessions/backchannel-logout.ts).
  * The store's Durable Object class is exported for its binding.
  */
 import { createApp } from "./app";
@@ -10,6 +11,7 @@ import type { Bindings } from "./env";
 import { recheckDnsProofs } from "./federation";
 import { createLogger, describeError } from "./log";
 import { consumeAuditBatch } from "./security/audit-queue";
+import { deliverBackchannelLogouts, LOGOUT_QUEUE_NAME } from "./sessions/backchannel-logout";
 
 export { StoreObject } from "./store/durable-object";
 
@@ -19,8 +21,14 @@ export default {
   fetch: app.fetch,
 
   async queue(batch, env) {
-    const { config, store } = services(env);
-    await consumeAuditBatch(batch, store, createLogger(config.logLevel, { queue: batch.queue }));
+    const built = services(env);
+    const log = createLogger(built.config.logLevel, { queue: batch.queue });
+    if (batch.queue === LOGOUT_QUEUE_NAME) {
+      const firstRetryS = env.LOGOUT_RETRY_DELAY_S ? Number(env.LOGOUT_RETRY_DELAY_S) : Number.NaN; // tests: 0
+      await deliverBackchannelLogouts(batch, built, log, Number.isFinite(firstRetryS) && firstRetryS >= 0 ? firstRetryS : undefined);
+      return;
+    }
+    await consumeAuditBatch(batch, built.store, log);
   },
 
   async scheduled(controller, env) {

@@ -173,6 +173,20 @@ const ClientRequireMfa = z.boolean().check(
   ),
 );
 
+const BackchannelLogoutUri = z.string().check(
+  z.maxLength(2000),
+  z.refine((value) => {
+    if (!URL.canParse(value) || value.includes("#")) return false;
+    const url = new URL(value);
+    return !url.username && !url.password && isSecureOrLoopback(url);
+  }, "must be an absolute https URL (http only on a loopback host), without a fragment or credentials"),
+  z.describe(
+    "OpenID Connect Back-Channel Logout 1.0 `backchannel_logout_uri`: when a broker session this client signed in with ends " +
+      "(logout, API sign-out, an admin revoking it, its user disabled), Fedgate posts a signed `logout_token` here " +
+      "(form-encoded), off the request path, retrying for ~20 minutes until it answers 2xx. Absent (or null in a patch): not told.",
+  ),
+);
+
 const ClientFields = {
   name: text(200),
   redirectUris: RedirectUris,
@@ -200,6 +214,7 @@ export const ClientCreate = z.strictObject({
   refreshTokenReuseGraceSeconds: z._default(ReuseGrace, 0),
   idTokenSignedResponseAlg: z.optional(IdTokenAlg),
   requireMfa: z._default(ClientRequireMfa, false),
+  backchannelLogoutUri: z.optional(BackchannelLogoutUri),
 });
 export const ClientPatch = z.strictObject({
   name: z.optional(ClientFields.name),
@@ -219,6 +234,8 @@ export const ClientPatch = z.strictObject({
   /** null: back to the deployment's default. */
   idTokenSignedResponseAlg: z.optional(z.nullable(IdTokenAlg)),
   requireMfa: z.optional(ClientRequireMfa),
+  /** null: not told any more. */
+  backchannelLogoutUri: z.optional(z.nullable(BackchannelLogoutUri)),
 });
 /** The optional body of a secret rotation. */
 export const SecretRotation = z.strictObject({
@@ -237,7 +254,8 @@ export const ClientView = z.object({
   hasSecret: z.boolean(), secretRotatedAt: z.optional(z.string()),
   previousSecretExpiresAt: z.optional(z.string().check(z.describe("Until when the secret before the last rotation is still accepted."))),
   jwks: z.optional(Jwks), audiences: z.optional(z.array(z.string())), rateLimits: z.optional(RateLimits),
-  refreshTokenReuseGraceSeconds: ReuseGrace, idTokenSignedResponseAlg: z.optional(IdTokenAlg), requireMfa: ClientRequireMfa, ...Timestamps,
+  refreshTokenReuseGraceSeconds: ReuseGrace, idTokenSignedResponseAlg: z.optional(IdTokenAlg), requireMfa: ClientRequireMfa,
+  backchannelLogoutUri: z.optional(BackchannelLogoutUri), ...Timestamps,
 });
 export const ClientWithSecret = z.object({
   client: ClientView,

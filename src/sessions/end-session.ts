@@ -10,6 +10,7 @@ import type { AppEnv } from "../env";
 import type { Actor } from "../security/audit-event";
 import { audit } from "../security/audit";
 import { Grants } from "../tokens/grants";
+import { queueBackchannelLogouts } from "./backchannel-logout";
 import { BrokerSessions, type BrokerSession } from "./records";
 
 /** Why a session ended, for the audit log and the grants' revocation records. */
@@ -23,9 +24,10 @@ export async function endSession(c: Context<AppEnv>, session: BrokerSession, rea
   const owner = { projectId: session.projectId, userId: session.userId };
   await Promise.all(session.clients.flatMap(({ clientId, grantIds }) =>
     grantIds.map((grantId) => grants.revoke(grantId, reason === "user_disabled" ? "user_disabled" : "session_ended", { ...owner, clientId }))));
+  const backchannelLogout = await queueBackchannelLogouts(c, session);
   await audit(c, {
     projectId: session.projectId, actor, action: "session.end", target: { type: "session", id: session.id },
-    after: { userId: session.userId, reason, clients: session.clients.map((entry) => entry.clientId) },
+    after: { userId: session.userId, reason, clients: session.clients.map((entry) => entry.clientId), backchannelLogout },
   });
   return true;
 }

@@ -33,10 +33,10 @@ export interface MintedToken {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** What every Fedgate JWT carries besides its own claims: iss, sub, aud, iat, exp and a fresh jti. */
-async function sign(
+/** What every Fedgate JWT carries besides its own claims: iss, sub, aud, iat, exp and a fresh jti (logout tokens too, tokens/logout-token.ts). */
+export async function sign(
   signer: Signer,
-  typ: "at+jwt" | "JWT",
+  typ: "at+jwt" | "JWT" | "logout+jwt",
   payload: JWTPayload,
   registered: { issuer: string; subject: string; audience: string | string[]; lifetimeS: number },
   now: number,
