@@ -2,8 +2,9 @@
  * A project's users: search by verified email, the list in pages (the API's cursor), a user's page
  * (name, email, verified, external identities, disabled, roles), disable and enable (PATCH with
  * If-Match: a 412 shows the record as it is now), and detaching an external identity after a
- * confirmation step. Every read and write is the admin API's (page.ts), so its audit log records each
- * change as the person (`user.disable`, `user.enable`, `user.identity.detach`).
+ * confirmation step, and their broker sessions, each signed out or all at once (user-sessions.tsx).
+ * Every read and write is the admin API's (page.ts), so its audit log records each change as the
+ * person (`user.disable`, `user.enable`, `user.identity.detach`, `session.end`).
  */
 import type { Child } from "hono/jsx";
 import { pageError } from "../admin-client";
@@ -14,6 +15,7 @@ import { NextPageLink, pageQuery, RecordTable, type Column } from "../lists";
 import type { ConsolePages, ConsoleRequest } from "../page";
 import { projectOf, type Project } from "../project";
 import { isStale, noticeOf, RecordHeading } from "../record";
+import { readUserSessions, SessionsSection, sessionsApiPath, type UserSessions } from "./user-sessions";
 
 /** A user as the API shows it (the fields the console reads). */
 interface UserView {
@@ -112,10 +114,11 @@ interface UserPageState {
   conflict?: string;
   statusErrors?: FieldErrors;
   identityErrors?: FieldErrors;
+  sessionErrors?: FieldErrors;
 }
 
-function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; etag: string; state: UserPageState }) {
-  const { r, project, user, etag, state } = props;
+function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; etag: string; sessions: UserSessions; state: UserPageState }) {
+  const { r, project, user, etag, sessions, state } = props;
   const base = pagePath(project.id, user.id);
   return (
     <Page r={r} project={project} title={displayName(user)}>
@@ -129,7 +132,7 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
           <p class="hint" id="status-hint">
             {user.disabled
               ? "The user can sign in again and receive tokens."
-              : "The user can no longer sign in, and their refresh tokens and exchanges are refused at once."}
+              : "The user can no longer sign in, their sessions end, and their refresh tokens and exchanges are refused at once."}
           </p>
           <button type="submit" class={user.disabled ? "inline" : "inline danger"} aria-describedby="status-hint">
             {user.disabled ? "Enable user" : "Disable user"}
@@ -145,6 +148,7 @@ function UserPage(props: { r: ConsoleRequest; project: Project; user: UserView; 
           <RecordTable caption={`External identities of ${displayName(user)}`} columns={identityColumns(project, user)} records={user.externalIds} />
         )}
       </section>
+      <SessionsSection project={project} userId={user.id} userName={displayName(user)} csrf={r.viewer.csrf} sessions={sessions} {...(state.sessionErrors ? { errors: state.sessionErrors } : {})} />
     </Page>
   );
 }
@@ -189,11 +193,15 @@ function DetachPage(props: { r: ConsoleRequest; project: Project; user: UserView
 const readUser = (r: ConsoleRequest, project: Project) => r.api.must<UserView>("GET", apiPath(project.id, r.param("userId")));
 
 async function userPage(r: ConsoleRequest, project: Project, status: number, state: UserPageState = {}): Promise<Response> {
-  const { body: user, etag } = await readUser(r, project);
-  return r.render(<UserPage r={r} project={project} user={user} etag={etag ?? ""} state={state} />, status);
+  const [{ body: user, etag }, sessions] = await Promise.all([readUser(r, project), readUserSessions(r, project.id, r.param("userId"))]);
+  return r.render(<UserPage r={r} project={project} user={user} etag={etag ?? ""} sessions={sessions} state={state} />, status);
 }
 
-const NOTICES: Record<string, string> = { disabled: "The user is disabled.", enabled: "The user is enabled.", detached: "The identity was detached." };
+const NOTICES: Record<string, string> = {
+  disabled: "The user is disabled. Their sessions were ended.", enabled: "The user is enabled.", detached: "The identity was detached.",
+  "signed-out": "The session was ended: that browser must sign in at the identity provider again.",
+  "signed-out-everywhere": "Every session of the user was ended.",
+};
 
 /** The path's identity, as the user has it (a 404 page when they do not). */
 function identityOf(r: ConsoleRequest, user: UserView): { providerId: string; subject: string } {
@@ -244,6 +252,23 @@ export function userPages(pages: ConsolePages): void {
       return userPage(r, project, 409, { conflict: `You asked to ${asked} this user; nothing was changed. If you still want to, use the button below again.` });
     }
     return userPage(r, project, answer.status, { statusErrors: errorsFromProblem(answer.problem, { disabled: "disabled" }) });
+  });
+
+  pages.post("/projects/:projectId/users/:userId/sessions/:sessionId/sign-out", async (r) => {
+    const project = await projectOf(r);
+    const answer = await r.api.call("DELETE", sessionsApiPath(project.id, r.param("userId"), r.param("sessionId")));
+    if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("userId"))}?notice=signed-out`, 303);
+    if (answer.status === 404 && answer.problem.detail?.startsWith("No session ")) {
+      return userPage(r, project, 404, { sessionErrors: new Map([["", "That session had already ended (signed out, expired, or its user disabled)."]]) });
+    }
+    return userPage(r, project, answer.status, { sessionErrors: errorsFromProblem(answer.problem, {}) });
+  });
+
+  pages.post("/projects/:projectId/users/:userId/sessions/sign-out", async (r) => {
+    const project = await projectOf(r);
+    const answer = await r.api.call("DELETE", sessionsApiPath(project.id, r.param("userId")));
+    if (answer.ok) return r.c.redirect(`${pagePath(project.id, r.param("userId"))}?notice=signed-out-everywhere`, 303);
+    return userPage(r, project, answer.status, { sessionErrors: errorsFromProblem(answer.problem, {}) });
   });
 
   pages.get("/projects/:projectId/users/:userId/identities/:providerId/:subject/detach", async (r) => {
