@@ -7,9 +7,9 @@
  *   the operator-assigned `roles`).
  * - With the provider's `updateProfile`, the name and email are refreshed from the identity; a claim
  *   the provider did not send keeps what is stored. A new email is stored verified only if it is
- *   linkable (RP-7, the rule at creation), else unverified; an address the user already holds
- *   verified stays verified. A verified address another user holds is not taken: the old email
- *   stays, and the person signs in anyway.
+ *   linkable (RP-7, the rule at creation), else unverified; an unchanged address keeps its stored
+ *   verification (so a sign-in with nothing new reads nothing more). A verified address another
+ *   user holds is not taken: the old email stays, and the person signs in anyway.
  *
  * The user is written only when something changed, with compare-and-set over the version read
  * (`saveUser`); a concurrent change is read again and the sync applied to it, a few times.
@@ -45,12 +45,8 @@ export async function profileAfter(user: User, source: SyncSource, keepEmail = f
   let { name, email, emailVerified } = user;
   if (provider.updateProfile) {
     if (identity.name !== null) name = identity.name;
-    // Only an address that differs, or that the record does not yet hold verified, needs the linkability check.
-    if (!keepEmail && identity.email !== null && (identity.email !== user.email || !user.emailVerified)) {
-      const linkable = await source.linkable();
-      if (identity.email !== user.email) [email, emailVerified] = [identity.email, linkable];
-      else if (linkable) emailVerified = true;
-    }
+    // Only a new address costs the linkability check (a domain read): an unchanged one keeps its verification.
+    if (!keepEmail && identity.email !== null && identity.email !== user.email) [email, emailVerified] = [identity.email, await source.linkable()];
   }
   if (sameList(user.mappedRoles ?? [], roles) && name === user.name && email === user.email && emailVerified === user.emailVerified) return null;
   const { mappedRoles: _previous, ...rest } = user;
