@@ -31,6 +31,8 @@ export interface PendingAuthorization {
   maxAge?: number;
   /** OIDC `acr_values`, forwarded to providers whose kind takes them. */
   acrValues?: string;
+  /** The sign-in must be multi-factor (sessions/mfa.ts `mfaRequired`), as judged when the request came. */
+  mfa?: true;
   createdAt: number;
 }
 
@@ -118,7 +120,7 @@ export function takePendingAuthorization(store: Store, requestId: string): Promi
  * that reaches the provider always authenticates there again when it says `login` (or `max_age` 0),
  * and asks for MFA when the client's policy needs it.
  */
-export function signInRequestOf(request: PendingAuthorization, client?: Pick<Client, "providerId">, options: { mfa?: boolean } = {}): SignInRequest {
+export function signInRequestOf(request: PendingAuthorization, client?: Pick<Client, "providerId">): SignInRequest {
   const prompt = request.prompt?.includes("login") || request.maxAge === 0 ? "login" : request.prompt?.includes("select_account") ? "select_account" : undefined;
   return {
     id: request.id, projectId: request.projectId,
@@ -127,6 +129,6 @@ export function signInRequestOf(request: PendingAuthorization, client?: Pick<Cli
     ...(prompt ? { prompt } : {}),
     ...(request.maxAge === undefined ? {} : { maxAge: request.maxAge }),
     ...(request.acrValues ? { acrValues: request.acrValues } : {}),
-    ...(options.mfa ? { mfa: true } : {}),
+    ...(request.mfa ? { mfa: true } : {}),
   };
 }

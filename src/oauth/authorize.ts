@@ -29,7 +29,8 @@ export const authorize = new Hono<AppEnv>().get("/", rateLimit({ name: "sign-in"
     });
   }
   const project = await findProject(store, client.projectId);
-  const verdict = await judgeSession(c, client, project, request);
+  if (mfaRequired(client, project, request.acrValues)) request.mfa = true;
+  const verdict = await judgeSession(c, client, request);
   if (verdict.usable) {
     const answered = await signInWithSession(c, client, request, verdict);
     if (answered) return answered;
@@ -38,5 +39,5 @@ export const authorize = new Hono<AppEnv>().get("/", rateLimit({ name: "sign-in"
     throw noInteraction(client, request, verdict.usable ? { usable: false, error: "login_required", reason: "the session ended meanwhile" } : verdict);
   }
   await savePendingAuthorization(store, request);
-  return continueSignIn(c, signInRequestOf(request, client, { mfa: mfaRequired(client, project, request.acrValues) }));
+  return continueSignIn(c, signInRequestOf(request, client));
 });

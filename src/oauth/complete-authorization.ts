@@ -18,7 +18,7 @@ import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
 import { readSessionCookie, writeSessionCookie } from "../sessions/cookie";
 import { endSession } from "../sessions/end-session";
-import { MFA_ACR, mfaRequired } from "../sessions/mfa";
+import { MFA_ACR } from "../sessions/mfa";
 import { BrokerSessions, newSessionId, sessionLifetimes, type Authentication } from "../sessions/records";
 import { grantIdFor } from "../tokens/grants";
 import { getPendingAuthorization, redirectTo, signInRequestOf, takePendingAuthorization, type PendingAuthorization } from "./authorization-request";
@@ -76,7 +76,7 @@ function refused(request: PendingAuthorization, signedIn: SignedIn, error: OAuth
  * What the request demands of the authentication (OIDC Core §3.1.2.1, §3.1.2.3): no older than
  * `max_age`; after the request for `prompt=login`; multi-factor where the policy says so.
  */
-function checkAuthentication(request: PendingAuthorization, client: Client, mfa: boolean, signedIn: SignedIn): void {
+function checkAuthentication(request: PendingAuthorization, client: Client, signedIn: SignedIn): void {
   const now = Math.floor(Date.now() / 1000);
   if (request.maxAge !== undefined && signedIn.authTime < now - request.maxAge - AUTH_TIME_SKEW_S) {
     throw refused(request, signedIn, "login_required", "The identity provider did not authenticate you again as the application asked.", `auth_time ${signedIn.authTime} older than max_age ${request.maxAge}`);
@@ -84,7 +84,7 @@ function checkAuthentication(request: PendingAuthorization, client: Client, mfa:
   if (request.prompt?.includes("login") && signedIn.authTime < Math.floor(request.createdAt / 1000) - AUTH_TIME_SKEW_S) {
     throw refused(request, signedIn, "login_required", "The identity provider did not authenticate you again as the application asked.", `auth_time ${signedIn.authTime} before the prompt=login request`);
   }
-  if (mfa && !signedIn.mfa) {
+  if (request.mfa && !signedIn.mfa) {
     throw refused(request, signedIn, "unmet_authentication_requirements", "This application requires multi-factor authentication, and your identity provider did not report one.",
       `MFA required (${client.requireMfa ? "client" : request.acrValues?.includes(MFA_ACR) ? "acr_values" : "project"}); the provider reported amr ${JSON.stringify(signedIn.amr)}${signedIn.acr ? `, acr ${signedIn.acr}` : ""}`);
   }
@@ -108,7 +108,7 @@ export async function completeAuthorization(c: Context<AppEnv>, signedIn: Signed
     });
   }
   const project = await findProject(store, request.projectId);
-  checkAuthentication(request, client, mfaRequired(client, project, request.acrValues), signedIn);
+  checkAuthentication(request, client, signedIn);
 
   const sessions = new BrokerSessions(store);
   const existing = await sessions.fromCookie(request.projectId, readSessionCookie(c, request.projectId));

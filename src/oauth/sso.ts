@@ -15,9 +15,7 @@ import type { AppEnv } from "../env";
 import { OAuthError } from "../errors";
 import { effectiveRoles, normaliseEmail, type User } from "../identity/users";
 import type { Client } from "../registry/clients";
-import type { Project } from "../registry/projects";
 import { readSessionCookie } from "../sessions/cookie";
-import { mfaRequired } from "../sessions/mfa";
 import { BrokerSessions, type BrokerSession } from "../sessions/records";
 import type { Versioned } from "../store/store";
 import type { PendingAuthorization } from "./authorization-request";
@@ -31,7 +29,7 @@ export type SessionVerdict =
 const unusable = (reason: string, error: "login_required" | "interaction_required" = "login_required"): SessionVerdict => ({ usable: false, error, reason });
 
 /** Whether this browser's session for the client's project can answer `request`. */
-export async function judgeSession(c: Context<AppEnv>, client: Client, project: Project | null, request: PendingAuthorization): Promise<SessionVerdict> {
+export async function judgeSession(c: Context<AppEnv>, client: Client, request: PendingAuthorization): Promise<SessionVerdict> {
   const found = await new BrokerSessions(c.get("store")).fromCookie(client.projectId, readSessionCookie(c, client.projectId));
   if (!found) return unusable("no session");
   const { session, user } = found;
@@ -43,7 +41,7 @@ export async function judgeSession(c: Context<AppEnv>, client: Client, project: 
   const hint = request.loginHint?.includes("@") ? normaliseEmail(request.loginHint) : undefined;
   if (hint !== undefined && hint !== user.email) return unusable("login_hint names another person");
   if (client.providerId && client.providerId !== providerId) return unusable("the client signs in with another provider");
-  if (mfaRequired(client, project, request.acrValues) && !mfa) return unusable("MFA required, the session's authentication was not multi-factor", "interaction_required");
+  if (request.mfa && !mfa) return unusable("MFA required, the session's authentication was not multi-factor", "interaction_required");
   return { usable: true, session, user };
 }
 
