@@ -2,12 +2,13 @@
  * A user's broker sessions in the console, over HTTP: a project whose person signed in for real at
  * the Okta emulator, to two apps from one browser; the user's page lists the session (provider, MFA,
  * the apps by name) with a Sign-out form per session and one for all; signing out ends the session
- * (its refresh tokens are refused), audited as the console's person; a forged post is refused.
+ * (its refresh tokens are refused), audited as the console's person; a forged post is refused. And the
+ * project settings page's session lifetimes and Require MFA, and the client form's Require MFA.
  */
 import { decodeJwt } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../helpers/admin";
-import { csrfOf, page, post } from "../helpers/console";
+import { csrfOf, fieldValue, page, post } from "../helpers/console";
 import { refresh } from "../helpers/oauth";
 import { CLIENT_REDIRECT, CookieJar, redeemFlow, setupFederation, signInFlow, type Federation } from "../helpers/signin";
 import { consoleFixture, html } from "./fixture";
@@ -97,5 +98,48 @@ describe("console: a user's sessions", () => {
     const outsider = await post(fx.setup, fx.adminCookie, `${userPath(browser.userId)}/sessions/sign-out`, { csrf: csrfOf(form) });
     expect(outsider.status).toBe(404);
     expect(await liveSessions(browser.userId)).toContain(browser.sessionId);
+  });
+});
+
+describe("console: session and MFA settings", () => {
+  it("saves a project's session lifetimes and MFA policy, names a bad lifetime, and goes back to the defaults when both are empty", async () => {
+    const settings = `/console/projects/${fx.mine.id}`;
+    const form = (await page(fx.setup, fx.adminCookie, settings).then(html)).text;
+    expect(form).toContain("1 day idle, 7 days at most (the defaults)");
+    expect(form).toContain('<label for="field-idleSeconds">');
+    const fields = { csrf: csrfOf(form), etag: fieldValue(form, "etag"), idleSeconds: "600", maxSeconds: "3600", requireMfa: "yes" };
+    const saved = await post(fx.setup, fx.adminCookie, `${settings}/sessions`, fields);
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get("Location")).toBe(`${settings}?saved=1`);
+    const read = await api(fx.mine.token, "GET", `/projects/${fx.mine.id}`);
+    expect(read.body).toMatchObject({ sessions: { idleSeconds: 600, maxSeconds: 3600 }, requireMfa: true });
+
+    const now = (await page(fx.setup, fx.adminCookie, settings).then(html)).text;
+    expect(now).toContain("600 seconds idle, 3600 seconds at most");
+    expect(now).toMatch(/<input type="checkbox" id="field-requireMfa" name="requireMfa" value="yes" checked/);
+    const refused = await html(await post(fx.setup, fx.adminCookie, `${settings}/sessions`, { ...fields, etag: fieldValue(now, "etag"), idleSeconds: "7200", requireMfa: "" }));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/href="#field-idleSeconds">Idle lifetime: must not be longer than maxSeconds/);
+    expect(refused.text).toMatch(/id="field-idleSeconds"[^>]*aria-invalid="true"/);
+    expect(refused.text).toContain('value="7200"');
+
+    const reset = await post(fx.setup, fx.adminCookie, `${settings}/sessions`, { csrf: fields.csrf, etag: fieldValue(now, "etag"), idleSeconds: "", maxSeconds: "" });
+    expect(reset.status).toBe(303);
+    const after = await api(fx.mine.token, "GET", `/projects/${fx.mine.id}`);
+    expect(after.body.sessions).toBeUndefined();
+    expect(after.body.requireMfa).toBe(false);
+  });
+
+  it("saves a client's MFA requirement from its settings form", async () => {
+    const made = await api(fx.mine.token, "POST", `/projects/${fx.mine.id}/clients`, { name: "Strict", kind: "public", redirectUris: ["https://strict.example/cb"] });
+    const path = `/console/projects/${fx.mine.id}/clients/${made.body.client.id}`;
+    const form = (await page(fx.setup, fx.adminCookie, path).then(html)).text;
+    expect(form).toContain('<label for="field-requireMfa">');
+    const fields = {
+      csrf: csrfOf(form), etag: fieldValue(form, "etag"), name: "Strict", redirectUris: "https://strict.example/cb", grantTypes: ["authorization_code", "refresh_token"],
+      scopes: "openid", ipAllow: "", ipDeny: "", tokenPerMinute: "", accessTokenSeconds: "3600", idTokenSeconds: "3600", refreshTokenSeconds: "2592000", requireMfa: "yes",
+    };
+    expect((await post(fx.setup, fx.adminCookie, path, fields)).status).toBe(303);
+    expect((await api(fx.mine.token, "GET", `/projects/${fx.mine.id}/clients/${made.body.client.id}`)).body.requireMfa).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  * API's refusal names it).
  */
 import { GRANT_TYPES } from "../../registry/clients";
-import { Choices, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
+import { Checkbox, Choices, lines, TextArea, TextField, wholeNumber, words, type FieldErrors } from "../forms";
 import { PostForm } from "../post-form";
 
 /** A client as the API shows it (the fields the console reads). */
@@ -20,6 +20,7 @@ export interface ClientView {
   ipRules: { allow: string[]; deny: string[] };
   rateLimits?: { tokenPerMinute?: number };
   tokenLifetimes: { accessTokenSeconds: number; idTokenSeconds: number; refreshTokenSeconds: number };
+  requireMfa?: boolean;
   hasSecret: boolean;
   secretRotatedAt?: string;
   previousSecretExpiresAt?: string;
@@ -40,13 +41,14 @@ export interface ClientForm {
   accessTokenSeconds: string;
   idTokenSeconds: string;
   refreshTokenSeconds: string;
+  requireMfa: boolean;
 }
 
 export const LABELS: Record<string, string> = {
   name: "Name", kind: "Kind", redirectUris: "Redirect URIs", grantTypes: "Grant types", scopes: "Scopes",
   ipAllow: "Allowed networks", ipDeny: "Denied networks", tokenPerMinute: "Token requests per minute",
   accessTokenSeconds: "Access token lifetime", idTokenSeconds: "ID token lifetime", refreshTokenSeconds: "Refresh token lifetime",
-  overlapSeconds: "Overlap", confirm: "Confirm",
+  overlapSeconds: "Overlap", confirm: "Confirm", requireMfa: "Require MFA",
 };
 
 /** API path prefix → form field. */
@@ -55,7 +57,7 @@ export const FIELDS: Record<string, string> = {
   "ipRules.allow": "ipAllow", "ipRules.deny": "ipDeny", ipRules: "ipAllow", rateLimits: "tokenPerMinute",
   tokenLifetimes: "accessTokenSeconds", "tokenLifetimes.accessTokenSeconds": "accessTokenSeconds",
   "tokenLifetimes.idTokenSeconds": "idTokenSeconds", "tokenLifetimes.refreshTokenSeconds": "refreshTokenSeconds",
-  overlapSeconds: "overlapSeconds",
+  overlapSeconds: "overlapSeconds", requireMfa: "requireMfa",
 };
 
 const GRANT_LABELS: Record<string, string> = {
@@ -76,14 +78,14 @@ export function formOfClient(client: ClientView): ClientForm {
     ipAllow: client.ipRules.allow.join("\n"), ipDeny: client.ipRules.deny.join("\n"),
     tokenPerMinute: client.rateLimits?.tokenPerMinute === undefined ? "" : String(client.rateLimits.tokenPerMinute),
     accessTokenSeconds: String(client.tokenLifetimes.accessTokenSeconds), idTokenSeconds: String(client.tokenLifetimes.idTokenSeconds),
-    refreshTokenSeconds: String(client.tokenLifetimes.refreshTokenSeconds),
+    refreshTokenSeconds: String(client.tokenLifetimes.refreshTokenSeconds), requireMfa: client.requireMfa === true,
   };
 }
 
 /** A new client's form before anything is typed: the API's defaults for a sign-in app. */
 export const NEW_CLIENT: ClientForm = {
   name: "", kind: "confidential", redirectUris: "", grantTypes: ["authorization_code", "refresh_token"], scopes: "openid profile email offline_access",
-  ipAllow: "", ipDeny: "", tokenPerMinute: "", accessTokenSeconds: "3600", idTokenSeconds: "3600", refreshTokenSeconds: "2592000",
+  ipAllow: "", ipDeny: "", tokenPerMinute: "", accessTokenSeconds: "3600", idTokenSeconds: "3600", refreshTokenSeconds: "2592000", requireMfa: false,
 };
 
 export function formOfPost(form: URLSearchParams): ClientForm {
@@ -92,6 +94,7 @@ export function formOfPost(form: URLSearchParams): ClientForm {
     name: text("name"), kind: text("kind"), redirectUris: text("redirectUris"), grantTypes: form.getAll("grantTypes"), scopes: text("scopes"),
     ipAllow: text("ipAllow"), ipDeny: text("ipDeny"), tokenPerMinute: text("tokenPerMinute"),
     accessTokenSeconds: text("accessTokenSeconds"), idTokenSeconds: text("idTokenSeconds"), refreshTokenSeconds: text("refreshTokenSeconds"),
+    requireMfa: form.get("requireMfa") === "yes",
   };
 }
 
@@ -106,6 +109,7 @@ export const patchBody = (f: ClientForm) => ({
   ipRules: { allow: lines(f.ipAllow), deny: lines(f.ipDeny) },
   rateLimits: f.tokenPerMinute.trim() === "" ? {} : { tokenPerMinute: wholeNumber(f.tokenPerMinute) },
   tokenLifetimes: { accessTokenSeconds: wholeNumber(f.accessTokenSeconds), idTokenSeconds: wholeNumber(f.idTokenSeconds), refreshTokenSeconds: wholeNumber(f.refreshTokenSeconds) },
+  requireMfa: f.requireMfa,
 });
 
 interface FormProps {
@@ -159,6 +163,10 @@ export function ClientSettingsForm(props: FormProps) {
         <TextField name="accessTokenSeconds" label={`${LABELS.accessTokenSeconds} (seconds)`} type="number" min={60} value={values.accessTokenSeconds} errors={errors} />
         <TextField name="idTokenSeconds" label={`${LABELS.idTokenSeconds} (seconds)`} type="number" min={60} value={values.idTokenSeconds} errors={errors} />
         <TextField name="refreshTokenSeconds" label={`${LABELS.refreshTokenSeconds} (seconds)`} type="number" min={300} value={values.refreshTokenSeconds} errors={errors} />
+      </fieldset>
+      <fieldset>
+        <legend>Sign-in</legend>
+        <Checkbox name="requireMfa" label="Require multi-factor authentication for sign-ins to this app, whatever the project requires" errors={errors} checked={values.requireMfa} />
       </fieldset>
       <button type="submit" class="inline">
         {submit}
