@@ -4,15 +4,19 @@
  *
  *   POST /login     → 303 to Fedgate's authorize endpoint; state, nonce and PKCE verifier sealed in a cookie
  *   GET  /callback  ← Fedgate's 303 with code, state, iss: exchange the code, keep the tokens in a sealed cookie
- *   GET  /          signed out: a "Sign in" button; signed in: the ID and access token claims
+ *   GET  /          signed out: a "Sign in" button; signed in: the ID and access token claims (or, when
+ *                   back-channel logout said its Fedgate session ended: the cookie goes, "You were signed out")
  *   POST /refresh   refresh_token grant; shows the new tokens
  *   POST /logout    forget the tokens, revoke the refresh token, then Fedgate's end_session_endpoint when discovery lists one
+ *   POST /backchannel-logout  ← Fedgate, server to server (OpenID Connect Back-Channel Logout 1.0): a logout
+ *                   token, verified against Fedgate's JWKS; its `sid` is recorded as ended (src/logouts.ts)
  */
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { decodeJwt } from "jose";
-import { client, configuration, redirectUri, SCOPE, verifyAccessToken, type DemoEnv } from "./oidc";
+import { recordLogout, wasEnded } from "./logouts";
+import { client, configuration, redirectUri, SCOPE, verifyAccessToken, verifyLogoutToken, type DemoEnv } from "./oidc";
 import { clear, seal, unseal, type CookieOptions } from "./session";
 import { Failure, SignedIn, SignedOut, STYLE } from "./views";
 
@@ -65,8 +69,10 @@ app.use(async (c, next) => {
   // Never leak the callback URL (it holds the code) to another origin; same-origin keeps Origin on our POSTs.
   c.header("Referrer-Policy", "same-origin");
 });
-// The POST routes change the session: only forms on this origin may post them.
-app.use(csrf({ origin: (origin, c) => origin === c.env.APP_URL }));
+// The POST routes change the session: only forms on this origin may post them. Back-channel logout is
+// Fedgate's server calling, with no Origin and no cookies: its signed token is what it is checked by.
+const sameOrigin = csrf({ origin: (origin, c) => origin === c.env.APP_URL });
+app.use((c, next) => (c.req.path === "/backchannel-logout" ? next() : sameOrigin(c, next)));
 
 app.get("/style.css", (c) => c.body(STYLE, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }));
 
@@ -74,12 +80,18 @@ app.get("/", async (c) => {
   const env = configured(c.env);
   const session = await unseal<Session>(c, SESSION, c.env.SESSION_SECRET);
   if (!env || !session) return html(c, <SignedOut issuer={c.env.ISSUER} configured={!!env} />);
+  const idClaims = decodeJwt(session.id_token); // validated when it was received
+  if (await wasEnded(c.env.ENDED_SESSIONS, idClaims)) {
+    // Fedgate told us (back-channel logout) that the session these tokens came from ended.
+    clear(c, SESSION, "/");
+    return html(c, <SignedOut issuer={c.env.ISSUER} configured notice="You were signed out: your Fedgate session ended (an admin, or another app, signed you out)." />);
+  }
   const config = await configuration(env);
   const accessClaims = await verifyAccessToken(config, session.access_token).catch((error: unknown) => ({ invalid: describe(error) }));
   return html(
     c,
     <SignedIn
-      idClaims={decodeJwt(session.id_token)} // validated when it was received
+      idClaims={idClaims}
       accessClaims={accessClaims}
       hasRefreshToken={!!session.refresh_token}
       refreshedAt={session.refreshed_at}
@@ -165,6 +177,30 @@ app.post("/logout", async (c) => {
   // RP-initiated logout: Fedgate ends its side and returns to the registered post-logout URI.
   const url = client.buildEndSessionUrl(config, { id_token_hint: session.id_token, post_logout_redirect_uri: `${env.APP_URL}/` });
   return c.redirect(url.href, 303);
+});
+
+/**
+ * OpenID Connect Back-Channel Logout 1.0 §2.5-2.8: Fedgate posts `logout_token` (form-encoded) when a
+ * session this app signed in with ends. 200 once recorded; 400 for anything that is not a valid
+ * logout token for this app (Fedgate audits it and retries a while); never cached.
+ */
+app.post("/backchannel-logout", async (c) => {
+  const env = configured(c.env);
+  const noStore = { "Cache-Control": "no-store" };
+  const refuse = (description: string) => c.json({ error: "invalid_request", error_description: description }, 400, noStore);
+  if (!env) return refuse("this app has no client id");
+  const type = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") return refuse("expected an application/x-www-form-urlencoded body");
+  const logoutToken = new URLSearchParams(await c.req.text()).get("logout_token");
+  if (!logoutToken) return refuse("no logout_token");
+  let ended: Awaited<ReturnType<typeof verifyLogoutToken>>;
+  try {
+    ended = await verifyLogoutToken(await configuration(env), logoutToken);
+  } catch (error) {
+    return refuse(`invalid logout_token: ${describe(error)}`);
+  }
+  await recordLogout(c.env.ENDED_SESSIONS, ended);
+  return c.body(null, 200, noStore);
 });
 
 export default app;

@@ -27,10 +27,11 @@ function Page({ title, children }: { title: string; children?: Child }) {
   );
 }
 
-export function SignedOut({ issuer, configured }: { issuer: string; configured: boolean }) {
+export function SignedOut({ issuer, configured, notice }: { issuer: string; configured: boolean; notice?: string }) {
   return (
     <Page title="Welcome">
       <h1>Welcome</h1>
+      {notice ? <p role="status">{notice}</p> : null}
       <p>
         This app sends you to Fedgate (<code>{issuer}</code>), which sends you to your organisation's identity provider (an
         emulator here) and back with tokens.
