@@ -11,9 +11,13 @@ export interface DemoApp {
   stop(): Promise<void>;
 }
 
-/** Starts the demo app as a client of `issuer`; `clientId` must list `<url>/callback` and `<url>/`. */
-export async function startDemoApp(options: { issuer: string; port: number; clientId: string }): Promise<DemoApp> {
-  const url = `http://127.0.0.1:${options.port}`;
+/**
+ * Starts the demo app as a client of `issuer`; `clientId` must list `<url>/callback` and `<url>/`.
+ * `host` names it in its URL (it listens on 127.0.0.1 either way): browsers keep cookies per host,
+ * not per port, so a second app beside another needs another name (`localhost`) to keep its own.
+ */
+export async function startDemoApp(options: { issuer: string; port: number; clientId: string; host?: "127.0.0.1" | "localhost" }): Promise<DemoApp> {
+  const url = `http://${options.host ?? "127.0.0.1"}:${options.port}`;
   const vars = { ISSUER: options.issuer, APP_URL: url, CLIENT_ID: options.clientId };
   const worker = await unstable_startWorker({
     config: CONFIG,
