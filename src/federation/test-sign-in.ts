@@ -12,6 +12,7 @@ import * as oauth from "oauth4webapi";
 import type { AppEnv } from "../env";
 import { Problem } from "../errors";
 import { previewResolution, type LinkPreview } from "../identity/linking";
+import { mappedRolesFor } from "../identity/roles";
 import type { Provider } from "../registry/providers";
 import { Sealer } from "../security/encryption";
 import * as keys from "../store/keys";
@@ -30,7 +31,8 @@ export type TestRequester = Pick<TestMarker, "actor" | "session">;
 export type TestSignInResult = { testId: string; projectId: string; providerId: string; requester: TestRequester; at: string } & (
   | {
     ok: true;
-    claims: { subject: string; email: string | null; emailVerified: boolean; name: string | null; username: string | null; hostedDomain: string | null; groups: string[] };
+    /** `roles`: what the provider's role mappings would grant (identity/roles.ts). */
+    claims: { subject: string; email: string | null; emailVerified: boolean; name: string | null; username: string | null; hostedDomain: string | null; groups: string[]; roles: string[] };
     /** The raw claims, ID token over userinfo (no tokens). */
     raw: Record<string, unknown>;
     linking: LinkPreview;
@@ -94,7 +96,8 @@ export async function finishTestSignIn(c: Context<AppEnv>, provider: Provider, t
     if (!identity.ok) return { ...base, ok: false, stage: "claims", reason: `${identity.reason}: ${identity.detail}` };
     const { subject, email, emailVerified, name, username, hostedDomain, groups, raw } = identity.value;
     const linking = await previewResolution(store, { projectId: provider.projectId, provider, identity: identity.value, authority: kind });
-    return { ...base, ok: true, claims: { subject, email, emailVerified, name, username, hostedDomain, groups }, raw, linking };
+    const roles = mappedRolesFor(provider, identity.value);
+    return { ...base, ok: true, claims: { subject, email, emailVerified, name, username, hostedDomain, groups, roles }, raw, linking };
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The claims a test sign-in received (federation/test-sign-in.ts), as both the console's result page
- * and the setup link's test step show them; `full` adds the username, hosted domain and groups.
+ * and the setup link's test step show them; `full` adds the username, hosted domain, groups and
+ * the roles the provider's mappings would grant.
  */
 export interface TestClaims {
   subject: string;
@@ -10,6 +11,8 @@ export interface TestClaims {
   username?: string | null;
   hostedDomain?: string | null;
   groups?: string[];
+  /** What the provider's role mappings would grant; absent in results stored before mappings. */
+  roles?: string[];
 }
 
 export function ClaimsList({ claims, full = false, unverified = "no" }: { claims: TestClaims; full?: boolean; unverified?: string }) {
@@ -37,6 +40,8 @@ export function ClaimsList({ claims, full = false, unverified = "no" }: { claims
           ) : null}
           <dt>Groups</dt>
           <dd>{claims.groups?.join(", ") || "none"}</dd>
+          <dt>Roles the mappings grant</dt>
+          <dd id="claim-roles">{claims.roles?.join(", ") || "none"}</dd>
         </>
       ) : null}
     </dl>

@@ -114,4 +114,17 @@ describe("console: test sign-in", () => {
     const csrf = csrfOf(await (await page(fx.setup, fx.adminCookie, providerPage())).text());
     expect((await post(fx.setup, fx.adminCookie, `/console/projects/${fx.theirs.id}/providers/${PROVIDER}/test`, { csrf })).status).toBe(404);
   });
+
+  it("shows the roles the provider's mappings would grant, and still writes nothing", async () => {
+    const path = `/projects/${fx.mine.id}/providers/${PROVIDER}`;
+    const read = await api(fx.mine.token, "GET", path);
+    const mapped = { groupsClaim: "https://fedgate.dev/roles", roleMappings: [{ group: "admin", role: "app:admin" }, { group: "nobody", role: "unused" }] };
+    expect((await api(fx.mine.token, "PATCH", path, mapped, { "If-Match": read.headers.get("ETag")! })).status).toBe(200);
+    const users = async () => (await api(fx.mine.token, "GET", `/projects/${fx.mine.id}/users?limit=100`)).body.items;
+    const before = await users();
+    const { back } = await testSignIn(fx.adminCookie, PEOPLE.alice);
+    const shown = await html(await page(fx.setup, fx.adminCookie, back.slice(ISSUER.length)));
+    expect(shown.text).toContain('<dd id="claim-roles">app:admin</dd>');
+    expect(await users()).toEqual(before);
+  });
 });

@@ -33,6 +33,7 @@ const TestOutcome = z.object({
   claims: z.optional(z.object({
     subject: z.string(), email: z.nullable(z.string()), emailVerified: z.boolean(), name: z.nullable(z.string()),
     username: z.nullable(z.string()), hostedDomain: z.nullable(z.string()), groups: z.array(z.string()),
+    roles: z.optional(z.array(z.string()).check(z.describe("The roles the provider's role mappings would grant (none written)."))),
   })),
   raw: z.optional(z.record(z.string(), z.unknown()).check(z.describe("The claims received, ID token over userinfo (no tokens)."))),
   linking: z.optional(z.object({
