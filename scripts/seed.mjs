@@ -81,11 +81,21 @@ for (const { id, kind, issuer, domains, exchange } of PROVIDERS) {
   }
 }
 
-const demoClient = { name: "Demo app", kind: "public", redirectUris: [DEMO_REDIRECT], postLogoutRedirectUris: ["http://127.0.0.1:8789/"] };
+// The demo app hears of ended sessions at its back-channel logout endpoint (README "Back-channel logout").
+const DEMO_BACKCHANNEL_LOGOUT = "http://127.0.0.1:8789/backchannel-logout";
+const demoClient = { name: "Demo app", kind: "public", redirectUris: [DEMO_REDIRECT], postLogoutRedirectUris: ["http://127.0.0.1:8789/"], backchannelLogoutUri: DEMO_BACKCHANNEL_LOGOUT };
 const client = await ensure("demo client", () => (seed.clientId ? admin("GET", `${project}/clients/${seed.clientId}`) : { status: 404 }), () => admin("POST", `${project}/clients`, demoClient));
 if (client) {
   seed.clientId = client.body.client.id;
   made.push("demo client");
+} else {
+  // A seed from before back-channel logout: register the demo's endpoint.
+  const current = await admin("GET", `${project}/clients/${seed.clientId}`);
+  if (current.body.backchannelLogoutUri !== DEMO_BACKCHANNEL_LOGOUT) {
+    const patched = await admin("PATCH", `${project}/clients/${seed.clientId}`, { backchannelLogoutUri: DEMO_BACKCHANNEL_LOGOUT }, { "If-Match": current.etag });
+    if (patched.status !== 200) throw new Error(`seeding the demo client's back-channel logout URI failed: ${patched.status} ${JSON.stringify(patched.body)}`);
+    made.push("demo client back-channel logout URI");
+  }
 }
 
 // The admin console (/console): an operator project whose users sign in through the Auth0 emulator,
