@@ -116,12 +116,15 @@ export async function completeAuthorization(c: Context<AppEnv>, signedIn: Signed
   const authentication: Authentication = {
     providerId: signedIn.providerId, authTime: signedIn.authTime, amr: signedIn.amr, mfa: signedIn.mfa, ...(signedIn.acr === undefined ? {} : { acr: signedIn.acr }),
   };
-  const sessionId = samePerson?.value.id ?? newSessionId();
-  const { code, grantId } = await sealCode(c, request, { ...authentication, user: signedIn.user, roles: signedIn.roles, sessionId });
+  const seal = (sessionId: string) => sealCode(c, request, { ...authentication, user: signedIn.user, roles: signedIn.roles, sessionId });
+  let sessionId = samePerson?.value.id ?? newSessionId();
+  let { code, grantId } = await seal(sessionId);
 
   // The same person authenticating again keeps their session (and its apps); anyone else starts one.
   if (!samePerson || !(await sessions.signIn(samePerson, client.id, grantId, authentication))) {
     if (existing && !samePerson) await endSession(c, existing.session.value, "replaced", { kind: "user", userId: signedIn.user.id });
+    // A session that ended meanwhile stays ended: its id is never taken up again.
+    if (samePerson) ({ code, grantId } = await seal((sessionId = newSessionId())));
     const lifetimes = sessionLifetimes(project);
     const userAgent = c.req.header("User-Agent");
     const created = await sessions.create(
