@@ -7,6 +7,9 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
+import { LOGOUT_QUEUE_NAME, MAX_ATTEMPTS } from "../../src/sessions/backchannel-logout";
+import wranglerToml from "../../wrangler.toml?raw";
+import vitestConfig from "../../vitest.config.ts?raw";
 import { api } from "../helpers/admin";
 import { CLIENT_REDIRECT, CookieJar, redeemFlow, setupFederation, signInFlow, type Federation } from "../helpers/signin";
 import { call, ISSUER } from "../helpers/worker";
@@ -232,6 +235,16 @@ describe("back-channel logout", () => {
       expect(state).toMatchObject({ failedAttempts: 1, received: [expect.anything()] });
       expect((await verifyLogoutToken(state.received[0]!.logoutToken!, app.clientId)).payload.sid).toBe(decodeSid(tokens[0]!.id_token));
     }
+  });
+});
+
+describe("the logout queue's configuration", () => {
+  it("wrangler.toml and the tests' consumer retry as often as the code expects, so the last attempt is the audited one", () => {
+    const consumer = wranglerToml.split("[[queues.consumers]]").find((block) => block.trimStart().startsWith(`queue = "${LOGOUT_QUEUE_NAME}"`));
+    expect(consumer).toMatch(new RegExp(`^max_retries = ${MAX_ATTEMPTS - 1}$`, "m"));
+    expect(consumer).toMatch(/^dead_letter_queue = "fedgate-logout-dead"$/m);
+    expect(wranglerToml).toMatch(new RegExp(`binding = "LOGOUT_QUEUE"\nqueue = "${LOGOUT_QUEUE_NAME}"`));
+    expect(vitestConfig).toMatch(new RegExp(`"${LOGOUT_QUEUE_NAME}": \\{[^}]*maxRetries: ${MAX_ATTEMPTS - 1}\\b`));
   });
 });
 
