@@ -85,20 +85,25 @@ export async function queueBackchannelLogouts(c: Context<AppEnv>, session: Broke
   } else {
     log.info("no logout queue: delivering back-channel logouts after the response", { sessionId: session.id, clients: clientIds });
   }
-  const { config, backgroundStore, signingKeys } = c.var;
-  c.executionCtx.waitUntil(deliverInProcess(messages, { config, store: backgroundStore, signingKeys }, log));
+  const services = { config: c.get("config"), store: c.get("backgroundStore"), signingKeys: c.get("signingKeys") };
+  const delivery = deliverInProcess(messages, services, log, c.get("requestId"));
+  try {
+    c.executionCtx.waitUntil(delivery);
+  } catch {
+    // No execution context (a caller outside a request): the delivery runs on as far as the isolate lets it.
+  }
   return clientIds;
 }
 
 /** The fallback: each message tried up to 1 + IN_PROCESS_RETRY_MS.length times, all in parallel; the outcome audited. */
-async function deliverInProcess(messages: LogoutMessage[], services: DeliveryServices, log: Logger): Promise<void> {
+async function deliverInProcess(messages: LogoutMessage[], services: DeliveryServices, log: Logger, requestId: string): Promise<void> {
   const events = await Promise.all(messages.map(async (message) => {
     let attempts = 0;
     for (;;) {
       attempts++;
       const outcome = await attempt(message, services, log);
       const last = attempts > IN_PROCESS_RETRY_MS.length;
-      if (outcome.kind !== "failed" || last) return eventOf(message, outcome, attempts, `in-process:${message.sessionId}`, log);
+      if (outcome.kind !== "failed" || last) return eventOf(message, outcome, attempts, requestId, log);
       await new Promise((resolve) => setTimeout(resolve, IN_PROCESS_RETRY_MS[attempts - 1]));
     }
   }));
@@ -173,7 +178,7 @@ async function attempt(message: LogoutMessage, services: DeliveryServices, log: 
   }
 }
 
-/** The audit event of a final outcome (a skip is only logged); `requestId` ties it to the queue message. */
+/** The audit event of a final outcome (a skip is only logged); `requestId`: the queue message's id, or the request that ended the session. */
 function eventOf(message: LogoutMessage, outcome: Outcome, attempts: number, requestId: string, log: Logger): AuditEvent | undefined {
   if (outcome.kind === "skipped") {
     log.info("back-channel logout not sent", { ...message, why: outcome.why });
