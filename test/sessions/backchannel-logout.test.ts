@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
-import { LOGOUT_QUEUE_NAME, MAX_ATTEMPTS } from "../../src/sessions/backchannel-logout";
+import { LOGOUT_QUEUE_NAME, MAX_ATTEMPTS, retryDelaySeconds } from "../../src/sessions/backchannel-logout";
 import wranglerToml from "../../wrangler.toml?raw";
 import vitestConfig from "../../vitest.config.ts?raw";
 import { api } from "../helpers/admin";
@@ -82,9 +82,9 @@ async function verifyLogoutToken(token: string, audience: string): Promise<{ pay
   return { payload, alg: protectedHeader.alg };
 }
 
-/** The project's back-channel logout audit events, once `count` are there (at most 5 s). */
-async function deliveryEvents(f: Federation, count: number): Promise<Record<string, any>[]> {
-  const deadline = Date.now() + 5_000;
+/** The project's back-channel logout audit events, once `count` are there (at most `waitMs`). */
+async function deliveryEvents(f: Federation, count: number, waitMs = 5_000): Promise<Record<string, any>[]> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const log = await api(f.project.token, "GET", `/projects/${f.project.id}/audit?action=session.backchannel-logout&limit=50`);
     if (log.body.items.length >= count || Date.now() > deadline) return log.body.items;
@@ -166,6 +166,19 @@ describe("back-channel logout", () => {
     expect(event).toMatchObject({ outcome: "success", after: { clientId: app.clientId, attempts: 3, status: 200 } });
   });
 
+  it("gives up on an answer after 5 s and tries again", async () => {
+    const f = await setup();
+    const rp = testRp();
+    await rp.arm({ delayMs: 6_000 });
+    const app = await newApp(f, { backchannelLogoutUri: rp.uri });
+    const { tokens } = await signInToAll([app]);
+    await logoutWith(tokens[0]!.id_token);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await rp.arm({ delayMs: 0 }); // the retry (after the first attempt's 5 s) is answered at once
+    const [event] = await deliveryEvents(f, 1, 10_000);
+    expect(event).toMatchObject({ outcome: "success", after: { clientId: app.clientId, attempts: 2, status: 200 } });
+  }, 20_000);
+
   it("audits an app that never accepts as a failure with its status, after the last attempt", async () => {
     const f = await setup();
     const rp = testRp();
@@ -244,6 +257,8 @@ describe("the logout queue's configuration", () => {
     expect(consumer).toMatch(new RegExp(`^max_retries = ${MAX_ATTEMPTS - 1}$`, "m"));
     expect(consumer).toMatch(/^dead_letter_queue = "fedgate-logout-dead"$/m);
     expect(wranglerToml).toMatch(new RegExp(`binding = "LOGOUT_QUEUE"\nqueue = "${LOGOUT_QUEUE_NAME}"`));
+    // 10 s, then three times longer each time: ~20 min in all (README "Back-channel logout").
+    expect(Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => retryDelaySeconds(i + 1))).toEqual([10, 30, 90, 270, 810]);
     expect(vitestConfig).toMatch(new RegExp(`"${LOGOUT_QUEUE_NAME}": \\{[^}]*maxRetries: ${MAX_ATTEMPTS - 1}\\b`));
   });
 });
