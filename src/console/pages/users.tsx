@@ -198,7 +198,7 @@ async function userPage(r: ConsoleRequest, project: Project, status: number, sta
 }
 
 const NOTICES: Record<string, string> = {
-  disabled: "The user is disabled. Their sessions were ended.", enabled: "The user is enabled.", detached: "The identity was detached.",
+  disabled: "The user is disabled.", enabled: "The user is enabled.", detached: "The identity was detached.",
   "signed-out": "The session was ended: that browser must sign in at the identity provider again.",
   "signed-out-everywhere": "Every session of the user was ended.",
 };
