@@ -100,7 +100,7 @@ export const userOperations = [
       }
       const action = patch.disabled === true ? "user.disable" : patch.disabled === false ? "user.enable" : "user.update";
       const response = await update(c, stored, next, action);
-      // After the write: a sign-in racing this finds the user disabled, so no session outlives it.
+      // After the write, so a sign-in racing it cannot start a session this misses that still works: sso.ts reads the user at each use.
       if (patch.disabled === true) await endUserSessions(c, next.projectId, next.id, "user_disabled");
       return response;
     },
