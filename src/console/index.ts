@@ -22,7 +22,7 @@ import { signingKeyPages } from "./pages/signing-keys";
 import { userPages } from "./pages/users";
 import { setupLinkPages } from "./pages/setup-links";
 import { notConfiguredPage, signedOutPage } from "./pages/session-pages";
-import { endSession, openTokens, readSession } from "./session";
+import { endBrokerSessionOf, endSession, openTokens, readSession } from "./session";
 import { finishLogin, startLogin } from "./sign-in";
 
 /** The page groups, each adding its routes (and, for a project section, its layout.tsx entry). */
@@ -44,9 +44,11 @@ export function consoleApp(options: { fetchApp: FetchApp }): Hono<AppEnv> {
     const session = await readSession(c);
     if (session) {
       await checkCsrf(c, session, new URLSearchParams(await formText(c.req.raw)));
-      // The tokens end with the session: the refresh family is revoked, the access token deny-listed.
+      // The tokens end with the session: the refresh family is revoked, the access token deny-listed;
+      // and so does the Fedgate broker session the console signed in with (single logout).
       const tokens = await openTokens(c, session);
       await Promise.all([tokens.refreshToken, tokens.accessToken].flatMap((token) => (token ? [revokeToken(c, options.fetchApp, token)] : [])));
+      await endBrokerSessionOf(c, tokens.accessToken);
     }
     await endSession(c, session);
     return c.redirect("/console/signed-out", 303);

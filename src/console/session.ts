@@ -9,11 +9,14 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { base64url } from "jose";
+import { base64url, decodeJwt } from "jose";
 import type { ConsoleConfig } from "../config";
 import { sha256 } from "../encoding";
 import type { AppEnv } from "../env";
 import { Sealer } from "../security/encryption";
+import { clearSessionCookie } from "../sessions/cookie";
+import { endSession as endBrokerSession } from "../sessions/end-session";
+import { BrokerSessions, isSessionId } from "../sessions/records";
 import * as keys from "../store/keys";
 
 export interface ConsoleSession {
@@ -79,6 +82,19 @@ export async function openTokens(c: Context<AppEnv>, session: OpenSession): Prom
     accessToken: await sealer.open(accessToken, SEAL_CONTEXT(session.key, "access")),
     ...(refreshToken ? { refreshToken: await sealer.open(refreshToken, SEAL_CONTEXT(session.key, "refresh")) } : {}),
   };
+}
+
+/**
+ * Ends the Fedgate broker session the console's tokens were issued in (their `sid`), so signing out of
+ * the console signs the person out of Fedgate too, and its cookie goes. The token is the console's own,
+ * opened from its sealed session record: its claims are read, not verified again (it may have expired).
+ */
+export async function endBrokerSessionOf(c: Context<AppEnv>, accessToken: string): Promise<void> {
+  const { sid, sub, project } = decodeJwt(accessToken);
+  if (typeof sid !== "string" || typeof sub !== "string" || typeof project !== "string" || !isSessionId(sid)) return;
+  const broker = await new BrokerSessions(c.get("store")).get(project, sub, sid);
+  if (broker) await endBrokerSession(c, broker, "logout", { kind: "user", userId: sub });
+  clearSessionCookie(c, project);
 }
 
 /** Starts a session for the person signed in and sets its cookie. */

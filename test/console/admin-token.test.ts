@@ -59,12 +59,14 @@ describe("AD-1: console access tokens at the admin API", () => {
     const userPath = `/projects/${setup.project.id}/users/${setup.users.ulrich}`;
     const read = await operator("GET", userPath);
     const disabled = await operator("PATCH", userPath, { disabled: true }, { "If-Match": read.headers.get("ETag")! });
-    expect((await asConsole(token, "GET", `/projects/${mine.id}`)).status).toBe(403);
+    // Disabling ends the user's broker sessions, and with them this token (revoked: 401, not merely refused).
+    expect((await asConsole(token, "GET", `/projects/${mine.id}`)).status).toBe(401);
     const enabled = await operator("PATCH", userPath, { disabled: false, roles: [] }, { "If-Match": disabled.headers.get("ETag")! });
     expect(enabled.body.roles).toBeUndefined();
-    expect((await asConsole(token, "GET", `/projects/${mine.id}`)).status).toBe(403);
+    const again = await consoleAccessToken(setup, PEOPLE.ulrich);
+    expect((await asConsole(again, "GET", `/projects/${mine.id}`)).status).toBe(403);
     await operator("PATCH", userPath, { roles: [`admin:${mine.id}`] }, { "If-Match": enabled.headers.get("ETag")! });
-    expect((await asConsole(token, "GET", `/projects/${mine.id}`)).status).toBe(200);
+    expect((await asConsole(again, "GET", `/projects/${mine.id}`)).status).toBe(200);
   });
 
   it("refuses an access token of any other client, and any console token where no console is configured", async () => {
