@@ -46,3 +46,10 @@ export const NODE_OIDC_RESOURCES = {
 
 /** The scope each resource server grants. */
 export const NODE_OIDC_RESOURCE_SCOPE = "api:read";
+
+/**
+ * The authentication context classes node-oidc-provider is configured with. Its login asks for a
+ * second factor when the request's `acr_values` name `mfa`: then the ID token says `acr` `mfa` and
+ * `amr` ["pwd", "otp"]; otherwise `acr` `pwd` and `amr` ["pwd"].
+ */
+export const NODE_OIDC_ACR = { pwd: "urn:fedgate:test:acr:pwd", mfa: "urn:fedgate:test:acr:mfa" } as const;

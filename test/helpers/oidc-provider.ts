@@ -15,7 +15,7 @@ import { api, operator } from "./admin";
 import {
   NODE_OIDC_ACCOUNTS, NODE_OIDC_CLIENT_SECRET, NODE_OIDC_CLIENTS, type NodeOidcAccount, type NodeOidcClient,
 } from "./oidc-provider-fixtures";
-import { authorizeUrl, CLIENT_REDIRECT, pkce, type FlowResult } from "./signin";
+import { authorizeUrl, CLIENT_REDIRECT, CookieJar as SignInJar, pkce, type FlowResult } from "./signin";
 import { call, ISSUER } from "./worker";
 
 export * from "./oidc-provider-fixtures";
@@ -135,14 +135,16 @@ export async function nodeOidcProvider(
 /**
  * Fedgate's whole sign-in for `clientId` with node-oidc-provider upstream: authorize → sign-in page
  * (the account's email: home realm discovery) → node-oidc-provider → Fedgate's callback → the client's
- * redirect URI. Stops at the first page that is not a redirect.
+ * redirect URI. Stops at the first page that is not a redirect. `jar` keeps Fedgate's cookies (the broker
+ * session) across sign-ins.
  */
-export async function signInThroughNodeOidc(f: { clientId: string }, account: NodeOidcAccount): Promise<FlowResult> {
+export async function signInThroughNodeOidc(f: { clientId: string }, account: NodeOidcAccount, options: { authorize?: Record<string, string>; jar?: SignInJar } = {}): Promise<FlowResult> {
   const { verifier, challenge } = await pkce();
   const responses: Response[] = [];
+  const jar = options.jar ?? new SignInJar();
   const stop = async (response: Response): Promise<FlowResult> => ({ page: { status: response.status, text: await response.text() }, verifier, responses });
 
-  const authorize = await call(authorizeUrl(f, challenge), { redirect: "manual" });
+  const authorize = await call(authorizeUrl(f, challenge, options.authorize), { redirect: "manual", headers: jar.header() });
   responses.push(authorize);
   if (authorize.status !== 200) return stop(authorize);
   const requestId = (await authorize.text()).match(/name="request" value="([a-z2-7]{26})"/)?.[1];
@@ -157,7 +159,8 @@ export async function signInThroughNodeOidc(f: { clientId: string }, account: No
   const binding = (signin.headers.get("Set-Cookie") ?? "").split(";")[0]!;
   const back = await loginAtNodeOidc(signin.headers.get("Location")!, account);
   if (!back.href.startsWith(`${ISSUER}/auth/callback/`)) throw new Error(`node-oidc-provider sent the browser to ${back}`);
-  const callback = await call(back.href.slice(ISSUER.length), { redirect: "manual", headers: { Cookie: binding } });
+  const callback = await call(back.href.slice(ISSUER.length), { redirect: "manual", headers: jar.header(binding) });
+  jar.keep(callback);
   responses.push(callback);
   if (callback.status !== 303) return stop(callback);
   const redirect = new URL(callback.headers.get("Location")!);

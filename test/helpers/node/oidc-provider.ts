@@ -24,7 +24,7 @@ import type { AddressInfo } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors } from "oidc-provider";
 import {
-  NODE_OIDC_ACCOUNTS, NODE_OIDC_CLIENT_SECRET, NODE_OIDC_CLIENTS, NODE_OIDC_PROVIDER_IDS, NODE_OIDC_RESOURCE_SCOPE, NODE_OIDC_RESOURCES,
+  NODE_OIDC_ACCOUNTS, NODE_OIDC_ACR, NODE_OIDC_CLIENT_SECRET, NODE_OIDC_CLIENTS, NODE_OIDC_PROVIDER_IDS, NODE_OIDC_RESOURCE_SCOPE, NODE_OIDC_RESOURCES,
 } from "../oidc-provider-fixtures";
 
 export interface OidcProviderServer {
@@ -80,6 +80,7 @@ export async function startOidcProvider(options: { redirectOrigins: string[] }):
     pkce: { required: () => true },
     // Explicit lifetimes (s): the library's defaults work but print a notice for each.
     ttl: { AccessToken: 3600, AuthorizationCode: 60, Grant: 3600, IdToken: 3600, Interaction: 600, Session: 3600 },
+    acrValues: Object.values(NODE_OIDC_ACR),
     async findAccount(_ctx: unknown, sub: string) {
       const account = accounts.get(sub);
       if (!account) return undefined;
@@ -134,7 +135,10 @@ async function interact(provider: Provider, req: IncomingMessage, res: ServerRes
       res.writeHead(400, { "Content-Type": "text/plain" }).end("add ?login=<account id> to sign in");
       return;
     }
-    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    // The second factor, when the request asks for it (the emulators' step-up, with a real OP).
+    const mfa = String(params["acr_values"] ?? "").split(" ").includes(NODE_OIDC_ACR.mfa);
+    const context = mfa ? { acr: NODE_OIDC_ACR.mfa, amr: ["pwd", "otp"] } : { acr: NODE_OIDC_ACR.pwd, amr: ["pwd"] };
+    await provider.interactionFinished(req, res, { login: { accountId, ...context } }, { mergeWithLastSubmission: false });
     return;
   }
   if (prompt.name !== "consent") throw new Error(`unexpected prompt ${prompt.name}`);
