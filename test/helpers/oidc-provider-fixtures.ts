@@ -49,7 +49,8 @@ export const NODE_OIDC_RESOURCE_SCOPE = "api:read";
 
 /**
  * The authentication context classes node-oidc-provider is configured with. Its login asks for a
- * second factor when the request's `acr_values` name `mfa`: then the ID token says `acr` `mfa` and
- * `amr` ["pwd", "otp"]; otherwise `acr` `pwd` and `amr` ["pwd"].
+ * second factor when the request's `acr_values` name `mfa`: then the login's `acr` is `mfa` and its
+ * `amr` ["pwd", "otp"]; otherwise `pwd` and ["pwd"]. The ID token carries `acr` when `acr_values`
+ * asked for one, and `amr` only to a `claims` request.
  */
 export const NODE_OIDC_ACR = { pwd: "urn:fedgate:test:acr:pwd", mfa: "urn:fedgate:test:acr:mfa" } as const;
