@@ -15,8 +15,8 @@ import { sha256 } from "../encoding";
 import type { AppEnv } from "../env";
 import { Sealer } from "../security/encryption";
 import { clearSessionCookie } from "../sessions/cookie";
-import { endSession as endBrokerSession } from "../sessions/end-session";
-import { BrokerSessions, isSessionId } from "../sessions/records";
+import { endSessionById } from "../sessions/end-session";
+import { isSessionId } from "../sessions/records";
 import * as keys from "../store/keys";
 
 export interface ConsoleSession {
@@ -92,8 +92,7 @@ export async function openTokens(c: Context<AppEnv>, session: OpenSession): Prom
 export async function endBrokerSessionOf(c: Context<AppEnv>, accessToken: string): Promise<void> {
   const { sid, sub, project } = decodeJwt(accessToken);
   if (typeof sid !== "string" || typeof sub !== "string" || typeof project !== "string" || !isSessionId(sid)) return;
-  const broker = await new BrokerSessions(c.get("store")).get(project, sub, sid);
-  if (broker) await endBrokerSession(c, broker, "logout", { kind: "user", userId: sub });
+  await endSessionById(c, { projectId: project, userId: sub, sessionId: sid }, "logout", { kind: "user", userId: sub });
   clearSessionCookie(c, project);
 }
 

@@ -25,15 +25,14 @@ import { formText } from "../form";
 import { findClient, type Client } from "../registry/clients";
 import { findProject } from "../registry/projects";
 import { auditLater } from "../security/audit";
-import { Grants } from "../tokens/grants";
 import { isVerificationFailure, verifyIdTokenHint, type IdTokenPayload } from "../tokens/verify";
 import { clearSessionCookie, readSessionCookie } from "../sessions/cookie";
 import { endSession } from "../sessions/end-session";
-import { BrokerSessions, isSessionId } from "../sessions/records";
+import { BrokerSessions } from "../sessions/records";
 import { renderConfirmSignOutPage, signedOutPage } from "../ui";
 import { credentialedCors } from "./cors";
 import { isForm, repeatedParameter } from "./form";
-import { apiSignOut, isApiSignOut } from "./sign-out";
+import { apiSignOut, endBySid, isApiSignOut } from "./sign-out";
 
 const TITLE = "Sign-out failed";
 
@@ -74,22 +73,6 @@ async function clientOf(c: Context<AppEnv>, clientId: string | null, hint: IdTok
   return client;
 }
 
-/**
- * Ends what the hint names: its broker session (every app signed in with it, which back-channel
- * logout tells), or for a `sid` that is a refresh family (tokens issued before sessions), that family.
- */
-async function endHinted(c: Context<AppEnv>, client: Client, hint: IdTokenPayload): Promise<string | undefined> {
-  if (!hint.sid) return undefined;
-  const actor = { kind: "user" as const, userId: hint.sub };
-  if (isSessionId(hint.sid)) {
-    const session = await new BrokerSessions(c.get("store")).get(client.projectId, hint.sub, hint.sid);
-    if (session && (await endSession(c, session, "logout", actor))) return "session";
-    return undefined;
-  }
-  await new Grants(c.get("store"), c.get("config").encryptionKey).revoke(hint.sid, "revocation");
-  return "refresh-family";
-}
-
 /** Whether a POST came from a page of Fedgate's own origin (the confirmation form), not from another site. */
 const fromOwnPage = (c: Context<AppEnv>): boolean => c.req.method === "POST" && c.req.header("Origin") === new URL(c.get("config").issuer).origin;
 
@@ -113,7 +96,7 @@ async function logout(c: Context<AppEnv>): Promise<Response> {
   const client = await clientOf(c, params.get("client_id"), hint);
 
   if (hint && client) {
-    const ended = await endHinted(c, client, hint);
+    const ended = hint.sid ? await endBySid(c, { projectId: client.projectId, userId: hint.sub, sid: hint.sid }, "logout", { kind: "user", userId: hint.sub }) : undefined;
     // The cookie goes when it names the session that ended (another person's session in this browser stays).
     if (ended === "session" && readSessionCookie(c, client.projectId)?.includes(`.${hint.sid}.`)) clearSessionCookie(c, client.projectId);
     auditLater(c, { projectId: client.projectId, actor: { kind: "user", userId: hint.sub }, action: "session.logout", target: { type: "client", id: client.id }, after: { ended: ended ?? "nothing" } });

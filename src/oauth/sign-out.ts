@@ -13,30 +13,34 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { auditLater } from "../security/audit";
 import { denyAccessToken } from "../tokens/deny-list";
-import { endSession } from "../sessions/end-session";
-import { BrokerSessions, isSessionId } from "../sessions/records";
+import type { Actor } from "../security/audit-event";
+import { endSessionById, type EndReason } from "../sessions/end-session";
+import { isSessionId } from "../sessions/records";
 import { Grants } from "../tokens/grants";
 import { bearerToken, isBearer, verifyBearer } from "./bearer";
+
+/**
+ * Ends what a token's `sid` names: its broker session (every app of it), or for tokens of an exchanged
+ * grant, that refresh family. What was ended; undefined when the session had already ended.
+ */
+export async function endBySid(c: Context<AppEnv>, named: { projectId: string; userId: string; sid: string }, reason: EndReason, actor: Actor): Promise<"session" | "refresh-family" | undefined> {
+  if (isSessionId(named.sid)) return (await endSessionById(c, { ...named, sessionId: named.sid }, reason, actor)) ? "session" : undefined;
+  await new Grants(c.get("store"), c.get("config").encryptionKey).revoke(named.sid, "revocation");
+  return "refresh-family";
+}
 
 /** Whether the request is an API client's sign-out rather than a browser's RP-initiated logout. */
 export const isApiSignOut = (c: Context<AppEnv>): boolean => c.req.method === "POST" && isBearer(c.req.header("Authorization"));
 
 /** The API sign-out; its errors are RFC 6750 JSON (the logout endpoint's error pages are for browsers). */
 export async function apiSignOut(c: Context<AppEnv>): Promise<Response> {
-  const { store, config } = c.var;
+  const store = c.get("store");
   const claims = await verifyBearer(c, bearerToken(c.req.header("Authorization")!));
 
   const isClient = claims["gty"] === "client_credentials";
   const actor = isClient ? { kind: "client" as const, clientId: claims.client_id } : { kind: "user" as const, userId: claims.sub };
   // The session (or family) first: its grants' revocation deny-lists their newest access tokens, which may be others.
-  let ended: "session" | "refresh-family" | undefined;
-  if (claims.sid && isSessionId(claims.sid)) {
-    const session = await new BrokerSessions(store).get(claims.project, claims.sub, claims.sid);
-    if (session && (await endSession(c, session, "api_sign_out", actor))) ended = "session";
-  } else if (claims.sid) {
-    await new Grants(store, config.encryptionKey).revoke(claims.sid, "revocation");
-    ended = "refresh-family";
-  }
+  const ended = claims.sid ? await endBySid(c, { projectId: claims.project, userId: claims.sub, sid: claims.sid }, "api_sign_out", actor) : undefined;
   await denyAccessToken(store, claims.jti, claims.exp, claims.client_id);
   auditLater(c, {
     projectId: claims.project,

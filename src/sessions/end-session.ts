@@ -31,3 +31,9 @@ export async function endSession(c: Context<AppEnv>, session: BrokerSession, rea
   });
   return true;
 }
+
+/** Ends the user's session `sessionId` if it is still live; false when there is none (ended, lapsed, or never was). */
+export async function endSessionById(c: Context<AppEnv>, named: { projectId: string; userId: string; sessionId: string }, reason: EndReason, actor: Actor): Promise<boolean> {
+  const session = await new BrokerSessions(c.get("store")).get(named.projectId, named.userId, named.sessionId);
+  return session ? endSession(c, session, reason, actor) : false;
+}
