@@ -90,6 +90,17 @@ const TokenExchangeOptions = z.object({
     false,
   ),
 });
+const ForwardAuthOptions = z.object({
+  acceptUpstreamTokens: z._default(
+    z.boolean().check(
+      z.describe(
+        "Let /auth/verify?project=<id> also accept the project's providers' JWT access and ID tokens, judged by each provider's exchange " +
+          "policy, for users already linked (a migration: an API takes both Fedgate's and the old provider's tokens). Default false.",
+      ),
+    ),
+    false,
+  ),
+});
 /** Broker session lifetimes (README "Broker sessions"): idle within absolute. */
 const SessionLifetimes = z.object({
   idleSeconds: Seconds(300, 2_592_000).check(z.describe("A session unused this long (5 minutes to 30 days) ends; every sign-in with it starts the wait again. Default 86400 (1 day).")),
@@ -109,19 +120,20 @@ export const ProjectCreate = z.strictObject({
   ipRules: z._default(IpRules, { allow: [], deny: [] }),
   signIn: z._default(SignInOptions, { listProviders: false }),
   tokenExchange: z._default(TokenExchangeOptions, { allowPublicClients: false }),
+  forwardAuth: z._default(ForwardAuthOptions, { acceptUpstreamTokens: false }),
   rateLimits: z.optional(RateLimits),
   sessions: z.optional(SessionLifetimes),
   requireMfa: z._default(ProjectRequireMfa, false),
 });
 export const ProjectPatch = z.strictObject({
   name: z.optional(text(200)), ipRules: z.optional(IpRules), signIn: z.optional(SignInOptions),
-  tokenExchange: z.optional(TokenExchangeOptions), rateLimits: z.optional(RateLimits),
+  tokenExchange: z.optional(TokenExchangeOptions), forwardAuth: z.optional(ForwardAuthOptions), rateLimits: z.optional(RateLimits),
   /** null: back to the defaults. */
   sessions: z.optional(z.nullable(SessionLifetimes)), requireMfa: z.optional(ProjectRequireMfa),
 });
 export const ProjectView = z.object({
   id: z.string(), name: z.string(), ipRules: IpRules, signIn: z.optional(SignInOptions), tokenExchange: z.optional(TokenExchangeOptions),
-  rateLimits: z.optional(RateLimits), sessions: z.optional(SessionLifetimes), requireMfa: z.optional(ProjectRequireMfa), ...Timestamps,
+  forwardAuth: z.optional(ForwardAuthOptions), rateLimits: z.optional(RateLimits), sessions: z.optional(SessionLifetimes), requireMfa: z.optional(ProjectRequireMfa), ...Timestamps,
 });
 
 // ---- admin API keys

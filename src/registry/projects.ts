@@ -13,6 +13,11 @@ export interface Project {
   signIn?: { listProviders: boolean };
   /** RFC 8693 token exchange; `allowPublicClients`: public clients may exchange (default: confidential only). */
   tokenExchange?: { allowPublicClients: boolean };
+  /**
+   * Forward auth (oauth/forward-auth-upstream.ts); `acceptUpstreamTokens`: `/auth/verify?project=` also accepts
+   * the project's providers' JWTs under their exchange policy, for the linked user (default false).
+   */
+  forwardAuth?: { acceptUpstreamTokens: boolean };
   /** Broker sessions (sessions/records.ts): idle and absolute lifetimes in seconds. Absent: 1 day idle, 7 days at most. */
   sessions?: { idleSeconds: number; maxSeconds: number };
   /** Every sign-in to the project's clients needs multi-factor authentication upstream (sessions/mfa.ts). */

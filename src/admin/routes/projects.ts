@@ -43,7 +43,7 @@ export const projectOperations = [
     operatorOnly: true, body: ProjectCreate, responses: { 201: { description: "The project, and its first API key (shown only now)", schema: ProjectCreated } },
     handler: async (c, { body: input }) => {
       const at = now();
-      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), ...(input.sessions ? { sessions: input.sessions } : {}), requireMfa: input.requireMfa, createdAt: at, updatedAt: at };
+      const project: Project = { id: newProjectId(), name: input.name, ipRules: canonicalRules(input.ipRules), signIn: input.signIn, tokenExchange: input.tokenExchange, forwardAuth: input.forwardAuth, ...(input.rateLimits ? { rateLimits: input.rateLimits } : {}), ...(input.sessions ? { sessions: input.sessions } : {}), requireMfa: input.requireMfa, createdAt: at, updatedAt: at };
       await createProject(c.get("store"), project);
       await auditChange(c, project.id, "project.create", project.id, { after: project });
       const apiKey = await createApiKey(c, project.id, "initial admin key");
