@@ -15,6 +15,7 @@ import { clientOperations } from "./routes/clients";
 import { domainProofOperations } from "./routes/domain-proofs";
 import { domainOperations } from "./routes/domains";
 import { meOperations } from "./routes/me";
+import { migrationReportOperations } from "./routes/migration-report";
 import { projectOperations } from "./routes/projects";
 import { providerOperations } from "./routes/providers";
 import { providerTestOperations } from "./routes/provider-tests";
@@ -34,6 +35,7 @@ export const operations: readonly AnyOperation[] = [
   ...userOperations,
   ...sessionOperations,
   ...auditOperations,
+  ...migrationReportOperations,
   ...setupLinkOperations,
 ];
 
