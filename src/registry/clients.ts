@@ -16,6 +16,7 @@ export const GRANT_TYPES = [
   "refresh_token",
   "client_credentials",
   "urn:ietf:params:oauth:grant-type:token-exchange",
+  "urn:ietf:params:oauth:grant-type:jwt-bearer",
 ] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 

@@ -40,8 +40,9 @@ async function checkClient(c: Context<AppEnv>, client: Client): Promise<void> {
   if (client.kind === "public" && grants.has("client_credentials")) throw invalid("A public client cannot use client_credentials: it has no secret.");
   if (client.kind === "public" && client.jwks) throw invalid('"jwks": a public client does not authenticate.');
   if (grants.has("authorization_code") && client.redirectUris.length === 0) throw invalid('"redirectUris": the authorization_code grant needs at least one.');
-  if (grants.has("refresh_token") && !grants.has("authorization_code") && !grants.has("urn:ietf:params:oauth:grant-type:token-exchange")) {
-    throw invalid('"grantTypes": refresh_token needs authorization_code or token exchange to obtain a first token.');
+  const firstTokens = ["authorization_code", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"] as const;
+  if (grants.has("refresh_token") && !firstTokens.some((grant) => grants.has(grant))) {
+    throw invalid('"grantTypes": refresh_token needs authorization_code, token exchange or the JWT bearer grant to obtain a first token.');
   }
   const max = c.get("config").tokenMaxLifetimeS;
   for (const field of ["accessTokenSeconds", "idTokenSeconds"] as const) {
