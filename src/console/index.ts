@@ -18,6 +18,7 @@ import { projectPages } from "./pages/projects";
 import { providerPages } from "./pages/providers";
 import { providerTestPages } from "./pages/provider-test";
 import { auditPages } from "./pages/audit";
+import { migrationReportPages } from "./pages/migration-report";
 import { signingKeyPages } from "./pages/signing-keys";
 import { userPages } from "./pages/users";
 import { setupLinkPages } from "./pages/setup-links";
@@ -26,7 +27,7 @@ import { endBrokerSessionOf, endSession, openTokens, readSession } from "./sessi
 import { finishLogin, startLogin } from "./sign-in";
 
 /** The page groups, each adding its routes (and, for a project section, its layout.tsx entry). */
-const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, providerPages, providerTestPages, domainPages, userPages, auditPages, signingKeyPages, setupLinkPages];
+const PAGE_GROUPS: readonly ((pages: ConsolePages) => void)[] = [projectPages, clientPages, providerPages, providerTestPages, domainPages, userPages, auditPages, migrationReportPages, signingKeyPages, setupLinkPages];
 
 export function consoleApp(options: { fetchApp: FetchApp }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -19,6 +19,7 @@ export const PROJECT_SECTIONS: readonly { path: string; label: string }[] = [
   { path: "users", label: "Users" },
   { path: "setup-links", label: "Setup links" },
   { path: "audit", label: "Audit log" },
+  { path: "migration-report", label: "Legacy tokens" },
 ];
 
 /** The operator's platform pages, under `/console/`, listed after the projects. */
