@@ -39,6 +39,7 @@ describe("forward auth: Bearer", () => {
     expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith("x-fedgate-")))).toEqual({
       "x-fedgate-subject": userId, "x-fedgate-kind": "user", "x-fedgate-client": web.id, "x-fedgate-project": project.id,
       "x-fedgate-scope": "openid email profile offline_access", "x-fedgate-auth": "bearer", "x-fedgate-email": "grace@example.com",
+      "x-fedgate-token-source": "fedgate",
     });
   });
 
@@ -68,6 +69,7 @@ describe("forward auth: Basic (devices)", () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get("X-Fedgate-Subject")).toBe(device.id);
     expect(ok.headers.get("X-Fedgate-Auth")).toBe("basic");
+    expect(ok.headers.get("X-Fedgate-Token-Source")).toBe("basic");
     expect(ok.headers.get("X-Fedgate-Scope")).toBe("results:write");
     expectChallenge(await verify(basic(device.id, "wrong")));
     expectChallenge(await verify(basic("prj_aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb", "x")));
