@@ -41,6 +41,8 @@ describe("AD-1: tenancy", () => {
   it("refuses another project's API key on every project route, as if the project did not exist", async () => {
     const scoped = operations.filter((op) => op.path.includes("{projectId}"));
     expect(scoped.length).toBeGreaterThan(25);
+    // Read-only reports over the project's data are in the walk too.
+    expect(scoped.map((op) => `${op.method} ${op.path}`)).toContain("get /projects/{projectId}/migration-report");
     for (const op of scoped) {
       const path = concrete(op.path);
       const response = await api(intruder.token, op.method.toUpperCase(), path, op.body ? {} : undefined, { "If-Match": "*" });
