@@ -28,6 +28,8 @@ const LIMIT_GZIP = 3 * KIB * KIB;
 const SECRETS = ["FEDGATE_ENCRYPTION_KEY", "ADMIN_BOOTSTRAP_TOKEN", "UPSTASH_REDIS_REST_TOKEN"];
 /** For the config check's parse of [vars]: well-formed stand-ins for settings wrangler.toml need not carry. */
 const STAND_INS = { ISSUER: "https://id.example.com", FEDGATE_ENCRYPTION_KEY: "A".repeat(43), ADMIN_BOOTSTRAP_TOKEN: "x".repeat(32) };
+/** wrangler needs Node 22.12+: prefer the pinned Node (package.json's `node`) even when run with an older `node`. */
+const NODE = existsSync(join(ROOT, "node_modules/.bin/node")) ? join(ROOT, "node_modules/.bin/node") : process.execPath;
 /** wrangler, offline and quiet (TOOLCHAIN.md "Running offline"). */
 const WRANGLER_ENV = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
@@ -81,7 +83,7 @@ export function buildUpload(configPath, env) {
   const outdir = mkdtempSync(join(tmpdir(), "fedgate-deploy-check-"));
   try {
     const args = [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "-c", configPath, ...(env ? ["--env", env] : [])];
-    const run = spawnSync(process.execPath, args, { cwd: ROOT, env: WRANGLER_ENV, encoding: "utf8" });
+    const run = spawnSync(NODE, args, { cwd: ROOT, env: WRANGLER_ENV, encoding: "utf8" });
     const output = `${run.stdout}\n${run.stderr}`;
     if (run.status !== 0) return { error: `wrangler deploy --dry-run exited ${run.status}: ${output.trim().split("\n").slice(-8).join(" | ")}` };
     const modules = readdirSync(outdir).filter((f) => /\.(m?js|cjs|wasm)$/.test(f)).map((name) => {
@@ -111,7 +113,7 @@ export function checkDeployment({ config, configError, configPath, upload, code,
     if (gzip > LIMIT_GZIP) report("size", false, `${kib(gzip)} gzip is over Cloudflare's 3 MiB limit of the free plan (10 MiB paid)`);
     else if (gzip > TARGET_GZIP) report("size", true, `${kib(gzip)} gzip: over the 150 KiB target (README "Benchmarks": the console's pages), well under the free plan's 3 MiB limit`, "warn");
     else report("size", true, `${kib(gzip)} gzip, within the 150 KiB target and the free plan's 3 MiB limit`);
-    const exported = upload.modules.some((m) => /export\s*\{[^}]*\bas StoreObject\b|export\s*\{[^}]*\bStoreObject\b/.test(m.text));
+    const exported = upload.modules.some((m) => /export\s*\{[^}]*\bStoreObject\b/.test(m.text));
     report("class-export", exported && code.indexExportsStore,
       exported && code.indexExportsStore ? "StoreObject is exported by src/index.ts and by the bundle" : `StoreObject is not exported by ${code.indexExportsStore ? "the bundle" : "src/index.ts"}: the STORE binding needs its class exported`);
   }
@@ -277,7 +279,7 @@ async function selfTest(configPath, code, upload, readme) {
     }
     // End to end: the command itself exits 1 on a broken copy (one more dry-run).
     const broken = writeCopy(dir, text.replace('new_sqlite_classes = ["StoreObject"]', 'new_classes = ["StoreObject"]'), "broken.toml");
-    const cli = spawnSync(process.execPath, [import.meta.filename, "--config", broken], { cwd: ROOT, encoding: "utf8" });
+    const cli = spawnSync(NODE, [import.meta.filename, "--config", broken], { cwd: ROOT, encoding: "utf8" });
     if (cli.status !== 1 || !/FAIL {2}migration:/.test(cli.stdout)) failures.push(`the command on a broken copy exited ${cli.status} without a migration failure:\n${cli.stdout}${cli.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
