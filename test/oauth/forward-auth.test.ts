@@ -1,8 +1,12 @@
 /** The forward-auth verification endpoint for gateways (issue 6 item 3; SECURITY.md AS-7, AB-1, AB-2). */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { services } from "../../src/context";
+import type { Bindings } from "../../src/env";
+import { mintAccessToken } from "../../src/tokens/jwt";
 import { api, newProject } from "../helpers/admin";
 import { basic, formPost, newClient, signIn, tokenRequest, type ClientAuth } from "../helpers/oauth";
-import { call } from "../helpers/worker";
+import { call, ISSUER } from "../helpers/worker";
 
 let project: { id: string; token: string };
 let device: ClientAuth;
@@ -95,5 +99,41 @@ describe("forward auth: Basic (devices)", () => {
     const limited = await verify(basic(chatty.id, chatty.secret!));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+});
+
+describe("forward auth: audience narrowing", () => {
+  const ORDERS = "https://orders.example";
+  it("a Fedgate token passes ?audience= only for its aud: the requested API, or by default the client itself", async () => {
+    const ordersApp = await deviceClient({ audiences: [ORDERS] });
+    const forOrders = (await tokenRequest({ grant_type: "client_credentials", audience: ORDERS }, ordersApp)).body.access_token;
+    expect((await verify(`Bearer ${forOrders}`, `?audience=${encodeURIComponent(ORDERS)}`)).status).toBe(200);
+    const mismatch = await verify(`Bearer ${forOrders}`, "?audience=https%3A%2F%2Fbilling.example");
+    expect(mismatch.status).toBe(403);
+    expect(mismatch.headers.get("X-Fedgate-Subject")).toBeNull();
+    expect(((await mismatch.json()) as { error: string }).error).toBe("access_denied");
+    const plain = (await tokenRequest({ grant_type: "client_credentials" }, ordersApp)).body.access_token;
+    expect((await verify(`Bearer ${plain}`, `?audience=${encodeURIComponent(ordersApp.id)}`)).status).toBe(200);
+    expect((await verify(`Bearer ${plain}`, `?audience=${encodeURIComponent(ORDERS)}`)).status).toBe(403);
+    expect((await verify(`Bearer ${plain}`, "?audience=")).status).toBe(403);
+  });
+
+  it("a token with several audiences passes for any of them", async () => {
+    // Fedgate's grants issue one audience today; RFC 9068 allows several, and verification takes them: signed with the real key.
+    const signer = await services(env as unknown as Bindings).signingKeys.signer();
+    const { token } = await mintAccessToken(signer, {
+      issuer: ISSUER, subject: userId, audience: [ORDERS, "https://billing.example"], clientId: web.id, scope: ["openid"], lifetimeS: 300, projectId: project.id,
+    });
+    expect((await verify(`Bearer ${token}`, `?audience=${encodeURIComponent(ORDERS)}`)).status).toBe(200);
+    expect((await verify(`Bearer ${token}`, "?audience=https%3A%2F%2Fbilling.example")).status).toBe(200);
+    expect((await verify(`Bearer ${token}`, "?audience=https%3A%2F%2Fshipping.example")).status).toBe(403);
+  });
+
+  it("Basic passes for the audiences the client could get a token for (its registered ones, its own id), 403 for others", async () => {
+    const fenced = await deviceClient({ audiences: [ORDERS] });
+    expect((await verify(basic(fenced.id, fenced.secret!), `?audience=${encodeURIComponent(ORDERS)}`)).status).toBe(200);
+    expect((await verify(basic(fenced.id, fenced.secret!), `?audience=${encodeURIComponent(fenced.id)}`)).status).toBe(200);
+    expect((await verify(basic(fenced.id, fenced.secret!), "?audience=https%3A%2F%2Fbilling.example")).status).toBe(403);
+    expect((await verify(basic(device.id, device.secret!), `?audience=${encodeURIComponent(ORDERS)}`)).status).toBe(403);
   });
 });
