@@ -149,10 +149,11 @@ export function checkDeployment({ config, configError, configPath, upload, code,
   // The request limits' tiers: exactly the code's ladder (src/security/rate-tiers.ts).
   const declared = new Map((config.ratelimits ?? []).map((r) => [r.name, r]));
   const tierProblems = [];
+  const missing = code.tierLimits.map(code.tierBinding).filter((name) => !declared.has(name));
+  if (missing.length) tierProblems.push(`${missing.length} of ${code.tierLimits.length} tiers missing (${missing.length > 3 ? `${missing.slice(0, 3).join(", ")}, …` : missing.join(", ")})`);
   for (const limit of code.tierLimits) {
     const tier = declared.get(code.tierBinding(limit));
-    if (!tier) tierProblems.push(`${code.tierBinding(limit)} missing`);
-    else if (tier.simple?.limit !== limit || tier.simple?.period !== code.tierPeriodS) tierProblems.push(`${tier.name} is ${tier.simple?.limit}/${tier.simple?.period} s, expected ${limit}/${code.tierPeriodS} s`);
+    if (tier && (tier.simple?.limit !== limit || tier.simple?.period !== code.tierPeriodS)) tierProblems.push(`${tier.name} is ${tier.simple?.limit}/${tier.simple?.period} s, expected ${limit}/${code.tierPeriodS} s`);
   }
   const known = new Set(code.tierLimits.map(code.tierBinding));
   for (const name of declared.keys()) if (name.startsWith("RATE_LIMITER_") && !known.has(name)) tierProblems.push(`${name} is not a tier the code uses`);
