@@ -70,13 +70,14 @@ export interface MigrationReport {
 
 const CODE = /^[a-z][a-z_]*[a-z]$/;
 const PROVIDER_ID = /^idp_[a-z2-7]+$/;
+const MAX_REASON_WORDS = 6;
 
 /**
  * A refusal's reason as a code to count by: reasons lead with codes, general to specific
  * (`invalid: policy: audience_not_allowed: aud [...]`), so the last code before the free text is the
  * one that says why; a provider id among them (an opaque token asked of several) is skipped. A
  * provider that could not be reached is `unavailable` whatever the transport said. A reason without a
- * code (`ID token replayed`) is its words in snake case.
+ * code (`ID token replayed`) is its leading words (at most MAX_REASON_WORDS, before any value) in snake case.
  */
 export function reasonCode(reason: string | undefined): string {
   if (!reason) return "unspecified";
@@ -89,8 +90,13 @@ export function reasonCode(reason: string | undefined): string {
     if (code === "unavailable") return code;
   }
   if (code) return code;
-  const words = parts[0]!.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-  return words.length > 0 ? words.join("_").slice(0, 64) : "unspecified";
+  // Leading words only: what follows a quoted or punctuated value (`audience "https://…" not in …`) varies.
+  const words: string[] = [];
+  for (const word of parts[0]!.split(" ")) {
+    if (!/^[A-Za-z_]+$/.test(word) || words.length === MAX_REASON_WORDS) break;
+    words.push(word.toLowerCase());
+  }
+  return words.length > 0 ? words.join("_") : "unspecified";
 }
 
 interface RowTally {

@@ -1,19 +1,22 @@
 /**
- * The legacy-token report (issue 15 item 3) over HTTP: real token exchanges at the emulators (two
- * people, two providers, two clients) and refusals of two kinds, counted exactly per day, client and
- * provider; forward-auth's `forward-auth.upstream` events, written to the project's audit log as the
- * gateway writes them, counted under the upstream client; the range (default, bounds, bad dates).
+ * The legacy-token report (issue 15 item 3) over HTTP: real traffic with the emulators' tokens (two
+ * people, two providers, two clients: token exchange, the JWT bearer grant, upstream tokens at
+ * forward-auth) and refusals of three kinds, counted exactly per day, client and provider; earlier
+ * days' `forward-auth.upstream` events written to the log as the gateway writes them; the range
+ * (default, bounds, bad dates) and the project's own events only.
  */
 import { decodeJwt } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../helpers/admin";
-import { AUTH0_API, exchangeClient, exchangeProvider, exchangeToken, newProject, type ExchangeProvider } from "../helpers/exchange";
-import { store, type ClientAuth } from "../helpers/oauth";
+import { AUTH0_API, EXCHANGE, exchangeClient, exchangeProvider, exchangeToken, newProject, type ExchangeProvider } from "../helpers/exchange";
+import { store, tokenRequest, type ClientAuth } from "../helpers/oauth";
 import { upstreamTokens } from "../helpers/upstream";
+import { call } from "../helpers/worker";
 import type { AuditEvent } from "../../src/security/audit-event";
 import { auditEventId, writeAuditEvents } from "../../src/security/audit-log";
 
 const DAY_MS = 86_400_000;
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 let project: { id: string; token: string };
@@ -28,8 +31,8 @@ let today: string;
 
 const report = (query = "", token = project.token, projectId = project.id) => api(token, "GET", `/projects/${projectId}/migration-report${query}`);
 
-async function exchanged(client: ClientAuth, accessToken: string): Promise<string> {
-  const response = await exchangeToken(client, accessToken);
+async function exchanged(client: ClientAuth, accessToken: string, grant: "token-exchange" | "jwt-bearer" = "token-exchange"): Promise<string> {
+  const response = grant === "jwt-bearer" ? await tokenRequest({ grant_type: JWT_BEARER, assertion: accessToken }, client) : await exchangeToken(client, accessToken);
   if (response.status !== 200) throw new Error(`exchange: ${response.status} ${JSON.stringify(response.body)}`);
   return decodeJwt(response.body.access_token).sub!;
 }
@@ -46,34 +49,39 @@ beforeAll(async () => {
   [project, other] = await Promise.all([newProject("migrating"), newProject("another tenant")]);
   auth0 = await exchangeProvider(project, "auth0");
   okta = await exchangeProvider(project, "okta");
-  anyClient = await exchangeClient(project);
+  anyClient = await exchangeClient(project, { grantTypes: [EXCHANGE, JWT_BEARER, "refresh_token"] });
   oktaClient = await exchangeClient(project, { providerId: okta.id });
   today = dayOf(Date.now());
   const tokenOf = (provider: ExchangeProvider, audience?: string) =>
     upstreamTokens(provider.upstream, { clientId: provider.upstreamClient.clientId, nonce: crypto.randomUUID(), ...(audience ? { audience } : {}) });
 
-  // Successes: alice (Auth0) twice through the project-wide client; olivia (Okta) through both clients.
+  // Exchanges: alice (Auth0) twice through the project-wide client; olivia (Okta) through it by each
+  // grant, and through the Okta client.
   users.alice = await exchanged(anyClient, (await tokenOf(auth0, AUTH0_API)).access_token);
   await exchanged(anyClient, (await tokenOf(auth0, AUTH0_API)).access_token);
   users.olivia = await exchanged(anyClient, (await tokenOf(okta)).access_token);
+  await exchanged(anyClient, (await tokenOf(okta)).access_token, "jwt-bearer");
   await exchanged(oktaClient, (await tokenOf(okta)).access_token);
   // Refusals: two Auth0 tokens for an API not configured for exchange; an opaque token no provider accepts.
   for (let i = 0; i < 2; i++) expect((await exchangeToken(anyClient, (await tokenOf(auth0, "https://other.api")).access_token)).status).toBe(400);
   expect((await exchangeToken(anyClient, "an-opaque-token")).status).toBe(400);
 
-  // Forward-auth's judged upstream tokens: alice twice and a new person today, a refusal, one yesterday,
-  // one ten days ago, and one of another project today.
+  // The gateway: alice's Auth0 tokens twice, olivia's Okta token once, and an Auth0 token for another API.
+  const current = await api(project.token, "GET", `/projects/${project.id}`);
+  const patched = await api(project.token, "PATCH", `/projects/${project.id}`, { forwardAuth: { acceptUpstreamTokens: true } }, { "If-Match": current.headers.get("ETag")! });
+  expect(patched.status).toBe(200);
+  const verify = async (token: string) => (await call(`/auth/verify?project=${project.id}`, { headers: { Authorization: `Bearer ${token}` } })).status;
+  for (let i = 0; i < 2; i++) expect(await verify((await tokenOf(auth0, AUTH0_API)).access_token)).toBe(200);
+  expect(await verify((await tokenOf(okta)).access_token)).toBe(200);
+  expect(await verify((await tokenOf(auth0, "https://other.api")).access_token)).toBe(401);
+
+  // Earlier days' gateway events (no request can be made in the past): alice yesterday, olivia ten
+  // days ago; and alice in another project today.
   const now = Date.now();
   const upstreamClientId = auth0.upstreamClient.clientId;
-  const accepted = (userId: string, at = now) =>
-    forwardAuthEvent(project.id, at, { target: { type: "user", id: userId }, after: { provider: auth0.id, upstreamClientId, audience: AUTH0_API } });
-  await writeAuditEvents(store, [
-    accepted(users.alice), accepted(users.alice), accepted("usr_someoneelse0000000000"),
-    forwardAuthEvent(project.id, now, { target: { type: "provider", id: auth0.id }, outcome: "failure", reason: "invalid: expired: \"exp\" claim timestamp check failed", after: { upstreamClientId } }),
-    accepted(users.alice, now - DAY_MS),
-    accepted(users.olivia, now - 10 * DAY_MS),
-    forwardAuthEvent(other.id, now, { target: { type: "user", id: users.alice }, after: { provider: "auth0", upstreamClientId, audience: AUTH0_API } }),
-  ]);
+  const accepted = (userId: string, at: number, projectId = project.id) =>
+    forwardAuthEvent(projectId, at, { target: { type: "user", id: userId }, after: { provider: auth0.id, upstreamClientId, audience: AUTH0_API } });
+  await writeAuditEvents(store, [accepted(users.alice, now - DAY_MS), accepted(users.olivia, now - 10 * DAY_MS), accepted(users.alice, now, other.id)]);
   // The exchanges' events reach the log through the audit queue: wait for it to settle.
   await api(project.token, "GET", `/projects/${project.id}/audit?limit=200`);
 }, 60_000);
@@ -83,16 +91,23 @@ describe("the legacy-token report", () => {
     const { status, body } = await report();
     expect(status).toBe(200);
     const day = body.days.find((d: { day: string }) => d.day === today);
-    expect(day).toEqual({
-      day: today, distinctUsers: 3, forwardAuth: 3, exchanges: 4, refusals: 4,
-      rows: [
-        { client: { kind: "client", id: anyClient.id }, provider: auth0.id, forwardAuth: 0, exchanges: { tokenExchange: 2, jwtBearer: 0 }, refusals: [{ reason: "audience_not_allowed", count: 2 }], distinctUsers: 1 },
-        { client: { kind: "client", id: anyClient.id }, provider: okta.id, forwardAuth: 0, exchanges: { tokenExchange: 1, jwtBearer: 0 }, refusals: [], distinctUsers: 1 },
-        { client: { kind: "client", id: anyClient.id }, provider: null, forwardAuth: 0, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [{ reason: "not_accepted", count: 1 }], distinctUsers: 0 },
-        { client: { kind: "client", id: oktaClient.id }, provider: okta.id, forwardAuth: 0, exchanges: { tokenExchange: 1, jwtBearer: 0 }, refusals: [], distinctUsers: 1 },
-        { client: { kind: "upstream-client", id: auth0.upstreamClient.clientId }, provider: auth0.id, forwardAuth: 3, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [{ reason: "expired", count: 1 }], distinctUsers: 2 },
-      ],
+    expect({ ...day, rows: undefined }).toEqual({ day: today, distinctUsers: 2, forwardAuth: 3, exchanges: 5, refusals: 4, rows: undefined });
+    const row = (client: { kind: string; id: string } | null, provider: string | null, counts: { forwardAuth?: number; tokenExchange?: number; jwtBearer?: number; refusals?: [string, number][]; distinctUsers?: number }) => ({
+      client, provider, forwardAuth: counts.forwardAuth ?? 0, exchanges: { tokenExchange: counts.tokenExchange ?? 0, jwtBearer: counts.jwtBearer ?? 0 },
+      refusals: (counts.refusals ?? []).map(([reason, count]) => ({ reason, count })), distinctUsers: counts.distinctUsers ?? 0,
     });
+    const expected = [
+      row({ kind: "client", id: anyClient.id }, auth0.id, { tokenExchange: 2, refusals: [["audience_not_allowed", 2]], distinctUsers: 1 }),
+      row({ kind: "client", id: anyClient.id }, okta.id, { tokenExchange: 1, jwtBearer: 1, distinctUsers: 1 }),
+      row({ kind: "client", id: anyClient.id }, null, { refusals: [["not_accepted", 1]] }),
+      row({ kind: "client", id: oktaClient.id }, okta.id, { tokenExchange: 1, distinctUsers: 1 }),
+      row({ kind: "upstream-client", id: auth0.upstreamClient.clientId }, auth0.id, { forwardAuth: 2, distinctUsers: 1 }),
+      row({ kind: "upstream-client", id: okta.upstreamClient.clientId }, okta.id, { forwardAuth: 1, distinctUsers: 1 }),
+      // Refused at the gateway before its client was known.
+      row(null, auth0.id, { refusals: [["audience_not_allowed", 1]] }),
+    ];
+    expect(day.rows).toHaveLength(expected.length);
+    expect(day.rows).toEqual(expect.arrayContaining(expected));
     expect(new Set([users.alice, users.olivia]).size).toBe(2);
   });
 
@@ -104,7 +119,7 @@ describe("the legacy-token report", () => {
     expect(first.body.days.map((d: { day: string }) => d.day)).toEqual(Array.from({ length: 7 }, (_, i) => dayOf(Date.now() - (6 - i) * DAY_MS)));
     expect(first.body.days.find((d: { day: string }) => d.day === yesterday)).toMatchObject({ distinctUsers: 1, forwardAuth: 1, exchanges: 0, refusals: 0 });
     // alice came on both days: the range counts her once; the event ten days ago is outside it.
-    expect(first.body.totals).toEqual({ distinctUsers: 3, forwardAuth: 4, exchanges: 4, refusals: 4 });
+    expect(first.body.totals).toEqual({ distinctUsers: 2, forwardAuth: 4, exchanges: 5, refusals: 4 });
     expect(first.body.complete).toBe(true);
     expect((await report()).body).toEqual(first.body);
   });
@@ -118,7 +133,7 @@ describe("the legacy-token report", () => {
         rows: [{ client: { kind: "upstream-client", id: auth0.upstreamClient.clientId }, provider: auth0.id, forwardAuth: 1, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [], distinctUsers: 1 }],
       },
     ]);
-    expect((await report(`?since=${dayOf(Date.now() - 30 * DAY_MS)}`)).body.totals).toEqual({ distinctUsers: 3, forwardAuth: 5, exchanges: 4, refusals: 4 });
+    expect((await report(`?since=${dayOf(Date.now() - 30 * DAY_MS)}`)).body.totals).toEqual({ distinctUsers: 2, forwardAuth: 5, exchanges: 5, refusals: 4 });
     const theirs = await report("", other.token, other.id);
     expect(theirs.body.totals).toEqual({ distinctUsers: 1, forwardAuth: 1, exchanges: 0, refusals: 0 });
     expect((await report("", other.token)).status).toBe(404);

@@ -32,6 +32,9 @@ describe("reason codes", () => {
     expect(reasonCode("user_disabled")).toBe("user_disabled");
     expect(reasonCode("ID token replayed")).toBe("id_token_replayed");
     expect(reasonCode("unknown person: no user linked to the provider's subject")).toBe("unknown_person");
+    expect(reasonCode('audience "https://other.api" not in the token\'s aud')).toBe("audience");
+    expect(reasonCode("scope orders:read not granted")).toBe("scope");
+    expect(reasonCode("first exchange of an ID token without email and email_verified")).toBe("first_exchange_of_an_id_token");
     expect(reasonCode(undefined)).toBe("unspecified");
   });
 });
