@@ -97,6 +97,14 @@ describe("an upstream token accepted", () => {
     });
   });
 
+  it("warm, an upstream token costs one store round trip: the user (the audit goes to the queue)", async () => {
+    const token = (await tokensOf("okta")).access_token;
+    expect((await verify(token)).status).toBe(200);
+    const warm = await verify(token);
+    expect(warm.status).toBe(200);
+    expect(warm.headers.get("Server-Timing")).toContain('desc="1 round trips"');
+  });
+
   it("an Okta ID token passes too (no scope); it is not spent, unlike at exchange", async () => {
     const idToken = (await tokensOf("okta")).id_token!;
     for (let i = 0; i < 2; i++) {
