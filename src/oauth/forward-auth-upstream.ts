@@ -55,11 +55,11 @@ export function unverifiedIssuer(token: string): string | null {
   }
 }
 
-const audiencesOf = (claims: Claims): string[] => {
-  const aud = claims["aud"];
+/** A JWT's `aud` as a list: a string, or an array's strings. */
+export function audiencesOf(aud: unknown): string[] {
   if (typeof aud === "string") return [aud];
   return Array.isArray(aud) ? aud.filter((item): item is string => typeof item === "string") : [];
-};
+}
 
 /** Where each kind's JWT access tokens name the client they were issued to. */
 const ACCESS_TOKEN_CLIENT_CLAIM: Record<Provider["kind"], string> = { auth0: "azp", okta: "cid", cognito: "client_id", oidc: "client_id", google: "azp" };
@@ -69,12 +69,13 @@ const jwtOnly = (provider: Provider): Provider => ({ ...provider, exchange: { ..
 
 /** An ID token is issued to an app (its `aud` a client configured for exchange); an access token is for an API. */
 const looksLikeIdToken = (claims: Claims, providers: Provider[]): boolean => {
-  const aud = audiencesOf(claims);
+  const aud = audiencesOf(claims["aud"]);
   return providers.some((provider) => provider.exchange.clientIds.some((id) => aud.includes(id)));
 };
 
-function scopeOf(claims: Claims | undefined): string[] {
-  const value = claims?.["scope"] ?? claims?.["scp"];
+/** An access token's grant: `scope` (a string), or Okta's `scp` (an array). */
+function scopeOf(claims: Claims): string[] {
+  const value = claims["scope"] ?? claims["scp"];
   if (typeof value === "string") return value.split(" ").filter(Boolean);
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string" && item !== "") : [];
 }
@@ -84,12 +85,12 @@ function clientAndAudience(upstream: UpstreamSubject): Pick<UpstreamPass, "upstr
   const { provider } = upstream;
   if (upstream.via === "id_token") {
     const claims = upstream.claims ?? {};
-    const audience = audiencesOf(claims).find((aud) => provider.exchange.clientIds.includes(aud)) ?? null;
+    const audience = audiencesOf(claims["aud"]).find((aud) => provider.exchange.clientIds.includes(aud)) ?? null;
     const azp = claims["azp"];
     return { upstreamClientId: typeof azp === "string" ? azp : audience, audience };
   }
   const claims = upstream.accessClaims ?? {};
-  const aud = audiencesOf(claims);
+  const aud = audiencesOf(claims["aud"]);
   const client = claims[ACCESS_TOKEN_CLIENT_CLAIM[provider.kind]];
   return { upstreamClientId: typeof client === "string" ? client : null, audience: aud.find((a) => provider.exchange.audiences.includes(a)) ?? aud[0] ?? null };
 }
@@ -154,6 +155,8 @@ export async function acceptUpstreamToken(c: Context<AppEnv>, token: string, pro
     throw refuse(401, "invalid_token", "Fedgate does not know this person yet: exchange the token once, or sign in, first.", "unknown person: no user linked to the provider's subject", provider.id);
   }
   if (user.disabled) throw refuse(403, "access_denied", "The user may not sign in.", "user disabled", provider.id);
-  const claims = upstream.via === "id_token" ? upstream.claims : upstream.accessClaims;
-  return { user, provider, scope: scopeOf(upstream.via === "id_token" ? undefined : claims), audiences: audiencesOf(claims ?? {}), ...clientAndAudience(upstream) };
+  const idToken = upstream.via === "id_token";
+  const claims = (idToken ? upstream.claims : upstream.accessClaims) ?? {};
+  // An ID token grants nothing: it says who signed in to the app, not what the app may do.
+  return { user, provider, scope: idToken ? [] : scopeOf(claims), audiences: audiencesOf(claims["aud"]), ...clientAndAudience(upstream) };
 }

@@ -29,7 +29,7 @@ import { clientIpBucket, clientTokenPolicy, countRequest } from "../security/rat
 import { acceptAccessToken, whenRefused } from "../tokens/accept-access-token";
 import { BEARER } from "./bearer";
 import { authenticateLimited, presentedClient } from "./client-auth";
-import { acceptUpstreamToken, unverifiedIssuer, upstreamAccepted, upstreamRefusal, type UpstreamPass } from "./forward-auth-upstream";
+import { acceptUpstreamToken, audiencesOf, unverifiedIssuer, upstreamAccepted, upstreamRefusal, type UpstreamPass } from "./forward-auth-upstream";
 
 /** The identity a gateway passes on. */
 export interface VerifiedIdentity {
@@ -50,8 +50,6 @@ export interface VerifiedIdentity {
 
 const CHALLENGES = ['Bearer realm="fedgate"', 'Basic realm="fedgate", charset="UTF-8"'];
 const unauthorized = (description: string, detail: string) => new OAuthError("invalid_token", description, 401, { detail });
-
-const audiencesOf = (aud: unknown): string[] => (typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : []);
 
 /** An upstream JWT, where the named project accepts them (a foreign `iss` costs no verification with Fedgate's keys). */
 async function upstreamBearer(c: Context<AppEnv>, token: string, issuer: string | null): Promise<VerifiedIdentity | undefined> {
