@@ -20,6 +20,16 @@ const Exchange = z.object({
   clientIds: z._default(z.array(text(500)).check(z.maxLength(50)), []),
   acceptOpaqueTokens: z._default(z.boolean(), false),
   maxTokenAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(604_800))),
+  mode: z._default(
+    z.enum(["enforce", "shadow"]).check(
+      z.describe(
+        "`shadow`: a dry run against real traffic. Tokens of this provider are judged and audited exactly as for real (token exchange and " +
+          "the JWT bearer grant), but the answer (200, `shadow: true`) only says what would have happened: nothing is issued, no user is " +
+          "created or changed, no ID token is spent. The legacy-token report counts shadow answers apart. Default `enforce`.",
+      ),
+    ),
+    "enforce",
+  ),
 });
 /** A claim or group name as the upstream sends it: compared exactly, so not trimmed. */
 const ClaimText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
@@ -84,7 +94,7 @@ export const ProviderCreate = z.strictObject({
   scopes: z._default(z.array(ScopeToken).check(z.minLength(1), z.maxLength(50)), ["openid", "email", "profile"]),
   linkBy: z._default(z.enum(["email", "subject"]), "email"),
   createUsers: z._default(z.boolean(), true),
-  exchange: z._default(Exchange, { audiences: [], clientIds: [], acceptOpaqueTokens: false }),
+  exchange: z._default(Exchange, { audiences: [], clientIds: [], acceptOpaqueTokens: false, mode: "enforce" }),
   groupsClaim: z.optional(GroupsClaim),
   roleMappings: z._default(RoleMappings, []),
   updateProfile: z._default(UpdateProfile, false),

@@ -48,6 +48,11 @@ export interface Provider {
     acceptOpaqueTokens: boolean;
     /** Refuse subject tokens issued (`iat`) longer ago than this (RP-9); absent: `exp` alone decides. */
     maxTokenAgeSeconds?: number;
+    /**
+     * `shadow`: tokens are judged and audited exactly as for real, but the answer only says what would
+     * have happened; nothing is issued, written or spent (oauth/grants/shadow.ts). Absent: `enforce`.
+     */
+    mode?: "enforce" | "shadow";
   };
   /**
    * The origin of the provider's authorization endpoint, from its discovery document when the

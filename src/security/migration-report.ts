@@ -40,7 +40,9 @@ export interface MigrationRow {
   exchanges: { tokenExchange: number; jwtBearer: number };
   /** Upstream tokens refused, by reason code, most frequent first. */
   refusals: ReasonCount[];
-  /** People whose legacy tokens were accepted (forward-auth or exchange). */
+  /** Dry runs of a provider in shadow mode: what would have been exchanged, and refused. Not in the counts above. */
+  shadow: { wouldIssue: number; wouldRefuse: number };
+  /** People whose legacy tokens were accepted (forward-auth or exchange), or would have been (shadow mode). */
   distinctUsers: number;
 }
 
@@ -106,6 +108,8 @@ interface RowTally {
   tokenExchange: number;
   jwtBearer: number;
   refusals: Map<string, number>;
+  wouldIssue: number;
+  wouldRefuse: number;
   users: Set<string>;
 }
 
@@ -125,6 +129,8 @@ const dayOf = (at: number): string => new Date(at).toISOString().slice(0, 10);
 function legacyFact(event: AuditEvent):
   | { client: LegacyClient | null; provider: string | null; kind: "forward-auth" | "token-exchange" | "jwt-bearer"; userId: string }
   | { client: LegacyClient | null; provider: string | null; kind: "refusal"; reason: string }
+  | { client: LegacyClient | null; provider: string | null; kind: "shadow-issue"; userId: string | undefined }
+  | { client: LegacyClient | null; provider: string | null; kind: "shadow-refusal" }
   | undefined {
   const exchange = event.action === EXCHANGE_ACTION;
   if (!exchange && event.action !== FORWARD_AUTH_ACTION) return undefined;
@@ -132,10 +138,13 @@ function legacyFact(event: AuditEvent):
   const client: LegacyClient | null = exchange
     ? event.actor.kind === "client" ? { kind: "client", id: event.actor.clientId } : null
     : upstreamClient ? { kind: "upstream-client", id: upstreamClient } : null;
+  const shadow = typeof event.after === "object" && event.after !== null && (event.after as Record<string, unknown>)["shadow"] === true;
   if (event.outcome === "failure") {
     const provider = event.target.type === "provider" ? event.target.id : field(event.after, "provider") ?? null;
-    return { client, provider, kind: "refusal", reason: reasonCode(event.reason) };
+    return shadow ? { client, provider, kind: "shadow-refusal" } : { client, provider, kind: "refusal", reason: reasonCode(event.reason) };
   }
+  // A shadow dry run for a person who would be created names no user yet.
+  if (shadow) return { client, provider: field(event.after, "provider") ?? null, kind: "shadow-issue", userId: event.target.type === "user" ? event.target.id : undefined };
   if (event.target.type !== "user") return undefined;
   const kind = !exchange ? "forward-auth" : field(event.after, "grant") === "jwt-bearer" ? "jwt-bearer" : "token-exchange";
   return { client, provider: field(event.after, "provider") ?? null, kind, userId: event.target.id };
@@ -173,12 +182,19 @@ export class MigrationTally {
     const key = JSON.stringify([fact.client?.kind ?? null, fact.client?.id ?? null, fact.provider]);
     let row = day.rows.get(key);
     if (!row) {
-      row = { client: fact.client, provider: fact.provider, forwardAuth: 0, tokenExchange: 0, jwtBearer: 0, refusals: new Map(), users: new Set() };
+      row = { client: fact.client, provider: fact.provider, forwardAuth: 0, tokenExchange: 0, jwtBearer: 0, refusals: new Map(), wouldIssue: 0, wouldRefuse: 0, users: new Set() };
       day.rows.set(key, row);
     }
     switch (fact.kind) {
       case "refusal":
         row.refusals.set(fact.reason, (row.refusals.get(fact.reason) ?? 0) + 1);
+        return;
+      case "shadow-refusal":
+        row.wouldRefuse++;
+        return;
+      case "shadow-issue":
+        row.wouldIssue++;
+        if (fact.userId !== undefined) this.countUser(day, row, fact.userId);
         return;
       case "forward-auth":
         row.forwardAuth++;
@@ -190,9 +206,14 @@ export class MigrationTally {
         row.jwtBearer++;
         break;
     }
-    row.users.add(fact.userId);
-    day.users.add(fact.userId);
-    this.users.add(fact.userId);
+    this.countUser(day, row, fact.userId);
+  }
+
+  /** A person who arrived with a legacy token: in the row, the day and the range, once each. */
+  private countUser(day: DayTally, row: RowTally, userId: string): void {
+    row.users.add(userId);
+    day.users.add(userId);
+    this.users.add(userId);
   }
 
   /** The report; `complete` false says events before `readFrom` were not read. */
@@ -222,7 +243,8 @@ function rowOf(row: RowTally): MigrationRow {
   const refusals = [...row.refusals].map(([reason, count]) => ({ reason, count })).toSorted((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
   return {
     client: row.client, provider: row.provider, forwardAuth: row.forwardAuth,
-    exchanges: { tokenExchange: row.tokenExchange, jwtBearer: row.jwtBearer }, refusals, distinctUsers: row.users.size,
+    exchanges: { tokenExchange: row.tokenExchange, jwtBearer: row.jwtBearer }, refusals,
+    shadow: { wouldIssue: row.wouldIssue, wouldRefuse: row.wouldRefuse }, distinctUsers: row.users.size,
   };
 }
 

@@ -94,7 +94,7 @@ describe("the legacy-token report", () => {
     expect({ ...day, rows: undefined }).toEqual({ day: today, distinctUsers: 2, forwardAuth: 3, exchanges: 5, refusals: 4, rows: undefined });
     const row = (client: { kind: string; id: string } | null, provider: string | null, counts: { forwardAuth?: number; tokenExchange?: number; jwtBearer?: number; refusals?: [string, number][]; distinctUsers?: number }) => ({
       client, provider, forwardAuth: counts.forwardAuth ?? 0, exchanges: { tokenExchange: counts.tokenExchange ?? 0, jwtBearer: counts.jwtBearer ?? 0 },
-      refusals: (counts.refusals ?? []).map(([reason, count]) => ({ reason, count })), distinctUsers: counts.distinctUsers ?? 0,
+      refusals: (counts.refusals ?? []).map(([reason, count]) => ({ reason, count })), shadow: { wouldIssue: 0, wouldRefuse: 0 }, distinctUsers: counts.distinctUsers ?? 0,
     });
     const expected = [
       row({ kind: "client", id: anyClient.id }, auth0.id, { tokenExchange: 2, refusals: [["audience_not_allowed", 2]], distinctUsers: 1 }),
@@ -130,7 +130,7 @@ describe("the legacy-token report", () => {
     expect(then.body.days).toEqual([
       {
         day: tenDaysAgo, distinctUsers: 1, forwardAuth: 1, exchanges: 0, refusals: 0,
-        rows: [{ client: { kind: "upstream-client", id: auth0.upstreamClient.clientId }, provider: auth0.id, forwardAuth: 1, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [], distinctUsers: 1 }],
+        rows: [{ client: { kind: "upstream-client", id: auth0.upstreamClient.clientId }, provider: auth0.id, forwardAuth: 1, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [], shadow: { wouldIssue: 0, wouldRefuse: 0 }, distinctUsers: 1 }],
       },
     ]);
     expect((await report(`?since=${dayOf(Date.now() - 30 * DAY_MS)}`)).body.totals).toEqual({ distinctUsers: 2, forwardAuth: 5, exchanges: 5, refusals: 4 });

@@ -54,9 +54,9 @@ describe("console: legacy-token report", () => {
     expect(days).toHaveLength(7);
     expect(days.slice(0, 2)).toEqual([`${today} | 2 | 1 | 2 | 1`, `${yesterday} | 1 | 0 | 1 | 0`]);
     expect(tableRows(shown.text, "Legacy tokens by client and provider")).toEqual([
-      `${today} | client ${CLIENT} | auth0 | 0 | 1 | 1 | audience_not_allowed: 1 | 2`,
-      `${today} | upstream client legacy-spa (forward-auth) | auth0 | 1 | 0 | 0 | none | 1`,
-      `${yesterday} | client ${CLIENT} | auth0 | 0 | 1 | 0 | none | 1`,
+      `${today} | client ${CLIENT} | auth0 | 0 | 1 | 1 | audience_not_allowed: 1 | none | 2`,
+      `${today} | upstream client legacy-spa (forward-auth) | auth0 | 1 | 0 | 0 | none | none | 1`,
+      `${yesterday} | client ${CLIENT} | auth0 | 0 | 1 | 0 | none | none | 1`,
     ]);
   });
 

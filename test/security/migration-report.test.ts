@@ -63,9 +63,9 @@ describe("the tally", () => {
       ["2026-12-02", 1, 1, 0, 0],
     ]);
     expect(report.days[0]!.rows).toEqual([
-      { client: { kind: "client", id: CLIENT }, provider: "auth0", forwardAuth: 0, exchanges: { tokenExchange: 2, jwtBearer: 1 }, refusals: [{ reason: "expired", count: 2 }], distinctUsers: 2 },
-      { client: { kind: "upstream-client", id: "up-1" }, provider: "auth0", forwardAuth: 1, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [], distinctUsers: 1 },
-      { client: null, provider: null, forwardAuth: 0, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [{ reason: "unknown_issuer", count: 1 }], distinctUsers: 0 },
+      { client: { kind: "client", id: CLIENT }, provider: "auth0", forwardAuth: 0, exchanges: { tokenExchange: 2, jwtBearer: 1 }, refusals: [{ reason: "expired", count: 2 }], shadow: { wouldIssue: 0, wouldRefuse: 0 }, distinctUsers: 2 },
+      { client: { kind: "upstream-client", id: "up-1" }, provider: "auth0", forwardAuth: 1, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [], shadow: { wouldIssue: 0, wouldRefuse: 0 }, distinctUsers: 1 },
+      { client: null, provider: null, forwardAuth: 0, exchanges: { tokenExchange: 0, jwtBearer: 0 }, refusals: [{ reason: "unknown_issuer", count: 1 }], shadow: { wouldIssue: 0, wouldRefuse: 0 }, distinctUsers: 0 },
     ]);
     expect(report.totals).toEqual({ distinctUsers: 2, forwardAuth: 2, exchanges: 3, refusals: 3 });
     expect(report.complete).toBe(true);

@@ -36,7 +36,10 @@ const MigrationRowView = z.object({
   refusals: z.array(z.object({ reason: z.string(), count: z.int() })).check(
     z.describe("Legacy tokens refused, by the reason's code (e.g. `audience_not_allowed`, `expired`, `unknown_issuer`), most frequent first; the audit log holds each refusal's full reason."),
   ),
-  distinctUsers: count("People whose legacy tokens were accepted here that day."),
+  shadow: z.object({ wouldIssue: z.int(), wouldRefuse: z.int() }).check(
+    z.describe("Dry runs of a provider whose exchange policy is `shadow`: exchanges that would have been issued, and refused. Not counted in `exchanges` or `refusals`."),
+  ),
+  distinctUsers: count("People whose legacy tokens were accepted here that day (or would have been, in shadow mode)."),
 });
 
 const MigrationReportView = z.object({

@@ -24,7 +24,8 @@ import { changesOwnProvider, createsOwnProvider, readsOwnProvider } from "./setu
 /** What the API shows of a provider: never the secret; the callback URL to register upstream; the defaults of settings it predates. */
 function providerView(c: Context<AppEnv>, { clientSecretSealed, authorizationOrigin: _origin, ...provider }: Provider): z.output<typeof ProviderView> {
   return {
-    ...provider, roleMappings: provider.roleMappings ?? [], updateProfile: provider.updateProfile ?? false,
+    ...provider, exchange: { ...provider.exchange, mode: provider.exchange.mode ?? "enforce" },
+    roleMappings: provider.roleMappings ?? [], updateProfile: provider.updateProfile ?? false,
     authContext: provider.authContext ?? { trusted: false, mfaAcrValues: [] },
     hasClientSecret: clientSecretSealed !== null, callbackUrl: callbackUrl(c.get("config").issuer, provider),
   };

@@ -58,6 +58,10 @@ const ROW_COLUMNS: Column<DayRow>[] = [
         </ul>
       ),
   },
+  {
+    head: "Shadow (would issue / refuse)",
+    cell: (row) => (row.shadow.wouldIssue + row.shadow.wouldRefuse === 0 ? "none" : `${row.shadow.wouldIssue} / ${row.shadow.wouldRefuse}`),
+  },
   { head: "People", cell: (row) => row.distinctUsers },
 ];
 

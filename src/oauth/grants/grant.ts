@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env";
 import type { Client } from "../../registry/clients";
 import type { GrantType } from "../../registry/clients";
 import type { TokenResponse } from "../issue";
+import type { ShadowAnswer } from "./shadow";
 
 interface GrantRequest {
   c: Context<AppEnv>;
@@ -16,5 +17,6 @@ interface GrantRequest {
 export interface Grant {
   grantType: GrantType;
   parameters: readonly string[];
-  handler(request: GrantRequest): Promise<TokenResponse>;
+  /** The token response; a grant judging a provider in shadow mode may answer what it would have issued instead (shadow.ts). */
+  handler(request: GrantRequest): Promise<TokenResponse | ShadowAnswer>;
 }

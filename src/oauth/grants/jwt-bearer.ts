@@ -26,6 +26,7 @@ import type { Provider } from "../../registry/providers";
 import { Sealer } from "../../security/encryption";
 import { clientScope, requestedAudience } from "../issue";
 import type { Grant } from "./grant";
+import { shadowRefusals } from "./shadow";
 import { candidatesFor, issueForUpstream, judged, refusalsFor, requireAllowedClient, type UpstreamGrantKind } from "./upstream-subject";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -83,8 +84,10 @@ async function bearer({ c, client, params }: Parameters<Grant["handler"]>[0]) {
   if (!claims) throw refuse("invalid_grant", "The assertion is not a JWT with an issuer: only an identity provider's JWTs are accepted.", "malformed: not a compact JWS with an iss");
   const sealer = new Sealer(c.get("config").encryptionKey);
   const { type, candidates } = routeOf(claims, await candidatesFor(c, client));
-  const upstream = await judged(() => judgeSubjectToken({ store: c.get("store"), sealer, projectId: client.projectId, candidates, token, type }), BEARER, refuse);
-  return issueForUpstream(c, client, BEARER, refuse, { upstream, token, sealer, scope, audience });
+  return shadowRefusals(c, candidates, async () => {
+    const upstream = await judged(() => judgeSubjectToken({ store: c.get("store"), sealer, projectId: client.projectId, candidates, token, type }), BEARER, refuse);
+    return issueForUpstream(c, client, BEARER, refuse, { upstream, token, sealer, scope, audience });
+  });
 }
 
 export const jwtBearerGrant: Grant = {

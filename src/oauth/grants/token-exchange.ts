@@ -16,6 +16,7 @@ import { judgeSubjectToken, SUBJECT_TOKEN_TYPES } from "../../federation";
 import { Sealer } from "../../security/encryption";
 import { clientScope, requestedAudience } from "../issue";
 import type { Grant } from "./grant";
+import { shadowRefusals } from "./shadow";
 import { candidatesFor, issueForUpstream, judged, refusalsFor, requireAllowedClient, type UpstreamGrantKind } from "./upstream-subject";
 
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -53,8 +54,10 @@ async function exchange({ c, client, params }: Parameters<Grant["handler"]>[0]) 
   const refuse = refusalsFor(client, EXCHANGE);
   const sealer = new Sealer(c.get("config").encryptionKey);
   const candidates = await candidatesFor(c, client);
-  const upstream = await judged(() => judgeSubjectToken({ store: c.get("store"), sealer, projectId: client.projectId, candidates, token, type }), EXCHANGE, refuse);
-  return issueForUpstream(c, client, EXCHANGE, refuse, { upstream, token, sealer, scope, audience, issuedTokenType: issuedType });
+  return shadowRefusals(c, candidates, async () => {
+    const upstream = await judged(() => judgeSubjectToken({ store: c.get("store"), sealer, projectId: client.projectId, candidates, token, type }), EXCHANGE, refuse);
+    return issueForUpstream(c, client, EXCHANGE, refuse, { upstream, token, sealer, scope, audience, issuedTokenType: issuedType });
+  });
 }
 
 export const tokenExchangeGrant: Grant = {

@@ -25,7 +25,7 @@ import { sha256 } from "../../encoding";
 import type { AppEnv } from "../../env";
 import { OAuthError, type OAuthErrorCode } from "../../errors";
 import { providerKind, SubjectTokenError, userinfoClaims, type UpstreamSubject } from "../../federation";
-import { resolveUser, syncKnownUser } from "../../identity/linking";
+import { previewResolution, resolveUser, syncKnownUser } from "../../identity/linking";
 import { effectiveRoles, findUserByExternalId, type User } from "../../identity/users";
 import type { Client } from "../../registry/clients";
 import { findProject } from "../../registry/projects";
@@ -35,6 +35,7 @@ import { Sealer } from "../../security/encryption";
 import * as keys from "../../store/keys";
 import { exchangeSeed, grantIdFor } from "../../tokens/grants";
 import { issueTokens, recordGrant, wantsRefresh, withRefreshToken, type TokenResponse } from "../issue";
+import { isShadow, wouldIssue, type ShadowAnswer } from "./shadow";
 
 /** How a grant answers what both grants refuse; everything else is shared. */
 export interface UpstreamGrantKind {
@@ -104,48 +105,87 @@ async function spendIdToken(c: Context<AppEnv>, upstream: UpstreamSubject, kind:
   if (!written.ok) throw refuse(kind.refusedToken, kind.messages.replayed, "ID token replayed", { providerId: upstream.provider.id });
 }
 
+/** What linking reads of an upstream token's claims, or the grant's refusal when they describe no one. */
+function resolveInput(provider: Provider, claims: Record<string, unknown>, kind: UpstreamGrantKind, refuse: ProviderRefuse) {
+  const authority = providerKind(provider.kind);
+  const identity = authority.normalise(claims, undefined, provider);
+  if (!identity.ok) throw refuse(kind.refusedToken, kind.wording("The subject token does not describe a user."), `${identity.reason}: ${identity.detail}`);
+  return { projectId: provider.projectId, provider, identity: identity.value, authority, now: new Date().toISOString() };
+}
+
+/** Refuses on behalf of the token's provider (the audit's target). */
+type ProviderRefuse = (error: OAuthErrorCode, description: string, reason: string, status?: 400 | 503) => OAuthError;
+
+/**
+ * The claims a person seen for the first time is linked by: the token's own, else userinfo's (with an
+ * access token's groups beneath them). An ID token without the email pair cannot link a new person by
+ * email (there is no access token to ask userinfo with): creating a user keyed on the subject would
+ * split them from the account a sign-in would link, and every later sign-in would find the split one
+ * first (RP-7).
+ */
+async function firstTimeClaims(upstream: UpstreamSubject, token: string, sealer: Sealer, kind: UpstreamGrantKind, refuse: ProviderRefuse): Promise<Record<string, unknown>> {
+  const { provider, subject, claims } = upstream;
+  if (claims && upstream.via === "id_token" && provider.linkBy === "email" && providerKind(provider.kind).needsUserinfo(claims)) {
+    throw refuse(kind.refusedToken, kind.messages.idTokenWithoutEmail, "first exchange of an ID token without email and email_verified");
+  }
+  if (claims) return claims;
+  const answer = await userinfoClaims(provider, token, subject, sealer);
+  if (!answer.ok) {
+    throw answer.outcome === "unavailable"
+      ? refuse("temporarily_unavailable", "The identity provider could not be reached; try again.", `userinfo: ${answer.detail}`, 503)
+      : refuse(kind.refusedToken, kind.wording("The identity provider does not accept the subject token."), `userinfo: ${answer.detail}`);
+  }
+  // The person's profile is userinfo's; the access token's groups (Cognito's are only there) come along beneath it.
+  return { ...accessClaimsOf(upstream), ...answer.claims! };
+}
+
+/** An access token's own claims, with the judged subject: its own `sub` may not be the person's (Okta's is the login). */
+const accessClaimsOf = (upstream: UpstreamSubject): Record<string, unknown> | undefined =>
+  upstream.accessClaims ? { ...upstream.accessClaims, sub: upstream.subject } : undefined;
+
+const providerRefuse = (refuse: Refuse, provider: Provider): ProviderRefuse => (error, description, reason, status = 400) => refuse(error, description, reason, { status, providerId: provider.id });
+
+/** Shadow mode's `spendIdToken`: refuses an ID token already spent, and leaves it unspent. */
+async function checkIdTokenUnspent(c: Context<AppEnv>, upstream: UpstreamSubject, kind: UpstreamGrantKind, refuse: Refuse): Promise<void> {
+  const spent = await c.get("store").get(keys.usedSubjectToken(upstream.provider.projectId, upstream.provider.id, await sha256(upstream.singleUse!.id)));
+  if (spent) throw refuse(kind.refusedToken, kind.messages.replayed, "ID token replayed", { providerId: upstream.provider.id });
+}
+
 /** The platform user the upstream subject is: by external identity, else linked or created as at sign-in. */
 async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer, kind: UpstreamGrantKind, refuseFor: Refuse): Promise<User> {
   const { store } = c.var;
   const { provider, subject } = upstream;
-  const refuse = (error: OAuthErrorCode, description: string, reason: string, status: 400 | 503 = 400) => refuseFor(error, description, reason, { status, providerId: provider.id });
-  const authority = providerKind(provider.kind);
-  const identityOf = (claims: Record<string, unknown>) => {
-    const identity = authority.normalise(claims, undefined, provider);
-    if (!identity.ok) throw refuse(kind.refusedToken, kind.wording("The subject token does not describe a user."), `${identity.reason}: ${identity.detail}`);
-    return { projectId: provider.projectId, provider, identity: identity.value, authority, now: new Date().toISOString() };
-  };
-  // An access token's own `sub` may not be the person's (Okta's is the login): the judged subject is.
-  const accessClaims = upstream.accessClaims ? { ...upstream.accessClaims, sub: subject } : undefined;
+  const refuse = providerRefuse(refuseFor, provider);
   const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
   if (known) {
     if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
-    const claims = upstream.claims ?? accessClaims;
-    const synced = claims ? await syncKnownUser(store, identityOf(claims), known) : known;
+    const claims = upstream.claims ?? accessClaimsOf(upstream);
+    const synced = claims ? await syncKnownUser(store, resolveInput(provider, claims, kind, refuse), known) : known;
     if (!synced || synced.disabled) throw refuse("invalid_grant", "The user may not sign in.", synced ? "user disabled" : "user gone");
     return synced;
   }
-  let claims = upstream.claims;
-  // An ID token without the email pair cannot link a new person by email (there is no access token
-  // to ask userinfo with): creating a user keyed on the subject would split them from the account a
-  // sign-in would link, and every later sign-in would find the split one first (RP-7).
-  if (claims && upstream.via === "id_token" && provider.linkBy === "email" && authority.needsUserinfo(claims)) {
-    throw refuse(kind.refusedToken, kind.messages.idTokenWithoutEmail, "first exchange of an ID token without email and email_verified");
-  }
-  if (!claims) {
-    // Seen for the first time: their email (and whether it is verified) comes from userinfo.
-    const answer = await userinfoClaims(provider, token, subject, sealer);
-    if (!answer.ok) {
-      throw answer.outcome === "unavailable"
-        ? refuse("temporarily_unavailable", "The identity provider could not be reached; try again.", `userinfo: ${answer.detail}`, 503)
-        : refuse(kind.refusedToken, kind.wording("The identity provider does not accept the subject token."), `userinfo: ${answer.detail}`);
-    }
-    // The person's profile is userinfo's; the access token's groups (Cognito's are only there) come along beneath it.
-    claims = { ...accessClaims, ...answer.claims! };
-  }
-  const resolution = await resolveUser(store, identityOf(claims));
+  const resolution = await resolveUser(store, resolveInput(provider, await firstTimeClaims(upstream, token, sealer, kind, refuse), kind, refuse));
   if (!resolution.ok) throw refuse("invalid_grant", resolution.message, resolution.reason);
   return resolution.user;
+}
+
+/**
+ * Shadow mode's `userFor`: who the person would be, by the same rules, read-only (no user created,
+ * attached or synced). `linking` says whether they would be linked to `sub` or created.
+ */
+async function wouldBeUser(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer, kind: UpstreamGrantKind, refuseFor: Refuse): Promise<{ sub: string | null; linking: "link" | "create" }> {
+  const { store } = c.var;
+  const { provider, subject } = upstream;
+  const refuse = providerRefuse(refuseFor, provider);
+  const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
+  if (known) {
+    if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
+    return { sub: known.id, linking: "link" };
+  }
+  const input = resolveInput(provider, await firstTimeClaims(upstream, token, sealer, kind, refuse), kind, refuse);
+  const preview = await previewResolution(store, input);
+  if (preview.decision === "refuse") throw refuse("invalid_grant", "The user may not sign in.", preview.reason);
+  return preview.decision === "link" ? { sub: preview.userId, linking: "link" } : { sub: null, linking: "create" };
 }
 
 export interface UpstreamIssuance {
@@ -159,9 +199,22 @@ export interface UpstreamIssuance {
   issuedTokenType?: string;
 }
 
-/** The person's tokens for a judged upstream token: the user, the single use of ID tokens, the grant record, the audit. */
-export async function issueForUpstream(c: Context<AppEnv>, client: Client, kind: UpstreamGrantKind, refuse: Refuse, issuance: UpstreamIssuance): Promise<TokenResponse> {
+/**
+ * The person's tokens for a judged upstream token: the user, the single use of ID tokens, the grant
+ * record, the audit. For a provider in shadow mode, what would have been issued, and nothing else.
+ */
+export async function issueForUpstream(c: Context<AppEnv>, client: Client, kind: UpstreamGrantKind, refuse: Refuse, issuance: UpstreamIssuance): Promise<TokenResponse | ShadowAnswer> {
   const { upstream, token, sealer, scope, audience } = issuance;
+  if (isShadow(upstream.provider)) {
+    const [person] = await Promise.all([wouldBeUser(c, upstream, token, sealer, kind, refuse), upstream.singleUse ? checkIdTokenUnspent(c, upstream, kind, refuse) : undefined]);
+    const refresh = wantsRefresh(client, scope);
+    auditLater(c, {
+      projectId: client.projectId, actor: { kind: "client", clientId: client.id }, action: "token.exchange",
+      target: person.sub ? { type: "user", id: person.sub } : { type: "provider", id: upstream.provider.id },
+      after: { grant: kind.grant, provider: upstream.provider.id, via: upstream.via, scope, aud: audience, refresh, shadow: true, linking: person.linking },
+    });
+    return wouldIssue(upstream.provider, person, { scope, audience, refresh, ...(issuance.issuedTokenType ? { issuedTokenType: issuance.issuedTokenType } : {}) });
+  }
   const [user] = await Promise.all([userFor(c, upstream, token, sealer, kind, refuse), upstream.singleUse ? spendIdToken(c, upstream, kind, refuse) : undefined]);
 
   const refreshable = wantsRefresh(client, scope);
