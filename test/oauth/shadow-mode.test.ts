@@ -72,19 +72,19 @@ describe("shadow mode", () => {
 
   it("does not spend an ID token: the same one still works once the policy is enforced", async () => {
     const upstream = await oktaTokens();
-    const dry = await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token }, client);
+    const dry = await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token! }, client);
     expect(dry.body).toMatchObject({ shadow: true, outcome: "would_issue" });
-    expect((await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token }, client)).body.outcome).toBe("would_issue");
+    expect((await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token! }, client)).body.outcome).toBe("would_issue");
     await setMode("enforce");
     try {
-      const real = await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token }, client);
+      const real = await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token! }, client);
       expect(real.status).toBe(200);
       expect(real.body.access_token).toBeTruthy();
     } finally {
       await setMode("shadow");
     }
     // Spent for real now: the dry run says a replay would be refused.
-    expect((await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token }, client)).body).toMatchObject({ outcome: "would_refuse", error: "invalid_grant" });
+    expect((await tokenRequest({ grant_type: JWT_BEARER, assertion: upstream.id_token! }, client)).body).toMatchObject({ outcome: "would_refuse", error: "invalid_grant" });
   });
 
   it("the legacy-token report counts the dry runs apart from real exchanges and refusals", async () => {

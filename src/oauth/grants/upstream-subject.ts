@@ -151,14 +151,21 @@ async function checkIdTokenUnspent(c: Context<AppEnv>, upstream: UpstreamSubject
   if (spent) throw refuse(kind.refusedToken, kind.messages.replayed, "ID token replayed", { providerId: upstream.provider.id });
 }
 
+/** The user who already holds the upstream identity (one store read, warm), refused if disabled; null for someone new. */
+async function knownUser(c: Context<AppEnv>, upstream: UpstreamSubject, refuse: ProviderRefuse): Promise<User | null> {
+  const { provider, subject } = upstream;
+  const known = await findUserByExternalId(c.get("store"), provider.projectId, { providerId: provider.id, subject });
+  if (known?.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
+  return known;
+}
+
 /** The platform user the upstream subject is: by external identity, else linked or created as at sign-in. */
 async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer, kind: UpstreamGrantKind, refuseFor: Refuse): Promise<User> {
   const { store } = c.var;
-  const { provider, subject } = upstream;
+  const { provider } = upstream;
   const refuse = providerRefuse(refuseFor, provider);
-  const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
+  const known = await knownUser(c, upstream, refuse);
   if (known) {
-    if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
     const claims = upstream.claims ?? accessClaimsOf(upstream);
     const synced = claims ? await syncKnownUser(store, resolveInput(provider, claims, kind, refuse), known) : known;
     if (!synced || synced.disabled) throw refuse("invalid_grant", "The user may not sign in.", synced ? "user disabled" : "user gone");
@@ -174,16 +181,12 @@ async function userFor(c: Context<AppEnv>, upstream: UpstreamSubject, token: str
  * attached or synced). `linking` says whether they would be linked to `sub` or created.
  */
 async function wouldBeUser(c: Context<AppEnv>, upstream: UpstreamSubject, token: string, sealer: Sealer, kind: UpstreamGrantKind, refuseFor: Refuse): Promise<{ sub: string | null; linking: "link" | "create" }> {
-  const { store } = c.var;
-  const { provider, subject } = upstream;
+  const { provider } = upstream;
   const refuse = providerRefuse(refuseFor, provider);
-  const known = await findUserByExternalId(store, provider.projectId, { providerId: provider.id, subject });
-  if (known) {
-    if (known.disabled) throw refuse("invalid_grant", "The user may not sign in.", "user disabled");
-    return { sub: known.id, linking: "link" };
-  }
+  const known = await knownUser(c, upstream, refuse);
+  if (known) return { sub: known.id, linking: "link" };
   const input = resolveInput(provider, await firstTimeClaims(upstream, token, sealer, kind, refuse), kind, refuse);
-  const preview = await previewResolution(store, input);
+  const preview = await previewResolution(c.get("store"), input);
   if (preview.decision === "refuse") throw refuse("invalid_grant", "The user may not sign in.", preview.reason);
   return preview.decision === "link" ? { sub: preview.userId, linking: "link" } : { sub: null, linking: "create" };
 }
