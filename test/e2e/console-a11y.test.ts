@@ -54,7 +54,7 @@ it("has no serious or critical axe violation on any console page", async () => {
     found.push(...(await seriousViolations(page)));
   };
   for (const path of ["/console/projects", tenant, `${tenant}/clients`, `${tenant}/clients/new`, `${tenant}/providers`, `${tenant}/providers/new`,
-    `${tenant}/domains`, `${tenant}/users`, `${tenant}/audit`, "/console/audit", "/console/signing-keys"]) {
+    `${tenant}/domains`, `${tenant}/users`, `${tenant}/audit`, `${tenant}/migration-report`, "/console/audit", "/console/signing-keys"]) {
     await visit(path);
   }
   // Pages reached from the lists: a client, a user.
@@ -74,4 +74,4 @@ it("has no serious or critical axe violation on any console page", async () => {
 
   await context.close();
   expect(found).toEqual([]);
-});
+}, 60_000); // a dozen pages, each loaded and scanned by axe in one browser
