@@ -54,7 +54,8 @@ it("filters the audit log with the keyboard, after a time the API refuses is nam
   await typeInto(journey.page, "field-action", "user");
   await typeInto(journey.page, "field-since", "yesterday");
   await Promise.all([journey.page.waitForEvent("load"), journey.page.keyboard.press("Enter")]);
-  expect(await journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
+  // Autofocus lands after the load event; under load, a moment after.
+  await expect.poll(() => journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
   await journey.page.keyboard.press("Tab");
   expect((await focused(journey.page)).name).toMatch(/^From: /);
   await journey.page.keyboard.press("Enter");
@@ -94,7 +95,8 @@ it("rotates the signing keys after the confirmation step: refused until forced, 
   await journey.page.keyboard.press("Space");
   await activate(journey.page, "Rotate");
   // The next keys were just created: the page says when, on the "When" field.
-  expect(await journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
+  // Autofocus lands after the load event; under load, a moment after.
+  await expect.poll(() => journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
   expect(await text("#field-force-error")).toMatch(/Choose "Now \(forced\)" to rotate at once\.$/);
 
   await tabTo(journey.page, { id: "field-force-first" });

@@ -50,7 +50,8 @@ it("saves a client's settings after fixing the field the page names, rotates its
   await activate(journey.page, "Save settings");
 
   // The answer: the error summary has the focus; its link takes it to the field, input kept.
-  expect(await journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
+  // Autofocus lands after the load event; under load, a moment after.
+  await expect.poll(() => journey.page.evaluate(() => document.activeElement?.id)).toBe("error-summary");
   await journey.page.keyboard.press("Tab");
   const link = await focused(journey.page);
   expect(link.name).toMatch(/^Allowed networks: line 2: /);
