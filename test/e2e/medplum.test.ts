@@ -1,6 +1,7 @@
 // MedplumClient (@medplum/core), unmodified, against the running broker (issue 10 item 8): in Node,
 // client credentials (secret in the body and in a Basic header), a client assertion, and a token
-// exchange by a public client followed by refreshIfExpired and signOut; in Chromium, a page served
+// exchange by a public client followed by refreshIfExpired and signOut, startJwtBearerLogin with
+// upstream JWTs as RFC 7523 assertions (issue 15); in Chromium, a page served
 // from a registered origin signs in with signInWithRedirect → Fedgate → an emulated IdP → back,
 // then refreshes and signs out, all cross-origin with `credentials: "include"`.
 //
@@ -11,8 +12,8 @@ import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, S
 import { MedplumClient, type MedplumClientOptions } from "@medplum/core";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { migratingAppClient, upstreamTokens } from "../../scripts/upstream-token.mjs";
-import { adminApi } from "./admin";
+import { upstreamTokens } from "../../scripts/upstream-token.mjs";
+import { adminApi, migratingProject } from "./admin";
 import { launchBrowser, openPage, signInFromApp } from "./browser";
 import { PROVIDERS, setUpSignIn, type SignInSetup } from "./signin-setup";
 import { browserBundle, startSpa, type Spa } from "./spa";
@@ -21,6 +22,7 @@ const brokerUrl = inject("brokerUrl");
 const adminToken = inject("adminToken");
 const emulatorOrigin = inject("emulatorOrigin");
 const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const admin = adminApi(brokerUrl);
 const jwks = createRemoteJWKSet(new URL(`${brokerUrl}/.well-known/jwks.json`));
 
@@ -37,6 +39,8 @@ interface Call {
   path: string;
   headers: Record<string, string>;
   body: URLSearchParams;
+  /** The answer's JSON (MedplumClient reports only "Failed to fetch tokens"; the answer says why). */
+  answer: Promise<unknown>;
 }
 
 /** A MedplumClient whose `fetch` records what it sends (and then sends it). */
@@ -46,11 +50,13 @@ function medplumClient(options: Partial<MedplumClientOptions> = {}) {
     ...ENDPOINTS,
     ...options,
     fetch: (url: string, init: RequestInit) => {
+      const sent = fetch(url, init);
       calls.push({
         method: init.method ?? "GET", path: new URL(url).pathname, headers: { ...(init.headers as Record<string, string>) },
         body: new URLSearchParams(typeof init.body === "string" ? init.body : ""),
+        answer: sent.then((response) => response.clone().json()).catch(() => undefined),
       });
-      return fetch(url, init);
+      return sent;
     },
   });
   return { medplum, calls };
@@ -69,14 +75,7 @@ const machine = (extra: Record<string, unknown> = {}) =>
   newClient({ name: "medplum bot", kind: "confidential", grantTypes: ["client_credentials"], scopes: ["read"], ...extra });
 
 beforeAll(async () => {
-  const created = await admin(adminToken, "POST", "/projects", { name: "e2e medplum", tokenExchange: { allowPublicClients: true } });
-  project = { id: created.body.project.id, token: created.body.apiKey.token };
-  const okta = migratingAppClient("okta");
-  const provider = await admin(project.token, "POST", `/projects/${project.id}/providers`, {
-    id: "okta", name: "Okta", kind: "okta", issuer: `${emulatorOrigin}/okta/oauth2/default`, clientId: okta.clientId, clientSecret: okta.clientSecret,
-    exchange: { audiences: ["api://default"], clientIds: [okta.clientId] },
-  });
-  expect(provider.status).toBe(201);
+  project = await migratingProject(brokerUrl, adminToken, emulatorOrigin, "e2e medplum", { tokenExchange: { allowPublicClients: true } });
 });
 
 describe("MedplumClient in Node", () => {
@@ -159,6 +158,30 @@ describe("MedplumClient in Node", () => {
     expect(await refused.json()).toMatchObject({ error: "invalid_grant" });
     const userinfo = await fetch(`${brokerUrl}/oauth2/userinfo`, { headers: { Authorization: `Bearer ${second.accessToken}` } });
     expect(userinfo.status).toBe(401);
+  });
+
+  it("startJwtBearerLogin (RFC 7523) with an Okta access token and ID token: only grant_type, client_id, assertion and scope; the same user as token exchange; an ID token once", async () => {
+    const app = (await newClient({
+      name: "medplum spa (jwt bearer)", kind: "public", redirectUris: [], grantTypes: [JWT_BEARER, EXCHANGE], scopes: ["openid", "email"],
+    })).id;
+    const upstream = await upstreamTokens(emulatorOrigin, "okta");
+    const { medplum, calls } = medplumClient();
+    expect(await medplum.startJwtBearerLogin(app, upstream.access_token, "openid email")).toBeUndefined();
+    expect(Object.fromEntries(calls[0]!.body)).toEqual({ grant_type: JWT_BEARER, client_id: app, assertion: upstream.access_token, scope: "openid email" });
+    const { payload } = await jwtVerify(medplum.getAccessToken()!, jwks, { issuer: brokerUrl, audience: app, typ: "at+jwt" });
+    expect(payload).toMatchObject({ idp: "okta", email: "olivia@okta.example", client_id: app, scope: "openid email" });
+
+    const byId = medplumClient();
+    await byId.medplum.startJwtBearerLogin(app, upstream.id_token!, "openid");
+    expect((await jwtVerify(byId.medplum.getAccessToken()!, jwks, { issuer: brokerUrl, audience: app })).payload.sub).toBe(payload.sub);
+    // MedplumClient says only "Failed to fetch tokens"; the answer says why.
+    const replay = medplumClient();
+    await expect(replay.medplum.startJwtBearerLogin(app, upstream.id_token!, "openid")).rejects.toThrow();
+    expect(await replay.calls[0]!.answer).toMatchObject({ error: "invalid_grant", error_description: expect.stringMatching(/already used/) });
+
+    const exchanged = medplumClient({ clientId: app });
+    await exchanged.medplum.exchangeExternalAccessToken((await upstreamTokens(emulatorOrigin, "okta")).access_token);
+    expect((await jwtVerify(exchanged.medplum.getAccessToken()!, jwks, { issuer: brokerUrl, audience: app })).payload.sub).toBe(payload.sub);
   });
 });
 

@@ -4,8 +4,8 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { adminApi } from "./admin";
-import { migratingAppClient, upstreamTokens } from "../../scripts/upstream-token.mjs";
+import { adminApi, migratingProject } from "./admin";
+import { upstreamTokens } from "../../scripts/upstream-token.mjs";
 
 const brokerUrl = inject("brokerUrl");
 const adminToken = inject("adminToken");
@@ -16,14 +16,7 @@ let app: { id: string; secret: string };
 const admin = adminApi(brokerUrl);
 
 beforeAll(async () => {
-  const created = await admin(adminToken, "POST", "/projects", { name: "e2e migrating app" });
-  const project = { id: created.body.project.id, token: created.body.apiKey.token };
-  const okta = migratingAppClient("okta");
-  const provider = await admin(project.token, "POST", `/projects/${project.id}/providers`, {
-    id: "okta", name: "Okta", kind: "okta", issuer: `${emulatorOrigin}/okta/oauth2/default`, clientId: okta.clientId, clientSecret: okta.clientSecret,
-    exchange: { audiences: ["api://default"], clientIds: [okta.clientId] },
-  });
-  expect(provider.status).toBe(201);
+  const project = await migratingProject(brokerUrl, adminToken, emulatorOrigin, "e2e migrating app");
   const client = await admin(project.token, "POST", `/projects/${project.id}/clients`, {
     name: "orders (migrating)", kind: "confidential", redirectUris: [], grantTypes: [EXCHANGE], scopes: ["openid", "email", "orders:read"],
   });
