@@ -13,7 +13,7 @@
  *   (remote-token.ts), and their verdict is cached by the token's hash.
  * Candidates are the client's own provider when it has one, else the project's providers.
  */
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
 import type { Provider } from "../registry/providers";
 import type { Sealer } from "../security/encryption";
 import type { Store } from "../store/store";
@@ -108,17 +108,22 @@ export interface JudgeInput {
   fetch?: Fetch;
 }
 
-/** The unverified `iss` of a compact JWS, only to choose the provider that verifies it; null for anything else. */
-function issuerOf(token: string): string | null {
+/**
+ * The unverified claims of a compact JWS with an `iss`, only to route it (which provider verifies it,
+ * as what kind of token); null for anything else. Nothing here is to be believed.
+ */
+export function unverifiedJwt(token: string): (JWTPayload & { iss: string }) | null {
   if (token.split(".").length !== 3) return null;
   try {
     decodeProtectedHeader(token);
-    const iss = decodeJwt(token).iss;
-    return typeof iss === "string" ? iss : null;
+    const claims = decodeJwt(token);
+    return typeof claims.iss === "string" ? (claims as JWTPayload & { iss: string }) : null;
   } catch {
     return null;
   }
 }
+
+const issuerOf = (token: string): string | null => unverifiedJwt(token)?.iss ?? null;
 
 const policyFailure = (rejection: ClaimRejection) => `${rejection.reason}: ${rejection.detail}`;
 

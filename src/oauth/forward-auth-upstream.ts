@@ -18,7 +18,7 @@ import type { Context } from "hono";
 import { decodeJwt } from "jose";
 import type { AppEnv } from "../env";
 import { OAuthError, type OAuthErrorCode } from "../errors";
-import { judgeSubjectToken, SubjectTokenError, type UpstreamSubject } from "../federation";
+import { audiencesOf, judgeSubjectToken, SubjectTokenError, type UpstreamSubject } from "../federation";
 import { findUserByExternalId, type User } from "../identity/users";
 import type { Project } from "../registry/projects";
 import { findProjectProviders, type Provider } from "../registry/providers";
@@ -55,12 +55,6 @@ export function unverifiedIssuer(token: string): string | null {
   }
 }
 
-/** A JWT's `aud` as a list: a string, or an array's strings. */
-export function audiencesOf(aud: unknown): string[] {
-  if (typeof aud === "string") return [aud];
-  return Array.isArray(aud) ? aud.filter((item): item is string => typeof item === "string") : [];
-}
-
 /** Where each kind's JWT access tokens name the client they were issued to. */
 const ACCESS_TOKEN_CLIENT_CLAIM: Record<Provider["kind"], string> = { auth0: "azp", okta: "cid", cognito: "client_id", oidc: "client_id", google: "azp" };
 
@@ -69,7 +63,7 @@ const jwtOnly = (provider: Provider): Provider => ({ ...provider, exchange: { ..
 
 /** An ID token is issued to an app (its `aud` a client configured for exchange); an access token is for an API. */
 const looksLikeIdToken = (claims: Claims, providers: Provider[]): boolean => {
-  const aud = audiencesOf(claims["aud"]);
+  const aud = audiencesOf(claims);
   return providers.some((provider) => provider.exchange.clientIds.some((id) => aud.includes(id)));
 };
 
@@ -85,12 +79,12 @@ function clientAndAudience(upstream: UpstreamSubject): Pick<UpstreamPass, "upstr
   const { provider } = upstream;
   if (upstream.via === "id_token") {
     const claims = upstream.claims ?? {};
-    const audience = audiencesOf(claims["aud"]).find((aud) => provider.exchange.clientIds.includes(aud)) ?? null;
+    const audience = audiencesOf(claims).find((aud) => provider.exchange.clientIds.includes(aud)) ?? null;
     const azp = claims["azp"];
     return { upstreamClientId: typeof azp === "string" ? azp : audience, audience };
   }
   const claims = upstream.accessClaims ?? {};
-  const aud = audiencesOf(claims["aud"]);
+  const aud = audiencesOf(claims);
   const client = claims[ACCESS_TOKEN_CLIENT_CLAIM[provider.kind]];
   return { upstreamClientId: typeof client === "string" ? client : null, audience: aud.find((a) => provider.exchange.audiences.includes(a)) ?? aud[0] ?? null };
 }
@@ -158,5 +152,5 @@ export async function acceptUpstreamToken(c: Context<AppEnv>, token: string, pro
   const idToken = upstream.via === "id_token";
   const claims = (idToken ? upstream.claims : upstream.accessClaims) ?? {};
   // An ID token grants nothing: it says who signed in to the app, not what the app may do.
-  return { user, provider, scope: idToken ? [] : scopeOf(claims), audiences: audiencesOf(claims["aud"]), ...clientAndAudience(upstream) };
+  return { user, provider, scope: idToken ? [] : scopeOf(claims), audiences: audiencesOf(claims), ...clientAndAudience(upstream) };
 }

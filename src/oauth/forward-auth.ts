@@ -27,9 +27,10 @@ import { auditLater } from "../security/audit";
 import { ipRefusal } from "../security/ip-access";
 import { clientIpBucket, clientTokenPolicy, countRequest } from "../security/rate-limit";
 import { acceptAccessToken, whenRefused } from "../tokens/accept-access-token";
+import { audiencesOf } from "../federation";
 import { BEARER } from "./bearer";
 import { authenticateLimited, presentedClient } from "./client-auth";
-import { acceptUpstreamToken, audiencesOf, unverifiedIssuer, upstreamAccepted, upstreamRefusal, type UpstreamPass } from "./forward-auth-upstream";
+import { acceptUpstreamToken, unverifiedIssuer, upstreamAccepted, upstreamRefusal, type UpstreamPass } from "./forward-auth-upstream";
 
 /** The identity a gateway passes on. */
 export interface VerifiedIdentity {
@@ -80,7 +81,7 @@ async function bearer(c: Context<AppEnv>, token: string): Promise<VerifiedIdenti
   const isClient = claims["gty"] === "client_credentials";
   return {
     kind: isClient ? "client" : "user", via: "bearer", source: "fedgate", subject: claims.sub, clientId: claims.client_id, projectId: claims.project,
-    audiences: audiencesOf(claims.aud), scope: claims.scope.split(" ").filter(Boolean), ...(typeof claims["email"] === "string" ? { email: claims["email"] } : {}),
+    audiences: audiencesOf(claims), scope: claims.scope.split(" ").filter(Boolean), ...(typeof claims["email"] === "string" ? { email: claims["email"] } : {}),
   };
 }
 

@@ -19,9 +19,9 @@
  *   for `offline_access` granted to a client allowed to refresh.
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1
  */
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { OAuthError } from "../../errors";
-import { judgeSubjectToken, providerKind } from "../../federation";
+import { audiencesOf, judgeSubjectToken, providerKind, unverifiedJwt } from "../../federation";
 import type { Provider } from "../../registry/providers";
 import { Sealer } from "../../security/encryption";
 import { clientScope, requestedAudience } from "../issue";
@@ -43,20 +43,6 @@ const BEARER: UpstreamGrantKind = {
   },
 };
 
-/** The unverified claims of a compact JWS with an `iss`, only to route it; null for anything else. */
-function claimsOf(token: string): JWTPayload | null {
-  if (token.split(".").length !== 3) return null;
-  try {
-    decodeProtectedHeader(token);
-    const claims = decodeJwt(token);
-    return typeof claims.iss === "string" ? claims : null;
-  } catch {
-    return null;
-  }
-}
-
-const audiences = (claims: JWTPayload): string[] => (typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : []);
-
 /**
  * How the assertion is judged, and by which of the candidates: as an ID token when its `aud` names a
  * client configured for exchange at a provider of its issuer, or when no such provider can verify
@@ -65,7 +51,7 @@ const audiences = (claims: JWTPayload): string[] => (typeof claims.aud === "stri
 function routeOf(claims: JWTPayload, candidates: Provider[]): { type: "id_token" | "jwt"; candidates: Provider[] } {
   const issuers = candidates.filter((p) => providerKind(p.kind).acceptedIssuers(p).includes(claims.iss!));
   const local = issuers.filter((p) => providerKind(p.kind).accessTokenRules(p).jwt !== undefined);
-  const aud = audiences(claims);
+  const aud = audiencesOf(claims);
   const forClient = issuers.some((p) => p.exchange.clientIds.some((id) => aud.includes(id)));
   // No provider of the issuer: the judge names the unknown issuer.
   if (issuers.length === 0) return { type: "jwt", candidates };
@@ -80,7 +66,7 @@ async function bearer({ c, client, params }: Parameters<Grant["handler"]>[0]) {
   const audience = requestedAudience(client, params);
 
   const refuse = refusalsFor(client, BEARER);
-  const claims = claimsOf(token);
+  const claims = unverifiedJwt(token);
   if (!claims) throw refuse("invalid_grant", "The assertion is not a JWT with an issuer: only an identity provider's JWTs are accepted.", "malformed: not a compact JWS with an iss");
   const sealer = new Sealer(c.get("config").encryptionKey);
   const { type, candidates } = routeOf(claims, await candidatesFor(c, client));
